@@ -1,0 +1,534 @@
+"""The abstract syntax tree: frozen attrs records, each with its source span.
+
+The build pass (``build.py``) produces these from the Lark parse tree and does nothing else: no name
+lookup, no unit checks. Later passes read them and collect diagnostics. Nodes are never mutated and
+never half-built; a pass that needs more information returns new records of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from decimal import Decimal
+from typing import Optional, Union
+
+import attrs
+
+frozen = attrs.frozen(kw_only=True)
+
+
+@frozen
+class Span:
+    """A position in a rule file: 1-based line and column of the first and last character."""
+
+    file: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+# ───────────────────────────── types and enums ─────────────────────────────
+
+
+class BaseType(enum.Enum):
+    MONEY = "money"  # 金额
+    RATE = "rate"  # 比例
+    COUNT = "count"  # 次数
+    DATE = "date"  # 日期
+    BOOL = "bool"  # 布尔
+    FLAG = "flag"  # 标志: a boolean read from a flags list
+
+
+@frozen
+class TypeRef:
+    """A type written in the source: a base type keyword, or the name of a vocabulary."""
+
+    base: Optional[BaseType]  # None when ``vocabulary`` names the type
+    vocabulary: Optional[str]
+    span: Span
+
+
+class Period(enum.Enum):
+    YEAR = "year"  # 每年: resets on 1 January (a calendar year, as the regulations define 年度)
+    QUARTER = "quarter"  # 每季
+    CASE = "case"  # 每案: never resets within one case
+
+
+class BinaryOp(enum.Enum):
+    ADD = "add"
+    SUB = "sub"
+    MUL = "mul"
+    DIV = "div"
+    EQ = "eq"
+    NE = "ne"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    AND = "and"
+    OR = "or"
+
+
+class UnaryOp(enum.Enum):
+    NEG = "neg"
+    NOT = "not"
+
+
+class Func(enum.Enum):
+    MIN = "min"  # 最小
+    MAX = "max"  # 最大
+    ROUND = "round"  # 四舍五入: half-up to the fen
+    CLAMP = "clamp"  # 介于(x, lo, hi)
+
+
+# ───────────────────────────── expressions ─────────────────────────────
+
+
+@frozen
+class MoneyLit:
+    yuan: Decimal  # 200元 → 200; 20万元 → 200000
+    span: Span
+
+
+@frozen
+class RateLit:
+    value: Decimal  # 85% → 0.85
+    span: Span
+
+
+@frozen
+class NumberLit:
+    """A bare number: a count, or money in yuan where the context wants money."""
+
+    value: Decimal
+    span: Span
+
+
+@frozen
+class CountLit:
+    value: int  # 2次
+    span: Span
+
+
+@frozen
+class DateLit:
+    value: _dt.date
+    span: Span
+
+
+@frozen
+class BoolLit:
+    value: bool
+    span: Span
+
+
+@frozen
+class NameRef:
+    name: str
+    span: Span
+
+
+@frozen
+class Lookup:
+    """``住院支付比例[医院等级=三级]``: a table read with some of its keys fixed."""
+
+    name: str
+    overrides: tuple[tuple[str, "Expr"], ...]  # (dimension vocabulary name, key expression)
+    span: Span
+
+
+@frozen
+class Binary:
+    op: BinaryOp
+    left: "Expr"
+    right: "Expr"
+    span: Span
+
+
+@frozen
+class Unary:
+    op: UnaryOp
+    operand: "Expr"
+    span: Span
+
+
+@frozen
+class InSet:
+    """``医疗类别 属于 {普通住院, 外伤住院}``"""
+
+    value: "Expr"
+    members: tuple[NameRef, ...]
+    span: Span
+
+
+@frozen
+class IfExpr:
+    cond: "Expr"
+    then: "Expr"
+    otherwise: "Expr"
+    span: Span
+
+
+@frozen
+class Call:
+    func: Func
+    args: tuple["Expr", ...]
+    span: Span
+
+
+Expr = Union[
+    MoneyLit, RateLit, NumberLit, CountLit, DateLit, BoolLit, NameRef, Lookup, Binary, Unary, InSet, IfExpr, Call
+]
+
+
+# ───────────────────────────── tables ─────────────────────────────
+
+
+@frozen
+class OpenCell:
+    """``待定`` in a table: the regulation does not give this value."""
+
+    span: Span
+
+
+@frozen
+class NotApplicableCell:
+    """``不适用``: this combination never needs a value (for example, it is excluded)."""
+
+    span: Span
+
+
+Cell = Union[MoneyLit, RateLit, NumberLit, CountLit, BoolLit, NameRef, OpenCell, NotApplicableCell]
+
+
+@frozen
+class PositionalCells:
+    """``200元 / 500元 / 800元``: one cell per member, in the vocabulary's declared order."""
+
+    cells: tuple[Cell, ...]
+    span: Span
+
+
+@frozen
+class KeyedEntry:
+    key: Optional[str]  # a member name; None means 其余 (every member not named)
+    cell: Cell
+    span: Span
+
+
+@frozen
+class KeyedCells:
+    """``一级 80%，二级 70%，其余 不适用``"""
+
+    entries: tuple[KeyedEntry, ...]
+    span: Span
+
+
+CellList = Union[PositionalCells, KeyedCells]
+
+
+@frozen
+class TableRow:
+    """One row of a two-dimensional table: ``职工：95% / 90% / 85% / 待定``."""
+
+    key: str
+    cells: CellList
+    span: Span
+
+
+# ───────────────────────────── clauses ─────────────────────────────
+
+
+@frozen
+class Member:
+    name: str
+    code: str
+    span: Span
+
+
+@frozen
+class VocabularyDecl:
+    """``词表 医院等级 (level) 字段 encounter.dedc_hosp_lv：`` then one member per line."""
+
+    name: str
+    english: Optional[str]
+    field: Optional[str]
+    members: tuple[Member, ...]
+    span: Span
+
+
+@frozen
+class AliasDecl:
+    """``社区 按 一级``: another name for a vocabulary member."""
+
+    alias: str
+    target: str
+    span: Span
+
+
+@frozen
+class InputDecl:
+    """``输入 甲类费用：金额 字段 encounter.fees.01 [可缺]``"""
+
+    name: str
+    type: TypeRef
+    field: str
+    optional: bool
+    span: Span
+
+
+@frozen
+class ParamDecl:
+    """``参数 统筹支付比例：比例``: a value the model needs and a city must give (or declare 待定)."""
+
+    name: str
+    type: TypeRef
+    span: Span
+
+
+@frozen
+class Definition:
+    """``[定义] 名称 [：类型] = 表达式``"""
+
+    name: str
+    type: Optional[TypeRef]
+    expr: Expr
+    span: Span
+
+
+@frozen
+class TableDef:
+    """``起付标准 按 医院等级 200/500/800`` or a two-dimensional block ``按 险种 × 医院等级：``."""
+
+    name: str
+    dims: tuple[NameRef, ...]  # vocabulary names, or their English aliases
+    body: Union[CellList, tuple[TableRow, ...]]  # a CellList for one dimension, rows for two
+    span: Span
+
+
+@frozen
+class OpenDecl:
+    """``名称 [：类型] 待定 ["理由"]``"""
+
+    name: str
+    type: Optional[TypeRef]
+    reason: Optional[str]
+    span: Span
+
+
+@frozen
+class ExceptionDef:
+    """``例外 名称 = 表达式 当 条件 [优先级 N]``. In ``expr`` the target's own name means the value
+    before this exception applies."""
+
+    target: str
+    expr: Expr
+    condition: Expr
+    priority: Optional[int]
+    span: Span
+
+
+@frozen
+class CounterDecl:
+    """``计数器 本年计入住院次数：次数 每年 [接收 "admissions"]``"""
+
+    name: str
+    type: TypeRef
+    period: Period
+    cuminfo: Optional[str]
+    span: Span
+
+
+@frozen
+class CounterUpdate:
+    """``更新 名称 = 表达式``: the counter's value after this encounter."""
+
+    name: str
+    expr: Expr
+    span: Span
+
+
+@frozen
+class Exclusion:
+    """``不予支付 "理由" 当 条件``"""
+
+    reason: str
+    condition: Expr
+    span: Span
+
+
+@frozen
+class OutputDecl:
+    """``输出 hifp_pay = 统筹基金支付``"""
+
+    field: str
+    expr: Expr
+    span: Span
+
+
+@frozen
+class Interpretation:
+    """``解释 "…"``: the reading chosen where the text allows two."""
+
+    text: str
+    span: Span
+
+
+@frozen
+class Assignment:
+    """In an example: ``甲类费用=1000元``, or a bare flag name (``value`` is None)."""
+
+    name: str
+    value: Optional[Expr]
+    span: Span
+
+
+@frozen
+class PersonLine:
+    assignments: tuple[Assignment, ...]
+    span: Span
+
+
+@frozen
+class EncounterLine:
+    assignments: tuple[Assignment, ...]
+    span: Span
+
+
+@frozen
+class ValueExpectation:
+    name: str
+    value: Expr
+    span: Span
+
+
+@frozen
+class ExcludedExpectation:
+    span: Span
+
+
+@frozen
+class ErrorExpectation:
+    code: Optional[str]
+    span: Span
+
+
+Expectation = Union[ValueExpectation, ExcludedExpectation, ErrorExpectation]
+
+
+@frozen
+class ExpectLine:
+    """``期望 …``: what the encounter on the line before must give."""
+
+    expectations: tuple[Expectation, ...]
+    span: Span
+
+
+ExampleLine = Union[PersonLine, EncounterLine, ExpectLine]
+
+
+@frozen
+class Example:
+    title: str
+    lines: tuple[ExampleLine, ...]
+    span: Span
+
+
+# ───────────────────────────── header ─────────────────────────────
+
+
+@frozen
+class RegionDecl:
+    name: str  # 东营市
+    code: str  # 370500
+    span: Span
+
+
+@frozen
+class TitleDecl:
+    text: str
+    span: Span
+
+
+@frozen
+class DocNumberDecl:
+    text: str  # 文号
+    span: Span
+
+
+@frozen
+class EffectiveDecl:
+    start: _dt.date
+    end: Optional[_dt.date]
+    span: Span
+
+
+@frozen
+class BasisDecl:
+    """``依据 "…"``: the earlier or provincial document this one builds on."""
+
+    text: str
+    span: Span
+
+
+@frozen
+class ModuleDecl:
+    """``模块 名称``: this file is a shared module (vocabulary, model), not a city's regulation."""
+
+    name: str
+    span: Span
+
+
+@frozen
+class UseDecl:
+    """``采用 名称``: bring in a shared module's declarations."""
+
+    name: str
+    span: Span
+
+
+Clause = Union[
+    VocabularyDecl,
+    AliasDecl,
+    InputDecl,
+    ParamDecl,
+    Definition,
+    TableDef,
+    OpenDecl,
+    ExceptionDef,
+    CounterDecl,
+    CounterUpdate,
+    Exclusion,
+    OutputDecl,
+    Interpretation,
+    Example,
+    RegionDecl,
+    TitleDecl,
+    DocNumberDecl,
+    EffectiveDecl,
+    BasisDecl,
+    ModuleDecl,
+    UseDecl,
+]
+
+
+@frozen
+class Article:
+    """``第三十条【住院起付标准】`` and the clauses under it."""
+
+    number: int
+    label: str  # as written, e.g. 第三十条 or article 30
+    title: Optional[str]
+    clauses: tuple[Clause, ...]
+    span: Span
+
+
+@frozen
+class RuleFile:
+    path: str
+    items: tuple[Union[Clause, Article], ...]
+    span: Span

@@ -1,0 +1,155 @@
+"""Diagnostics: records, the message catalogue, and rendering.
+
+All user-facing compiler message text lives here, keyed by a stable code. A pass never raises on a
+user mistake: it returns Diagnostic records, and the driver reports them all, sorted by position.
+A ``CompilerBug`` is raised only for an internal inconsistency, never for bad input.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Iterable, Optional, Sequence
+
+import attrs
+
+from yibao.compiler.ast import Span
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class CompilerBug(Exception):
+    """An internal inconsistency in the compiler. Never used for a mistake in a rule file."""
+
+
+# code → (severity, Chinese message template, English summary). Templates use str.format fields.
+MESSAGES: dict[str, tuple[Severity, str, str]] = {
+    # 1xx: reading the text
+    "YB101": (Severity.ERROR, "此处不应出现 {found}；应为 {expected}", "syntax error"),
+    "YB102": (Severity.ERROR, "无法识别的字符 {found}", "unexpected character"),
+    "YB103": (Severity.ERROR, "缩进不一致：本行的缩进与上文任何一层都不对齐", "inconsistent indentation"),
+    "YB104": (Severity.ERROR, "条号 {label} 不是有效的中文数字", "invalid article numeral"),
+    "YB105": (Severity.ERROR, "日期 {text} 无效", "invalid date"),
+    "YB106": (Severity.ERROR, "文件不是有效的 UTF-8 文本：{detail}", "file is not UTF-8"),
+    "YB107": (Severity.ERROR, "文件意外结束；应为 {expected}", "unexpected end of file"),
+    # 2xx: names and structure
+    "YB201": (Severity.ERROR, "未知的名称 {name}", "unknown name"),
+    "YB202": (Severity.ERROR, "{name} 重复定义；前一处定义在 {other}", "duplicate definition"),
+    "YB203": (Severity.ERROR, "{label} 重复出现；前一处在 {other}", "duplicate article"),
+    "YB204": (Severity.ERROR, "未知的词表成员 {name}（词表 {vocabulary}）", "unknown vocabulary member"),
+    "YB205": (Severity.ERROR, "{name} 同时是多个词表的成员（{vocabularies}），请写成 词表.成员", "ambiguous member"),
+    "YB206": (Severity.ERROR, "找不到模块 {name}", "unknown module"),
+    "YB207": (Severity.ERROR, "模型要求的参数 {name} 未给出，也未声明为待定", "parameter not given"),
+    "YB208": (Severity.ERROR, "{name} 不是计数器，不能更新", "update of a non-counter"),
+    "YB209": (Severity.ERROR, "计数器 {name} 更新了多次；前一处在 {other}", "counter updated twice"),
+    "YB210": (Severity.ERROR, "{name} 不是词表", "not a vocabulary"),
+    "YB211": (Severity.ERROR, "例外的目标 {name} 没有一般规定", "exception without a default"),
+    "YB212": (Severity.ERROR, "缺少{what}（{keyword}）", "missing header"),
+    "YB213": (Severity.ERROR, "示例中的 {name} 不是输入或计数器", "example assigns a non-input"),
+    "YB214": (Severity.ERROR, "示例的{line}行不能给 {name} 赋值（它是{kind}的输入）", "example line kind"),
+    "YB215": (Severity.ERROR, "「期望」之前没有「就诊」", "expectation without encounter"),
+    "YB216": (Severity.ERROR, "未知的接口字段 {name}", "unknown contract field"),
+    "YB217": (Severity.WARNING, "{name} 已定义但未被使用", "unused definition"),
+    # 3xx: units and types
+    "YB301": (Severity.ERROR, "单位不符：{left} {op} {right}", "unit mismatch"),
+    "YB302": (Severity.ERROR, "{name} 声明为{declared}，但表达式是{actual}", "declared type differs"),
+    "YB303": (Severity.ERROR, "金额与比例的乘积须先「四舍五入」到分，才能作为{where}", "unrounded money"),
+    "YB304": (Severity.ERROR, "条件须为布尔值，此处是{actual}", "condition not boolean"),
+    "YB305": (Severity.ERROR, "{func} 的参数个数不对：应为 {expected}", "wrong argument count"),
+    "YB306": (Severity.ERROR, "金额 {text} 不是整分", "money not whole fen"),
+    "YB307": (Severity.ERROR, "比例须写成百分数（如 85%），此处是 {text}", "rate without percent"),
+    "YB308": (Severity.ERROR, "比例 {text} 超出 0%–100%", "rate out of range"),
+    # 4xx: tables
+    "YB401": (Severity.ERROR, "表 {name} 缺少成员 {missing}（按 {dimension}）", "table misses a member"),
+    "YB402": (Severity.ERROR, "表 {name} 的 {dimension} 没有成员 {member}", "table has an unknown member"),
+    "YB403": (Severity.ERROR, "表 {name} 中 {member} 出现了两次", "table member twice"),
+    "YB404": (Severity.ERROR, "表 {name} 有 {given} 个值，但 {dimension} 有 {expected} 个成员", "table cell count"),
+    "YB405": (Severity.ERROR, "表 {name} 按 {count} 个维度，本语言支持一或两个维度", "table dimensions"),
+    "YB406": (Severity.ERROR, "{name} 不是表，不能按 [{dimension}=…] 取值", "lookup on a non-table"),
+    # 5xx: definitions, exceptions, counters
+    "YB501": (Severity.ERROR, "定义循环：{cycle}", "definition cycle"),
+    "YB502": (Severity.ERROR, "{name} 的两条例外（{first} 与 {second}）优先级相同且条件可能同时成立", "conflicting exceptions"),
+    # 6xx: versions
+    "YB601": (Severity.ERROR, "施行期间 {start} 至 {end} 无效：结束早于开始", "bad validity interval"),
+    "YB602": (Severity.ERROR, "{region} 的两个规定施行期间重叠：{first} 与 {second}", "overlapping versions"),
+}
+
+
+@attrs.frozen
+class Diagnostic:
+    code: str
+    severity: Severity
+    message: str
+    span: Optional[Span]
+    hints: tuple[str, ...] = ()
+    related: tuple[Span, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        return MESSAGES[self.code][2]
+
+
+def diag(code: str, span: Optional[Span], hints: Sequence[str] = (), related: Sequence[Span] = (), **fields) -> Diagnostic:
+    """Make a diagnostic from the catalogue; ``fields`` fill the message template."""
+    try:
+        severity, template, _ = MESSAGES[code]
+    except KeyError as exc:
+        raise CompilerBug(f"unknown diagnostic code {code}") from exc
+    return Diagnostic(code, severity, template.format(**fields), span, tuple(hints), tuple(related))
+
+
+def did_you_mean(name: str, candidates: Iterable[str], limit: int = 3) -> tuple[str, ...]:
+    """Names close to ``name``, for a hint. Character-level similarity works for Chinese names too."""
+    import difflib
+
+    pool = sorted(set(candidates))
+    close = difflib.get_close_matches(name, pool, n=limit, cutoff=0.5)
+    return tuple(f"是否想写 {c}？(did you mean {c}?)" for c in close)
+
+
+def sort_key(d: Diagnostic) -> tuple:
+    s = d.span
+    return (s.file, s.line, s.col, d.code) if s else ("", 0, 0, d.code)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+def render(d: Diagnostic, sources: dict[str, str]) -> str:
+    """``file:line:col: error[YB201]: message``, the source line, and a caret under the span."""
+    kind = "错误" if d.severity is Severity.ERROR else "警告"
+    head = f"{d.span}: {kind}[{d.code}]: {d.message} ({d.summary})" if d.span else f"{kind}[{d.code}]: {d.message}"
+    lines = [head]
+    if d.span is not None:
+        text = sources.get(d.span.file)
+        if text is not None:
+            src_lines = text.splitlines()
+            if 1 <= d.span.line <= len(src_lines):
+                line = src_lines[d.span.line - 1]
+                lines.append(f"  {d.span.line:>4} | {line}")
+                lines.append("       | " + _caret_padding(line, d.span.col) + _carets(d.span, line))
+    for r in d.related:
+        lines.append(f"  另见 {r}")
+    for h in d.hints:
+        lines.append(f"  提示: {h}")
+    return "\n".join(lines)
+
+
+def _display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: CJK and full-width characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _caret_padding(line: str, col: int) -> str:
+    return " " * _display_width(line[: col - 1])
+
+
+def _carets(span: Span, line: str) -> str:
+    end = span.end_col if span.end_line == span.line else len(line) + 1
+    covered = line[span.col - 1 : max(end - 1, span.col)]
+    return "^" * max(_display_width(covered), 1)
