@@ -1,0 +1,225 @@
+"""The ``yibao`` command line: compile, check, settle, explain, test.
+
+Exit statuses follow the settlement contract: 0 all good; 1 some encounters (or examples) failed but
+the output is complete; 2 the input or the rules cannot be used at all (then stdout is empty and stderr
+names the file, the place and what was expected).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from yibao.compiler.diagnostics import Severity, has_errors, render
+
+
+def _fail(message: str) -> "click.exceptions.Exit":
+    click.echo(message, err=True)
+    return click.exceptions.Exit(2)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place, so a reader never sees half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _emit(text: str, output: Optional[Path]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        _write_atomically(output, text)
+
+
+def _render_all(result) -> str:
+    return "\n".join(render(d, result.sources) for d in result.diagnostics)
+
+
+def _rules_root(rules: Optional[str]) -> Optional[Path]:
+    return Path(rules) if rules else None
+
+
+def _compile_regulations(rules: Optional[str]):
+    """Compile every city regulation under the rules root; exit 2 with all diagnostics if any fails."""
+    from yibao.compiler.driver import compile_all
+
+    results = compile_all(_rules_root(rules))
+    bad = [r for r in results if has_errors(r.diagnostics)]
+    if bad:
+        raise _fail("\n".join(_render_all(r) for r in bad) + "\n规则文件有错误，无法结算 (rule files have errors)")
+    return results
+
+
+def _engine(rules: Optional[str]):
+    from yibao.runtime import Engine, Regulation
+
+    return Engine([Regulation.from_ir(r.ir) for r in _compile_regulations(rules)])
+
+
+def _read_case(case_file: str) -> tuple[str, str]:
+    if case_file == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return Path(case_file).read_text(encoding="utf-8"), case_file
+    except FileNotFoundError:
+        raise _fail(f"{case_file}: 文件不存在 (file not found)")
+    except (UnicodeDecodeError, OSError) as exc:
+        raise _fail(f"{case_file}: 无法读取：{exc}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="yibao")
+def main() -> None:
+    """yibao：医保规定的规则语言、编译器和确定性运行时。"""
+
+
+@main.command("compile")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="IR 输出文件（缺省写到标准输出）")
+@click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
+def compile_command(file: str, output: Optional[Path], rules: Optional[str]) -> None:
+    """编译规则文件 FILE，输出 IR（JSON）。"""
+    from yibao.compiler.driver import compile_path
+    from yibao.compiler.lower import canonical_json
+
+    if not Path(file).is_file():
+        raise _fail(f"{file}: 文件不存在 (file not found)")
+    result = compile_path(file, root=_rules_root(rules))
+    if result.diagnostics:
+        click.echo(_render_all(result), err=True)
+    if result.ir is None or has_errors(result.diagnostics):
+        raise click.exceptions.Exit(2)
+    _emit(canonical_json(result.ir).decode("utf-8"), output)
+
+
+@main.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True))
+@click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
+def check_command(path: Optional[str], rules: Optional[str]) -> None:
+    """静态检查：报告全部诊断，并列出每个待定值及其条文。"""
+    from yibao.compiler.driver import compile_all, compile_path
+
+    if path and Path(path).is_file():
+        results = [compile_path(path, root=_rules_root(rules))]
+    else:
+        results = compile_all(Path(path) if path else _rules_root(rules))
+    failed = False
+    for result in results:
+        failed |= _report_check(result)
+    raise click.exceptions.Exit(2 if failed else 0)
+
+
+def _report_check(result) -> bool:
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    if result.diagnostics:
+        click.echo(_render_all(result))
+    if result.ir is None:
+        click.echo(f"✗ {result.path}: {len(errors)} 个错误")
+        return True
+    reg = result.ir["regulation"]
+    start, end = reg["effective"]
+    click.echo(f"✓ {reg['region_name']}（{reg['region_code']}）{reg['title']}  施行 {start} 至 {end or '—'}  [{reg['source']}]")
+    opens = result.ir["open_values"]
+    click.echo(f"  待定值 {len(opens)} 项：")
+    for item in opens:
+        click.echo(f"    {item['article'] or '—'}  {item['name']}：{item['reason']}  ({item['at']})")
+    notes = result.ir["interpretations"]
+    click.echo(f"  解释 {len(notes)} 项：")
+    for note in notes:
+        click.echo(f"    {note['article'] or '—'}  {note['text']}")
+    return bool(errors)
+
+
+@main.command("settle")
+@click.argument("case_file", metavar="CASE.json")
+@click.option("--region", help="参保地区划代码或城市名，覆盖 CASE 中的 region")
+@click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
+@click.option("--no-trace", is_flag=True, help="不输出 trace")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="结果写入文件（原子写入）")
+def settle_command(case_file: str, region: Optional[str], rules: Optional[str], no_trace: bool, output: Optional[Path]) -> None:
+    """按 spec/settlement-io.md 结算 CASE.json（- 为标准输入）。"""
+    result = _settle(case_file, region, rules, trace=not no_trace)
+    from yibao.runtime import dumps_output
+
+    _emit(dumps_output(result.output), output)
+    raise click.exceptions.Exit(result.status)
+
+
+def _settle(case_file: str, region: Optional[str], rules: Optional[str], *, trace: bool):
+    from yibao.runtime import CaseError, load_case_text
+
+    text, name = _read_case(case_file)
+    engine = _engine(rules)
+    try:
+        case = load_case_text(text, name)
+        return engine.settle(case, region=region, trace=trace)
+    except CaseError as exc:
+        raise _fail(str(exc))
+
+
+@main.command("explain")
+@click.argument("case_file", metavar="CASE.json")
+@click.option("--region", help="参保地区划代码或城市名，覆盖 CASE 中的 region")
+@click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
+def explain_command(case_file: str, region: Optional[str], rules: Optional[str]) -> None:
+    """打印引用条文的中文结算单。"""
+    from yibao.runtime import explain
+
+    result = _settle(case_file, region, rules, trace=True)
+    click.echo(explain(result.output))
+    raise click.exceptions.Exit(result.status)
+
+
+@main.command("test")
+@click.argument("path", required=False, type=click.Path(exists=True))
+@click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
+@click.option("-v", "--verbose", is_flag=True, help="列出每个示例")
+def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> None:
+    """运行规则文件中紧挨条文的示例（worked examples）。"""
+    from yibao.compiler.driver import compile_all, compile_path
+    from yibao.runtime import Regulation, run_examples
+
+    if path and Path(path).is_file():
+        results = [compile_path(path, root=_rules_root(rules))]
+    else:
+        results = compile_all(Path(path) if path else _rules_root(rules))
+    passed = failed = 0
+    for result in results:
+        if result.ir is None or has_errors(result.diagnostics):
+            click.echo(_render_all(result))
+            raise click.exceptions.Exit(2)
+        reg = result.ir["regulation"]
+        outcomes = run_examples(Regulation.from_ir(result.ir))
+        for outcome in outcomes:
+            passed += outcome.passed
+            failed += not outcome.passed
+            if verbose or not outcome.passed:
+                _print_example(outcome)
+        ok = sum(o.passed for o in outcomes)
+        click.echo(f"{reg['region_name']} {reg['title']}: {ok}/{len(outcomes)} 个示例通过")
+    click.echo(f"{passed} passed, {failed} failed")
+    raise click.exceptions.Exit(1 if failed else 0)
+
+
+def _print_example(outcome) -> None:
+    mark = "✓" if outcome.passed else "✗"
+    click.echo(f"  {mark} {outcome.article or ''} {outcome.title}  ({outcome.at})")
+    for line in outcome.describe_failures():
+        click.echo(f"      {line}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
