@@ -1,0 +1,246 @@
+"""Exact values: fen, rates, half-up rounding, dates, and the sentinels of docs/ir.md.
+
+Money is an ``int`` of fen; exact money (a product before its ``round`` node) and rates are
+``fractions.Fraction``. Nothing here ever touches binary floating point: Python's built-in rounding
+rounds half to even and a float cannot even hold 0.85, so neither may decide a fen.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from decimal import Decimal
+from fractions import Fraction
+from typing import Optional, Union
+
+Number = Union[int, Fraction]
+
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_DATE_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_TIME_TEXT = re.compile(r"([0-2][0-9]):([0-5][0-9]):([0-5][0-9])")
+
+
+# ── rounding ──────────────────────────────────────────────────────────────────────────────────
+
+
+def round_half_up(x: Number) -> int:
+    """四舍五入 to a whole number, half away from zero for negatives: 858.5 → 859, −858.5 → −859."""
+    if isinstance(x, int):
+        return x
+    n, d = x.numerator, x.denominator  # d > 0 always
+    if n >= 0:
+        return (2 * n + d) // (2 * d)
+    return -((-2 * n + d) // (2 * d))
+
+
+def as_whole_fen(x: Number) -> Optional[int]:
+    """The int value of an exact amount when it is a whole number of fen, else None."""
+    if isinstance(x, int):
+        return x
+    return x.numerator if x.denominator == 1 else None
+
+
+# ── formatting (exact text, never through float) ──────────────────────────────────────────────
+
+
+def format_money(fen: int) -> str:
+    """7820 yuan as 782000 fen → "7820.00"."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+def money_decimal(fen: int) -> Decimal:
+    """The contract's JSON amount: a Decimal with exactly two places, built from text so it is exact."""
+    return Decimal(format_money(fen))
+
+
+def format_rate4(rate: Number) -> str:
+    """A ratio with four decimals (the contract's ``pool_prop_selfpay``): 0.85 → "0.8500"."""
+    q = round_half_up(Fraction(rate) * 10000)
+    sign = "-" if q < 0 else ""
+    q = abs(q)
+    return f"{sign}{q // 10000}.{q % 10000:04d}"
+
+
+def rate_decimal(rate: Number) -> Decimal:
+    return Decimal(format_rate4(rate))
+
+
+def exact_decimal_text(x: Number, min_places: int = 0, max_places: int = 12) -> Optional[str]:
+    """``x`` as exact decimal text with at least ``min_places`` decimals, or None if it does not terminate."""
+    x = Fraction(x)
+    for places in range(min_places, max_places + 1):
+        scaled = x * 10**places
+        if scaled.denominator == 1:
+            q = scaled.numerator
+            sign = "-" if q < 0 else ""
+            q = abs(q)
+            if places == 0:
+                return f"{sign}{q}"
+            return f"{sign}{q // 10**places}.{q % 10**places:0{places}d}"
+    return None
+
+
+def format_exact_money(x: Number) -> str:
+    """Money for display: whole fen as "800.00"; exact (unrounded) money as its exact yuan text."""
+    whole = as_whole_fen(x)
+    if whole is not None:
+        return format_money(whole)
+    text = exact_decimal_text(Fraction(x) / 100, 2)
+    return text if text is not None else f"{Fraction(x) / 100}"
+
+
+def format_rate(x: Number) -> str:
+    """A rate for display: four decimals when exact (like pool_prop_selfpay), else all it needs."""
+    text = exact_decimal_text(x, 4)
+    return text if text is not None else str(Fraction(x))
+
+
+def format_percent(x: Number) -> str:
+    """0.85 → "85%", 0.755 → "75.5%" (for the Chinese slip)."""
+    text = exact_decimal_text(Fraction(x) * 100)
+    return f"{text}%" if text is not None else f"{format_rate(x)}"
+
+
+# ── parsing ───────────────────────────────────────────────────────────────────────────────────
+
+
+def parse_rate_text(text: str) -> Fraction:
+    """An IR rate literal ("0.85") to an exact Fraction. ValueError when it is not plain decimal text."""
+    if not isinstance(text, str) or not _DECIMAL_TEXT.fullmatch(text):
+        raise ValueError(f"not a decimal rate string: {text!r}")
+    return Fraction(text)
+
+
+def yuan_to_fen(value: object) -> int:
+    """A contract amount in yuan (JSON number read as Decimal or int, numeric string, or "") to fen.
+
+    Raises ValueError with a Chinese reason. More than two decimals is an error unless the extra
+    digits are zeros (10.500 is 10.50 yuan; 10.505 is not an amount).
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValueError("应为金额（数字或数字字符串）")
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "":
+            return 0
+        if not _DECIMAL_TEXT.fullmatch(text):
+            raise ValueError(f"不是金额：{value!r}")
+        exact = Fraction(text)
+    elif isinstance(value, int):
+        exact = Fraction(value)
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"不是有限的金额：{value}")
+        exact = Fraction(value)  # exact: Decimal → Fraction loses nothing
+    else:
+        raise ValueError("应为金额（数字或数字字符串）；浮点数请以 JSON 文本传入")
+    if exact < 0:
+        raise ValueError(f"金额不能为负：{value}")
+    fen = exact * 100
+    if fen.denominator != 1:
+        raise ValueError(f"金额最多两位小数（精确到分）：{value}")
+    return fen.numerator
+
+
+def parse_count(value: object) -> int:
+    """A non-negative whole count (JSON integer, integral Decimal or numeric string)."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError("应为非负整数")
+    if isinstance(value, str):
+        if not _DECIMAL_TEXT.fullmatch(value.strip()):
+            raise ValueError(f"不是整数：{value!r}")
+        value = Fraction(value.strip())
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"不是整数：{value}")
+        value = Fraction(value)
+    if isinstance(value, Fraction):
+        if value.denominator != 1:
+            raise ValueError(f"应为整数：{value}")
+        value = value.numerator
+    if not isinstance(value, int):
+        raise ValueError("应为非负整数")
+    if value < 0:
+        raise ValueError(f"不能为负：{value}")
+    return value
+
+
+def parse_date(text: object) -> _dt.date:
+    """``yyyy-MM-dd`` exactly. ValueError (Chinese) otherwise."""
+    if not isinstance(text, str):
+        raise ValueError("应为日期字符串 yyyy-MM-dd")
+    m = _DATE_TEXT.fullmatch(text)
+    if not m:
+        raise ValueError(f"日期格式应为 yyyy-MM-dd：{text!r}")
+    try:
+        return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise ValueError(f"不存在的日期：{text!r}") from None
+
+
+def parse_setl_time(text: object) -> _dt.date:
+    """``yyyy-MM-dd`` or ``yyyy-MM-dd HH:mm:ss``; only the date matters to the rules."""
+    if not isinstance(text, str):
+        raise ValueError("应为 yyyy-MM-dd 或 yyyy-MM-dd HH:mm:ss")
+    day, _, clock = text.partition(" ")
+    try:
+        date = parse_date(day)
+    except ValueError as exc:
+        raise ValueError(f"应为 yyyy-MM-dd 或 yyyy-MM-dd HH:mm:ss：{text!r}（{exc}）") from None
+    if clock and (not _TIME_TEXT.fullmatch(clock) or int(clock[:2]) > 23):
+        raise ValueError(f"时间格式应为 HH:mm:ss：{text!r}")
+    if " " in text and not clock:
+        raise ValueError(f"时间格式应为 HH:mm:ss：{text!r}")
+    return date
+
+
+def full_years(birth: _dt.date, on: _dt.date) -> int:
+    """周岁: whole years from ``birth`` to ``on`` (a 29 Feb birthday counts on 1 Mar in other years)."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+# ── sentinels ─────────────────────────────────────────────────────────────────────────────────
+
+
+class Sentinel:
+    """A value that is not a number: ``open`` (待定), ``na`` (不适用), ``missing`` (absent optional
+    input) or ``divzero`` (a division by zero somewhere nothing may need). It propagates through every
+    operation and turns into an encounter error only where a result actually needs it."""
+
+    __slots__ = ("kind", "name", "article", "reason", "field")
+
+    def __init__(self, kind: str, name: str, article: Optional[str] = None, reason: Optional[str] = None,
+                 field: Optional[str] = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.article = article
+        self.reason = reason
+        self.field = field
+
+    def with_article(self, article: Optional[str]) -> "Sentinel":
+        return Sentinel(self.kind, self.name, article, self.reason, self.field)
+
+    def __repr__(self) -> str:  # for test failure messages only
+        return f"Sentinel({self.kind}, {self.name!r}, {self.article!r})"
+
+
+SENTINEL_LABEL = {"open": "待定", "na": "不适用", "missing": "缺失", "divzero": "除数为零"}
+
+
+def format_value(value: object, type_: object) -> str:
+    """A value as trace text, by its IR type: money "800.00", rate "0.8500", count "2", bool "true"."""
+    if isinstance(value, Sentinel):
+        return SENTINEL_LABEL.get(value.kind, value.kind)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    if type_ == "money":
+        return format_exact_money(value)
+    if type_ == "rate":
+        return format_rate(value)
+    return str(value)

@@ -1,0 +1,54 @@
+"""The package layout: top-level folders map to ``yibao.*`` and the wheel carries grammar and regulations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        check=True, capture_output=True,
+    )
+    (path,) = out.glob("yibao-*.whl")
+    return path
+
+
+def test_wheel_maps_folders_under_yibao_and_carries_data(wheel: Path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in (
+        "yibao/cli.py",
+        "yibao/grammar/yibao.lark",
+        "yibao/compiler/parse.py",
+        "yibao/runtime/settle.py",
+        "yibao/regulations/shandong/settlement-model.yb",
+        "yibao/regulations/dongying/dongying-2018.yb",
+    ):
+        assert required in names
+    assert not any(n.startswith(("compiler/", "runtime/", "grammar/", "regulations/")) for n in names)
+
+
+def test_installed_wheel_compiles_without_a_checkout(wheel: Path, tmp_path: Path):
+    # The unpacked wheel comes first on the path, ahead of the editable install of this checkout.
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    script = (
+        "import yibao.compiler.driver as d, yibao.runtime as r;"
+        "res = d.compile_path(d.discover_regulations(None)[0]);"
+        "assert res.ir is not None, res.diagnostics;"
+        "print(d.__file__); print(r.__file__)"
+    )
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    for line in proc.stdout.splitlines():
+        assert line.startswith(str(site)), proc.stdout
