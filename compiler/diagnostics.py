@@ -52,6 +52,7 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB215": (Severity.ERROR, "「期望」之前没有「就诊」", "expectation without encounter"),
     "YB216": (Severity.ERROR, "未知的接口字段 {name}", "unknown contract field"),
     "YB217": (Severity.WARNING, "{name} 已定义但未被使用", "unused definition"),
+    "YB218": (Severity.ERROR, "示例中 {name} 的值须是字面量（金额、比例、次数、日期、真假或词表成员）", "example value not a literal"),
     # 3xx: units and types
     "YB301": (Severity.ERROR, "单位不符：{left} {op} {right}", "unit mismatch"),
     "YB302": (Severity.ERROR, "{name} 声明为{declared}，但表达式是{actual}", "declared type differs"),
@@ -61,6 +62,9 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB306": (Severity.ERROR, "金额 {text} 不是整分", "money not whole fen"),
     "YB307": (Severity.ERROR, "比例须写成百分数（如 85%），此处是 {text}", "rate without percent"),
     "YB308": (Severity.ERROR, "比例 {text} 超出 0%–100%", "rate out of range"),
+    "YB309": (Severity.ERROR, "四舍五入只用于金额，此处是{actual}", "rounding a non-money value"),
+    "YB310": (Severity.ERROR, "无法推断待定值 {name} 的类型，请写明类型（如 {name}：金额 待定）", "open value without a type"),
+    "YB311": (Severity.ERROR, "次数 {text} 须为整数", "count not whole"),
     # 4xx: tables
     "YB401": (Severity.ERROR, "表 {name} 缺少成员 {missing}（按 {dimension}）", "table misses a member"),
     "YB402": (Severity.ERROR, "表 {name} 的 {dimension} 没有成员 {member}", "table has an unknown member"),
@@ -68,6 +72,8 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB404": (Severity.ERROR, "表 {name} 有 {given} 个值，但 {dimension} 有 {expected} 个成员", "table cell count"),
     "YB405": (Severity.ERROR, "表 {name} 按 {count} 个维度，本语言支持一或两个维度", "table dimensions"),
     "YB406": (Severity.ERROR, "{name} 不是表，不能按 [{dimension}=…] 取值", "lookup on a non-table"),
+    "YB407": (Severity.ERROR, "表 {name} 不按 {dimension} 分列（它按 {dims}）", "lookup on a dimension the table lacks"),
+    "YB408": (Severity.ERROR, "表 {name} 按 {dimension} 分列，但词表 {dimension} 没有字段，取不到本次就诊的值", "table dimension without a field"),
     # 5xx: definitions, exceptions, counters
     "YB501": (Severity.ERROR, "定义循环：{cycle}", "definition cycle"),
     "YB502": (Severity.ERROR, "{name} 的两条例外（{first} 与 {second}）优先级相同且条件可能同时成立", "conflicting exceptions"),
@@ -75,6 +81,71 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB601": (Severity.ERROR, "施行期间 {start} 至 {end} 无效：结束早于开始", "bad validity interval"),
     "YB602": (Severity.ERROR, "{region} 的两个规定施行期间重叠：{first} 与 {second}", "overlapping versions"),
 }
+
+
+# Words the passes put into messages and into the IR (type names, operators, default reasons), kept here
+# with the templates so that every piece of user-facing text lives in one module.
+WORDS: dict[str, str] = {
+    "type.money": "金额",
+    "type.exact": "未取整的金额",
+    "type.rate": "比例",
+    "type.count": "次数",
+    "type.date": "日期",
+    "type.bool": "真假值",
+    "type.enum": "词表 {vocabulary} 的成员",
+    "type.number": "不带单位的数",
+    "type.any": "未知类型",
+    "op.add": "+",
+    "op.sub": "−",
+    "op.mul": "×",
+    "op.div": "÷",
+    "op.eq": "=",
+    "op.ne": "≠",
+    "op.lt": "<",
+    "op.le": "≤",
+    "op.gt": ">",
+    "op.ge": "≥",
+    "op.and": "且",
+    "op.or": "或",
+    "op.in": "属于",
+    "op.if": "若…则…否则",
+    "op.min": "最小",
+    "op.max": "最大",
+    "op.clamp": "介于",
+    "op.round": "四舍五入",
+    "op.members": "词表成员",
+    "header.region": "地区与区划代码",
+    "header.region.keyword": "地区",
+    "header.effective": "施行日期",
+    "header.effective.keyword": "施行",
+    "where.output": "输出",
+    "where.update": "计数器的更新值",
+    "where.definition": "金额的定义值",
+    "where.exception": "例外的值",
+    "args.at_least_two": "至少 2 个",
+    "args.three": "3 个",
+    "args.one": "1 个",
+    "line.person": "人员",
+    "line.encounter": "就诊",
+    "kind.counter": "计数器",
+    "cycle.step": "{name}（{article}）",
+    "cycle.arrow": " → ",
+    "list.sep": "、",
+    "table.others": "其余",
+    "no_article": "共用模型",
+    "open.cell_reason": "{article}未规定此值",
+    "open.reason": "{article}未规定此值",
+    "version.interval": "{source}（{start} 至 {end}）",
+    "version.open_end": "今",
+}
+
+
+def word(key: str, **fields) -> str:
+    """A word or phrase from ``WORDS``, with its fields filled."""
+    try:
+        return WORDS[key].format(**fields)
+    except KeyError as exc:
+        raise CompilerBug(f"unknown word {key}") from exc
 
 
 @attrs.frozen

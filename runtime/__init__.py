@@ -1,1 +1,27 @@
-"""yibao"""
+"""yibao.runtime: evaluates yibao IR on settlement cases. Standard library only; never imports the
+compiler or lark.
+
+Embedding::
+
+    from yibao.runtime import Engine, load, load_case_text, dumps_output, CaseError
+
+    engine = Engine([load("dongying-2018.ir.json")])        # load once (parses, checks sha256, compiles)
+    try:
+        result = engine.settle(load_case_text(text, "case.json"), trace=False)   # settle many
+    except CaseError as exc:                                  # the input cannot be used: exit status 2
+        print(exc, file=sys.stderr)
+    else:
+        sys.stdout.write(dumps_output(result.output))         # the contract's JSON, exact to the fen
+        status = result.status                                # 0 all settled, 1 some encounter has an error
+"""
+
+from .case import CaseError, load_case_text
+from .examples import ExampleResult, run_examples
+from .explain import explain
+from .ir import IRError
+from .jsonout import dumps_output
+from .messages import CODES as ERROR_CODES
+from .settle import Engine, Regulation, SettleResult, load
+
+__all__ = ["load", "Engine", "Regulation", "SettleResult", "CaseError", "IRError", "dumps_output", "load_case_text",
+           "run_examples", "ExampleResult", "explain", "ERROR_CODES"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Optional, Union
 
@@ -50,20 +50,42 @@ def format_money(fen: int) -> str:
     return f"{sign}{fen // 100}.{fen % 100:02d}"
 
 
+# a private context: the caller's decimal context (precision, traps) must not touch our amounts
+_EXACT = Context(prec=60)
+_EXACT_LIMIT = 10**58
+_ZERO = Decimal("0.00")
+
+
 def money_decimal(fen: int) -> Decimal:
-    """The contract's JSON amount: a Decimal with exactly two places, built from text so it is exact."""
+    """The contract's JSON amount: a Decimal with exactly two places (7820.00), exact."""
+    if fen == 0:
+        return _ZERO  # the commonest amount; Decimal is immutable, so one instance serves all
+    if -_EXACT_LIMIT < fen < _EXACT_LIMIT:
+        return Decimal(fen).scaleb(-2, _EXACT)  # exact: far fewer digits than the context holds
     return Decimal(format_money(fen))
+
+
+def _parts(x: Union[Number, Decimal]) -> tuple[int, int]:
+    if isinstance(x, int):
+        return x, 1
+    if isinstance(x, Decimal):
+        return x.as_integer_ratio()
+    return x.numerator, x.denominator
 
 
 def format_rate4(rate: Number) -> str:
     """A ratio with four decimals (the contract's ``pool_prop_selfpay``): 0.85 → "0.8500"."""
-    q = round_half_up(Fraction(rate) * 10000)
+    n, d = _parts(rate)
+    q = round_half_up(Fraction(n * 10000, d)) if n < 0 else (2 * n * 10000 + d) // (2 * d)
     sign = "-" if q < 0 else ""
     q = abs(q)
     return f"{sign}{q // 10000}.{q % 10000:04d}"
 
 
 def rate_decimal(rate: Number) -> Decimal:
+    n, d = _parts(rate)
+    if n >= 0:
+        return Decimal((2 * n * 10000 + d) // (2 * d)).scaleb(-4, _EXACT)
     return Decimal(format_rate4(rate))
 
 
@@ -99,8 +121,12 @@ def format_rate(x: Number) -> str:
 
 def format_percent(x: Number) -> str:
     """0.85 → "85%", 0.755 → "75.5%" (for the Chinese slip)."""
-    text = exact_decimal_text(Fraction(x) * 100)
-    return f"{text}%" if text is not None else f"{format_rate(x)}"
+    n, d = _parts(x)
+    if n >= 0 and (n * 100) % d == 0:
+        return f"{n * 100 // d}%"
+    exact = Fraction(n, d) * 100
+    text = exact_decimal_text(exact)
+    return f"{text if text is not None else format_rate4(exact)}%"
 
 
 # ── parsing ───────────────────────────────────────────────────────────────────────────────────
@@ -127,21 +153,21 @@ def yuan_to_fen(value: object) -> int:
             return 0
         if not _DECIMAL_TEXT.fullmatch(text):
             raise ValueError(f"不是金额：{value!r}")
-        exact = Fraction(text)
+        n, d = Decimal(text).as_integer_ratio()
     elif isinstance(value, int):
-        exact = Fraction(value)
+        n, d = value, 1
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"不是有限的金额：{value}")
-        exact = Fraction(value)  # exact: Decimal → Fraction loses nothing
+        n, d = value.as_integer_ratio()  # exact, whatever the decimal context
     else:
         raise ValueError("应为金额（数字或数字字符串）；浮点数请以 JSON 文本传入")
-    if exact < 0:
+    if n < 0:
         raise ValueError(f"金额不能为负：{value}")
-    fen = exact * 100
-    if fen.denominator != 1:
+    fen, rest = divmod(n * 100, d)
+    if rest:
         raise ValueError(f"金额最多两位小数（精确到分）：{value}")
-    return fen.numerator
+    return fen
 
 
 def parse_count(value: object) -> int:

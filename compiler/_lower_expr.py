@@ -1,0 +1,125 @@
+"""Expression lowering for the lower pass: AST expressions → IR expression nodes (docs/ir.md
+"Expressions"). Package-private; ``lower.lower`` drives it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable
+
+from yibao.compiler import ast as A
+from yibao.compiler._program import MemberBinding, SelfBinding, ValueBinding
+from yibao.compiler._types import Ty, Unit
+from yibao.compiler.diagnostics import CompilerBug
+
+
+def fen(yuan: Decimal) -> int:
+    """Yuan to integer fen; the checker has made sure the amount is whole fen."""
+    value = yuan * 100
+    if value != value.to_integral_value():
+        raise CompilerBug(f"money {yuan} is not whole fen after checking")
+    return int(value)
+
+
+def decimal_text(value: Decimal) -> str:
+    """A rate as a normalised decimal string: no exponent, no trailing zeros, ``0`` and ``1`` bare."""
+    if value == 0:
+        return "0"
+    return format(value.normalize(), "f")
+
+
+def type_json(ty: Ty):
+    """An IR type: exact money is still money to the runtime (it only ever sees rounded outputs)."""
+    if ty.unit is Unit.ENUM and ty.vocabulary:
+        return {"enum": ty.vocabulary}
+    if ty.unit in (Unit.MONEY, Unit.EXACT):
+        return "money"
+    if ty.unit in (Unit.RATE, Unit.COUNT, Unit.DATE, Unit.BOOL):
+        return ty.unit.value
+    raise CompilerBug(f"type {ty} reached the lowering")
+
+
+class ExprLowerer:
+    def __init__(self, checked) -> None:
+        self.checked = checked
+        self.program = checked.program
+
+    def expr(self, e: A.Expr) -> dict:
+        return _DISPATCH[type(e)](self, e)
+
+    # ── leaves ──
+
+    def _number(self, e: A.NumberLit) -> dict:
+        if self.checked.literal_units.get(e, Unit.COUNT) is Unit.MONEY:
+            return {"money": fen(e.value)}
+        return {"count": int(e.value)}
+
+    def _name(self, e: A.NameRef) -> dict:
+        binding = self.program.bindings.get(e)
+        if isinstance(binding, MemberBinding):
+            vocabulary, member = self.checked.members[e]
+            return {"enum": vocabulary, "member": member}
+        if isinstance(binding, SelfBinding):
+            return {"ref": binding.target}
+        if isinstance(binding, ValueBinding):
+            return {"ref": binding.name}
+        raise CompilerBug(f"unbound name {e.name} at {e.span} reached the lowering")
+
+    def _lookup(self, e: A.Lookup) -> dict:
+        table = self.program.definition(e.name)
+        fixed = {self.program.vocabulary(dim).name: key for dim, key in e.overrides}
+        args = [self.expr(fixed[d]) if d in fixed else {"ref": d} for d in table.dims]
+        return {"op": "lookup", "table": e.name, "args": args}
+
+    # ── operators ──
+
+    def _binary(self, e: A.Binary) -> dict:
+        return {"op": e.op.value, "args": [self.expr(e.left), self.expr(e.right)]}
+
+    def _unary(self, e: A.Unary) -> dict:
+        return {"op": e.op.value, "args": [self.expr(e.operand)]}
+
+    def _in(self, e: A.InSet) -> dict:
+        return {"op": "in", "args": [self.expr(e.value)], "members": self._members(e.members)}
+
+    def _members(self, refs: tuple[A.NameRef, ...]) -> list[str]:
+        """Canonical members, once each, in the vocabulary's order: the written order is not semantic."""
+        chosen = [self.checked.members[r] for r in refs]
+        if not chosen:
+            return []
+        order = self.program.vocabulary(chosen[0][0]).member_names
+        names = {member for _, member in chosen}
+        return [m for m in order if m in names]
+
+    def _if(self, e: A.IfExpr) -> dict:
+        return {"op": "if", "args": [self.expr(e.cond), self.expr(e.then), self.expr(e.otherwise)]}
+
+    def _call(self, e: A.Call) -> dict:
+        return {"op": e.func.value, "args": [self.expr(a) for a in e.args]}
+
+    # ── example values ──
+
+    def literal(self, e: A.Expr) -> dict:
+        """An example's value: a literal node; ``-5元`` written as a negation becomes a negative literal."""
+        if isinstance(e, A.Unary) and e.op is A.UnaryOp.NEG:
+            inner = self.literal(e.operand)
+            key = next(iter(inner))
+            value = inner[key]
+            return {key: decimal_text(-Decimal(value)) if key == "rate" else -value}
+        return self.expr(e)
+
+
+_DISPATCH: dict[type, Callable[[ExprLowerer, A.Expr], dict]] = {
+    A.MoneyLit: lambda self, e: {"money": fen(e.yuan)},
+    A.RateLit: lambda self, e: {"rate": decimal_text(e.value)},
+    A.NumberLit: ExprLowerer._number,
+    A.CountLit: lambda self, e: {"count": e.value},
+    A.DateLit: lambda self, e: {"date": e.value.isoformat()},
+    A.BoolLit: lambda self, e: {"bool": e.value},
+    A.NameRef: ExprLowerer._name,
+    A.Lookup: ExprLowerer._lookup,
+    A.Binary: ExprLowerer._binary,
+    A.Unary: ExprLowerer._unary,
+    A.InSet: ExprLowerer._in,
+    A.IfExpr: ExprLowerer._if,
+    A.Call: ExprLowerer._call,
+}

@@ -1,0 +1,227 @@
+"""Lower: a checked program → the IR document of docs/ir.md, and its canonical form and hash.
+
+Entry point: ``lower(checked, root_relative) -> dict``. Every list is in an order the rules fix
+(declaration order, topological order, or the vocabularies' member order), never in set or hash
+order, so the same rules always give byte-identical IR. ``canonical_json`` and ``with_sha256``
+implement the canonical serialisation and the content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Callable, Optional
+
+from yibao.compiler import ast as A
+from yibao.compiler._lower_expr import ExprLowerer, decimal_text, type_json
+from yibao.compiler._program import CounterSym, DefinitionSym, DefKind, ExampleSym
+from yibao.compiler._tables import TableCell
+from yibao.compiler.check import CheckedProgram
+from yibao.compiler.diagnostics import word
+
+FORMAT = "yibao-ir/1"
+
+__all__ = ["lower", "canonical_json", "with_sha256", "FORMAT"]
+
+
+def lower(checked: CheckedProgram, root_relative: Callable[[str], str]) -> dict:
+    """The IR document (without ``sha256``; see ``with_sha256``). ``root_relative`` maps a span's
+    file name to the name the IR shows (relative to the regulations root)."""
+    return _Lowerer(checked, root_relative).document()
+
+
+def _dumps(ir: dict) -> bytes:
+    return json.dumps(ir, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def canonical_json(ir: dict) -> bytes:
+    """Sorted keys, no spaces, UTF-8, a final newline: the one serialisation of an IR document."""
+    return _dumps(ir) + b"\n"
+
+
+def with_sha256(ir: dict) -> dict:
+    """``ir`` with ``sha256``: the hex SHA-256 of the canonical form of everything else, without the
+    final newline (docs/ir.md pins the hashed bytes exactly)."""
+    body = {k: v for k, v in ir.items() if k != "sha256"}
+    return {**body, "sha256": hashlib.sha256(_dumps(body)).hexdigest()}
+
+
+_INIT = {"money": {"money": 0}, "count": {"count": 0}, "bool": {"bool": False}, "rate": {"rate": "0"}}
+
+
+class _Lowerer:
+    def __init__(self, checked: CheckedProgram, root_relative: Callable[[str], str]) -> None:
+        self.checked = checked
+        self.program = checked.program
+        self.root_relative = root_relative
+        self.x = ExprLowerer(checked)
+
+    def at(self, span: A.Span) -> str:
+        return f"{self.root_relative(span.file)}:{span.line}:{span.col}"
+
+    def document(self) -> dict:
+        return {
+            "format": FORMAT,
+            "regulation": self._regulation(),
+            "vocabularies": [self._vocabulary(v) for v in self.program.vocabularies],
+            "inputs": [self._input(i) for i in self.program.inputs if i.name in self.checked.reachable],
+            "tables": [self._table(s) for s in self._live() if s.kind is DefKind.TABLE],
+            "counters": [self._counter(c) for c in self.program.counters],
+            "definitions": [self._definition(self.program.definition(n)) for n in self.checked.order if n in self.checked.reachable],
+            "exclusions": [self._exclusion(x) for x in self.program.exclusions],
+            "outputs": [self._output(o, t) for o, t in zip(self.program.outputs, self.checked.output_types)],
+            "open_values": self._open_values(),
+            "interpretations": [self._interpretation(i) for i in self.program.interpretations],
+            "examples": [self._example(e) for e in self.program.examples],
+        }
+
+    def _live(self) -> list[DefinitionSym]:
+        return [s for s in self.program.definitions if s.name in self.checked.reachable]
+
+    # ── header, vocabularies, inputs ──
+
+    def _regulation(self) -> dict:
+        h = self.program.header
+        return {
+            "region_code": h.region_code, "region_name": h.region_name, "title": h.title,
+            "doc_number": h.doc_number, "basis": h.basis,
+            "effective": [_iso(h.effective_start), _iso(h.effective_end)],
+            "effective_article": h.effective_article, "source": self.root_relative(self.program.city),
+        }
+
+    def _vocabulary(self, v) -> dict:
+        return {
+            "name": v.name, "english": v.english, "field": v.field,
+            "members": [{"name": m.name, "code": m.code} for m in v.members],
+            "aliases": dict(v.aliases), "at": self.at(v.span),
+        }
+
+    def _input(self, i) -> dict:
+        t = type_json(self.checked.types[i.name])
+        return {"name": i.name, "type": t, "field": i.field, "optional": i.optional, "at": self.at(i.span)}
+
+    # ── tables, counters, definitions ──
+
+    def _table(self, sym: DefinitionSym) -> dict:
+        table = self.checked.tables[sym.name]
+        return {
+            "name": sym.name, "type": type_json(table.type), "dims": list(table.dims),
+            "cells": [self._cell(sym, c) for c in table.cells], "article": sym.article, "at": self.at(sym.span),
+        }
+
+    def _cell(self, sym: DefinitionSym, c: TableCell) -> dict:
+        name = cell_name(sym.name, c.key)
+        if isinstance(c.cell, A.OpenCell):
+            value = {"open": name, "reason": self._cell_reason(sym), "article": sym.article}
+        elif isinstance(c.cell, A.NotApplicableCell):
+            value = {"na": name}
+        else:
+            value = self.x.expr(c.cell)
+        return {"key": list(c.key), "value": value, "at": self.at(c.span)}
+
+    def _cell_reason(self, sym: DefinitionSym) -> str:
+        # A table's 待定 cell has no reason of its own; the interpretation next to the table gives one.
+        return "；".join(sym.notes) or word("open.cell_reason", article=sym.article or word("no_article"))
+
+    def _open_reason(self, sym: DefinitionSym) -> str:
+        return sym.node.reason or "；".join(sym.notes) or word("open.reason", article=sym.article or word("no_article"))
+
+    def _counter(self, c: CounterSym) -> dict:
+        t = type_json(self.checked.types[c.name])
+        return {
+            "name": c.name, "type": t, "period": c.node.period.value, "init": _INIT.get(t) if isinstance(t, str) else None,
+            "cuminfo": c.node.cuminfo, "update": self.x.expr(c.update.node.expr) if c.update else None,
+            "article": c.article, "at": self.at(c.node.span),
+        }
+
+    def _definition(self, sym: DefinitionSym) -> dict:
+        exceptions = sorted(self.program.exceptions.get(sym.name, ()), key=lambda e: (e.node.priority or 0, e.order))
+        return {
+            "name": sym.name, "type": type_json(self.checked.types[sym.name]),
+            "default": {"expr": self._default(sym), "article": sym.article, "at": self.at(sym.span)},
+            "exceptions": [self._exception(e) for e in exceptions],
+            "notes": list(sym.notes),
+        }
+
+    def _default(self, sym: DefinitionSym) -> dict:
+        if sym.kind is DefKind.TABLE:
+            return {"op": "lookup", "table": sym.name, "args": [{"ref": d} for d in sym.dims]}
+        if sym.kind is DefKind.OPEN:
+            return {"open": sym.name, "reason": self._open_reason(sym), "article": sym.article}
+        return self.x.expr(sym.node.expr)
+
+    def _exception(self, e) -> dict:
+        return {
+            "when": self.x.expr(e.node.condition), "expr": self.x.expr(e.node.expr),
+            "priority": e.node.priority or 0, "article": e.article, "at": self.at(e.node.span),
+        }
+
+    # ── exclusions, outputs, open values, interpretations ──
+
+    def _exclusion(self, x) -> dict:
+        return {"when": self.x.expr(x.node.condition), "reason": x.node.reason, "article": x.article, "at": self.at(x.node.span)}
+
+    def _output(self, o, t) -> dict:
+        return {"field": o.node.field, "type": type_json(t), "expr": self.x.expr(o.node.expr), "article": o.article, "at": self.at(o.node.span)}
+
+    def _open_values(self) -> list[dict]:
+        """Every open declaration and every 待定 table cell, reachable or not: ``yibao check`` lists them all."""
+        found = []
+        for sym in self.program.definitions:
+            if sym.kind is DefKind.OPEN:
+                found.append(self._open_value(sym.name, self._open_reason(sym), sym.article, sym.span))
+            elif sym.kind is DefKind.TABLE:
+                found += [
+                    self._open_value(cell_name(sym.name, c.key), self._cell_reason(sym), sym.article, c.span)
+                    for c in self.checked.tables[sym.name].cells
+                    if isinstance(c.cell, A.OpenCell)
+                ]
+        return found
+
+    def _open_value(self, name: str, reason: str, article: Optional[str], span: A.Span) -> dict:
+        return {"name": name, "reason": reason, "article": article, "at": self.at(span)}
+
+    def _interpretation(self, i) -> dict:
+        return {"text": i.node.text, "article": i.article, "subject": i.subject, "at": self.at(i.node.span)}
+
+    # ── examples ──
+
+    def _example(self, ex: ExampleSym) -> dict:
+        person: dict = {}
+        encounters: list[dict] = []
+        for line in ex.node.lines:
+            if isinstance(line, A.PersonLine):
+                person.update(self._assignments(line))
+            elif isinstance(line, A.EncounterLine):
+                encounters.append(self._encounter(line))
+            else:
+                self._expect(encounters[-1]["expect"], line)
+        return {"title": ex.node.title, "article": ex.article, "at": self.at(ex.node.span), "person": person, "encounters": encounters}
+
+    def _assignments(self, line) -> dict:
+        return {a.name: self.x.literal(a.value) if a.value is not None else {"bool": True} for a in line.assignments}
+
+    def _encounter(self, line: A.EncounterLine) -> dict:
+        expect = {"values": {}, "excluded": False, "error": None}
+        return {"inputs": self._assignments(line), "expect": expect, "at": self.at(line.span)}
+
+    def _expect(self, expect: dict, line: A.ExpectLine) -> None:
+        for e in line.expectations:
+            if isinstance(e, A.ValueExpectation):
+                expect["values"][e.name] = self.x.literal(e.value)
+            elif isinstance(e, A.ExcludedExpectation):
+                expect["excluded"] = True
+            else:
+                expect["error"] = e.code or "*"
+
+
+def cell_name(table: str, key: tuple[str, ...]) -> str:
+    """``住院起付标准[未定级]``, ``门诊支付比例[居民,一级]``: how a single cell is named in the IR."""
+    return f"{table}[{','.join(key)}]"
+
+
+def _iso(value) -> Optional[str]:
+    return value.isoformat() if value is not None else None
+
+
+__all__ += ["cell_name", "decimal_text"]

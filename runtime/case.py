@@ -1,0 +1,486 @@
+"""Reading a settlement case (spec/settlement-io.md §1) into validated values, and from those values
+the input list of one IR for one encounter.
+
+Every problem with the input becomes a ``CaseError`` naming the file, the JSON path of the field and
+what was expected, in Chinese. All problems of a case are collected before it is refused, so a caller
+fixes them in one round. Bad input never yields a number.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from decimal import Decimal
+from typing import Any, Callable, Optional
+
+from . import contract as C
+from .ir import IRError
+from .values import (Sentinel, full_years, parse_count, parse_date, parse_rate_text, parse_setl_time,
+                     yuan_to_fen)
+
+
+class CaseError(ValueError):
+    """The case cannot be used at all (exit status 2). ``problems`` holds every (path, message) found."""
+
+    def __init__(self, name: str, problems: list[tuple[str, str]]) -> None:
+        self.name = name
+        self.problems = list(problems)
+        self.path = problems[0][0] if problems else ""
+        super().__init__("\n".join(f"{name}: {path}: {message}" if path else f"{name}: {message}"
+                                   for path, message in self.problems))
+
+
+class CaseText(dict):
+    """A case dict that remembers the name of the file it was read from, for error messages."""
+
+    source_name = "<case>"
+
+
+def load_case_text(text: str, name: str) -> dict:
+    """Parse a case's JSON exactly: numbers with a fraction become ``Decimal``, never float."""
+    def no_constant(token: str) -> Any:
+        raise CaseError(name, [("", f"JSON 中不允许 {token}")])
+
+    def no_duplicates(pairs: list) -> dict:
+        seen = {}
+        for key, value in pairs:
+            if key in seen:
+                raise CaseError(name, [("", f"JSON 对象中键「{key}」重复出现")])
+            seen[key] = value
+        return seen
+
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=no_constant, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise CaseError(name, [(f"第 {exc.lineno} 行第 {exc.colno} 列", f"不是合法的 JSON：{exc.msg}")]) from None
+    if not isinstance(data, dict):
+        raise CaseError(name, [("$", f"结算案例应为 JSON 对象，得到 {_json_kind(data)}")])
+    case = CaseText(data)
+    case.source_name = name
+    return case
+
+
+class Schema:
+    """What a region's regulations accept beyond the contract: their flags, chronic-disease names,
+    extension fields and cuminfo keys (each with its IR type)."""
+
+    def __init__(self) -> None:
+        self.flags: dict[str, list[str]] = {"person.flags": list(C.PERSON_FLAGS), "encounter.flags": list(C.ENCOUNTER_FLAGS)}
+        self.chronic: list[str] = []
+        self.extensions: dict[str, Any] = {}    # "person.annual_base" → "money"
+        self.labels: dict[str, str] = {}        # "person.annual_base" → "本人年缴费基数"
+        self.enum_codes: dict[str, set] = {}    # non-contract enum field → accepted codes
+        self.cuminfo: dict[str, Any] = {}       # key → counter type
+
+    def add_program(self, program: Any) -> None:
+        for spec in program.inputs:
+            self._add_input(spec, program)
+        for counter in program.counters:
+            if counter.cuminfo:
+                self.cuminfo.setdefault(counter.cuminfo, counter.type)
+        for vocab in program.vocabs.values():
+            if vocab.field == "person.chronic":
+                _extend(self.chronic, vocab.members + sorted(vocab.aliases))
+
+    def _add_input(self, spec: Any, program: Any) -> None:
+        field = spec.field
+        if field in self.flags and spec.type == "bool":
+            _extend(self.flags[field], [spec.name])
+        elif field == "person.chronic":
+            _extend(self.chronic, [spec.name])
+        elif field and field not in C.CODE_FIELDS and field != "person.age" and not _contract_field(field):
+            self.extensions.setdefault(field, spec.type)
+            self.labels.setdefault(field, spec.name)
+            if isinstance(spec.type, dict):
+                codes = program.vocabs[spec.type["enum"]].code_to_member
+                self.enum_codes.setdefault(field, set()).update(codes)
+
+
+def _extend(target: list, names: list) -> None:
+    for name in names:
+        if name not in target:
+            target.append(name)
+
+
+def _contract_field(field: str) -> bool:
+    scope, _, rest = field.partition(".")
+    if scope == "person":
+        return rest in C.PERSON_FIELDS
+    if scope == "encounter":
+        return rest in C.ENCOUNTER_FIELDS or rest.startswith("fees.")
+    return False
+
+
+class Person:
+    __slots__ = ("values", "flags", "chronic", "insutype")
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.flags: frozenset = frozenset()
+        self.chronic: frozenset = frozenset()
+        self.insutype: Optional[str] = None
+
+
+class Encounter:
+    __slots__ = ("mdtrt_id", "path", "date", "values", "flags", "index")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.path = f"encounters[{index}]"
+        self.mdtrt_id: Optional[str] = None
+        self.date: Optional[_dt.date] = None
+        self.values: dict[str, Any] = {}
+        self.flags: frozenset = frozenset()
+
+
+class Problems:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.items.append((path, message))
+
+    def check(self) -> None:
+        if self.items:
+            raise CaseError(self.name, self.items)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "布尔值"
+    if isinstance(value, (int, Decimal)):
+        return f"数字 {value}"
+    if isinstance(value, str):
+        return f"字符串 {value!r}"
+    if value is None:
+        return "null"
+    return "列表" if isinstance(value, list) else "对象"
+
+
+def _label(key: str) -> str:
+    return C.LABELS.get(key, key)
+
+
+def check_keys(obj: dict, allowed: list, path: str, problems: Problems) -> None:
+    for key in obj:
+        if key not in allowed:
+            where = f"{path}.{key}" if path else key
+            problems.add(where, f"未知字段「{key}」；此处可用的字段：{'、'.join(allowed)}")
+
+
+def parse_code(value: Any, field: str, path: str, problems: Problems, extra: Optional[set] = None) -> Optional[str]:
+    """A code (a JSON string such as "310") valid for ``field``; None after recording a problem."""
+    label, table = C.CODE_FIELDS.get(field, (field, {}))
+    if not isinstance(value, str):
+        hint = f"，得到 {_json_kind(value)}（代码是字符串，\"01\" 不是 1）"
+        problems.add(path, f"{label}应为字符串代码{hint}")
+        return None
+    if value in table or (extra and value in extra):
+        return value
+    known = "、".join(f"{code} {name}" for code, name in table.items()) or "、".join(sorted(extra or ()))
+    problems.add(path, f"未知的{label}代码 {value!r}；应为：{known}")
+    return None
+
+
+def parse_amount(value: Any, path: str, label: str, problems: Problems) -> Optional[int]:
+    try:
+        return yuan_to_fen(value)
+    except ValueError as exc:
+        problems.add(path, f"{label}：{exc}")
+        return None
+
+
+def parse_names(value: Any, known: list, path: str, what: str, problems: Problems) -> frozenset:
+    """A list of flag or disease names, each one the regulations know."""
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list):
+        problems.add(path, f"{what}应为字符串列表，得到 {_json_kind(value)}")
+        return frozenset()
+    names = set()
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            problems.add(f"{path}[{i}]", f"{what}应为字符串，得到 {_json_kind(item)}")
+        elif item not in known:
+            listed = "、".join(known) if known else "（无）"
+            problems.add(f"{path}[{i}]", f"未知的{what}「{item}」：本地区规定不认识它；可用的{what}：{listed}")
+        else:
+            names.add(item)
+    return frozenset(names)
+
+
+def parse_extension(value: Any, type_: Any, field: str, path: str, schema: Schema, problems: Problems) -> Any:
+    label = schema.labels.get(field, field)
+    try:
+        if type_ == "money":
+            return yuan_to_fen(value)
+        if type_ == "count":
+            return parse_count(value)
+        if type_ == "date":
+            return parse_date(value)
+        if type_ == "rate":
+            return parse_rate_text(str(value)) if isinstance(value, (str, Decimal, int)) and not isinstance(value, bool) else _bad("应为比例")
+        if type_ == "bool":
+            return value if isinstance(value, bool) else _bad("应为 true 或 false")
+        return parse_code(value, field, path, problems, schema.enum_codes.get(field, set()))
+    except ValueError as exc:
+        problems.add(path, f"{label}（{field}）：{exc}")
+        return None
+
+
+def _bad(message: str) -> Any:
+    raise ValueError(message)
+
+
+# ── the case ──────────────────────────────────────────────────────────────────────────────────
+
+
+def parse_person(raw: Any, schema: Schema, problems: Problems) -> Person:
+    person = Person()
+    if raw is None:
+        problems.add("person", "缺少必填字段 person（参保人）")
+        return person
+    if not isinstance(raw, dict):
+        problems.add("person", f"person 应为对象，得到 {_json_kind(raw)}")
+        return person
+    extensions = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("person.")]
+    check_keys(raw, list(C.PERSON_FIELDS) + extensions, "person", problems)
+    if "psn_no" in raw and not isinstance(raw["psn_no"], str):
+        problems.add("person.psn_no", f"人员编号应为字符串，得到 {_json_kind(raw['psn_no'])}")
+    if "insutype" not in raw:
+        problems.add("person.insutype", "缺少必填字段 insutype（险种类型）：结算需要它来确定基本医疗保险统筹基金")
+    for key in ("insutype", "psn_type", "gend"):
+        if key in raw:
+            code = parse_code(raw[key], f"person.{key}", f"person.{key}", problems)
+            if code is not None:
+                person.values[f"person.{key}"] = code
+    person.insutype = person.values.get("person.insutype")
+    if "brdy" in raw:
+        try:
+            person.values["person.brdy"] = parse_date(raw["brdy"])
+        except ValueError as exc:
+            problems.add("person.brdy", f"出生日期：{exc}")
+    person.flags = parse_names(raw.get("flags"), schema.flags["person.flags"], "person.flags", "人员标志", problems)
+    person.chronic = _parse_chronic(raw.get("chronic"), schema, problems)
+    for key in extensions:
+        if key in raw:
+            field = f"person.{key}"
+            person.values[field] = parse_extension(raw[key], schema.extensions[field], field, field, schema, problems)
+    return person
+
+
+def _parse_chronic(raw: Any, schema: Schema, problems: Problems) -> frozenset:
+    if raw and not schema.chronic and isinstance(raw, list):
+        problems.add("person.chronic", "本地区规定没有声明门诊慢性病病种，不能给出 chronic："
+                     f"{'、'.join(str(x) for x in raw)}")
+        return frozenset()
+    return parse_names(raw, schema.chronic, "person.chronic", "门诊慢性病病种", problems)
+
+
+def parse_encounter(raw: Any, index: int, schema: Schema, problems: Problems) -> Encounter:
+    enc = Encounter(index)
+    path = enc.path
+    if not isinstance(raw, dict):
+        problems.add(path, f"就诊应为对象，得到 {_json_kind(raw)}")
+        return enc
+    extensions = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("encounter.")]
+    check_keys(raw, list(C.ENCOUNTER_FIELDS) + extensions, path, problems)
+    for key in ("mdtrt_id", "med_type", "setl_time"):
+        if key not in raw:
+            problems.add(f"{path}.{key}", f"缺少必填字段 {key}（{_label(key)}）")
+    mdtrt_id = raw.get("mdtrt_id")
+    if mdtrt_id is not None and not (isinstance(mdtrt_id, str) and mdtrt_id):
+        problems.add(f"{path}.mdtrt_id", f"就诊ID应为非空字符串，得到 {_json_kind(mdtrt_id)}")
+    else:
+        enc.mdtrt_id = mdtrt_id
+    if "setl_time" in raw:
+        try:
+            enc.date = parse_setl_time(raw["setl_time"])
+            enc.values["encounter.setl_time"] = enc.date
+        except ValueError as exc:
+            problems.add(f"{path}.setl_time", f"结算时间：{exc}")
+    _encounter_codes(raw, enc, problems)
+    _fees(raw, enc, problems)
+    enc.flags = parse_names(raw.get("flags"), schema.flags["encounter.flags"], f"{path}.flags", "就诊标志", problems)
+    for key in extensions:
+        if key in raw:
+            field = f"encounter.{key}"
+            enc.values[field] = parse_extension(raw[key], schema.extensions[field], field, f"{path}.{key}", schema, problems)
+    return enc
+
+
+def _encounter_codes(raw: dict, enc: Encounter, problems: Problems) -> None:
+    path = enc.path
+    if "med_type" in raw:
+        code = parse_code(raw["med_type"], "encounter.med_type", f"{path}.med_type", problems)
+        if code is not None:
+            enc.values["encounter.med_type"] = code
+    hosp = None
+    if "hosp_lv" in raw:
+        value = raw["hosp_lv"]
+        if isinstance(value, str) and value in C.HOSP_LV_TO_DEDC:
+            hosp = C.HOSP_LV_TO_DEDC[value]
+        else:
+            problems.add(f"{path}.hosp_lv", f"未知的医院等级代码 {value!r}；应为 01–04 三级、05–07 二级、08–10 一级、11 无等级（字符串）")
+    if "dedc_hosp_lv" in raw:  # the deductible level itself wins over the level it would be derived from
+        code = parse_code(raw["dedc_hosp_lv"], "encounter.dedc_hosp_lv", f"{path}.dedc_hosp_lv", problems)
+        if code is not None:
+            enc.values["encounter.dedc_hosp_lv"] = code
+    elif hosp is not None:
+        enc.values["encounter.dedc_hosp_lv"] = hosp
+
+
+def _fees(raw: dict, enc: Encounter, problems: Problems) -> None:
+    path = enc.path
+    fees = raw.get("fees", {})
+    if not isinstance(fees, dict):
+        problems.add(f"{path}.fees", f"费用应为对象（按收费项目等级 01/02/03），得到 {_json_kind(fees)}")
+        fees = {}
+    for key in fees:
+        if key not in C.FEE_CLASSES:
+            problems.add(f"{path}.fees.{key}", f"未知的收费项目等级「{key}」；应为 01 甲类、02 乙类、03 丙类")
+    for key in C.FEE_CLASSES:  # a missing class means 0
+        fen = parse_amount(fees.get(key, 0), f"{path}.fees.{key}", C.LABELS[f"fees.{key}"], problems)
+        enc.values[f"encounter.fees.{key}"] = fen if fen is not None else 0
+    fen = parse_amount(raw.get("overlmt_selfpay", 0), f"{path}.overlmt_selfpay", "超限价自付金额", problems)
+    enc.values["encounter.overlmt_selfpay"] = fen if fen is not None else 0
+
+
+def parse_encounters(raw: Any, schema: Schema, problems: Problems) -> list[Encounter]:
+    if raw is None:
+        problems.add("encounters", "缺少必填字段 encounters（就诊列表）")
+        return []
+    if not isinstance(raw, list) or not raw:
+        problems.add("encounters", "encounters 应为非空列表（按时间顺序的就诊）")
+        return []
+    encounters = [parse_encounter(item, i, schema, problems) for i, item in enumerate(raw)]
+    seen: dict[str, int] = {}
+    previous = None
+    for enc in encounters:
+        if enc.mdtrt_id is not None:
+            if enc.mdtrt_id in seen:
+                problems.add(f"{enc.path}.mdtrt_id", f"就诊ID {enc.mdtrt_id!r} 与 encounters[{seen[enc.mdtrt_id]}] 重复")
+            seen.setdefault(enc.mdtrt_id, enc.index)
+        if enc.date is not None:
+            if previous is not None and enc.date < previous:
+                problems.add(f"{enc.path}.setl_time", "就诊须按时间顺序给出：结算日期早于前一次就诊（计数器按顺序累计）")
+            previous = enc.date
+    return encounters
+
+
+def parse_cuminfo(raw: Any, schema: Schema, problems: Problems) -> dict[str, Any]:
+    """Earlier totals of the person's year, by the cuminfo keys the regulations name."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.add("cuminfo", f"cuminfo 应为对象，得到 {_json_kind(raw)}")
+        return {}
+    accepted = sorted(schema.cuminfo)
+    values = {}
+    for key, value in raw.items():
+        if key not in schema.cuminfo:
+            problems.add(f"cuminfo.{key}", f"未知的累计信息键「{key}」；本地区规定接收：{'、'.join(accepted) or '（无）'}")
+            continue
+        type_ = schema.cuminfo[key]
+        try:
+            if type_ == "money":
+                values[key] = yuan_to_fen(value)
+            elif type_ == "count":
+                values[key] = parse_count(value)
+            elif type_ == "bool":
+                values[key] = value if isinstance(value, bool) else _bad("应为 true 或 false")
+            else:
+                values[key] = _bad(f"计数器类型 {type_} 不能经 cuminfo 带入")
+        except ValueError as exc:
+            problems.add(f"cuminfo.{key}", f"累计信息「{key}」：{exc}")
+    return values
+
+
+# ── from validated values to one IR's inputs ──────────────────────────────────────────────────
+
+
+class Absent(Exception):
+    """A required input is not in the case."""
+
+    def __init__(self, field: str, input_name: str) -> None:
+        super().__init__(field)
+        self.field = field
+        self.input_name = input_name
+
+
+class NotCovered(Exception):
+    """A valid contract code that the regulation's vocabulary has no member for (YR05)."""
+
+    def __init__(self, field: str, code: str, vocab: str) -> None:
+        super().__init__(field)
+        self.field = field
+        self.code = code
+        self.vocab = vocab
+
+
+Reader = Callable[[Person, Encounter], Any]
+
+
+def make_readers(program: Any) -> list[Reader]:
+    """One reader per IR input, in slot order. Built once per regulation."""
+    return [_reader(spec, program) for spec in program.inputs]
+
+
+def _reader(spec: Any, program: Any) -> Reader:
+    field, name = spec.field or "", spec.name
+    scope = field.split(".", 1)[0]
+    if scope not in ("person", "encounter"):
+        raise IRError(f"输入「{name}」的字段 {field!r} 不是 person.* 或 encounter.*")
+    absent = _absent(spec)
+    if field in ("person.flags", "encounter.flags"):
+        if scope == "person":
+            return lambda p, e: name in p.flags
+        return lambda p, e: name in e.flags
+    if field == "person.chronic":
+        return lambda p, e: name in p.chronic
+    if field == "person.age":
+        def age(p, e):
+            brdy = p.values.get("person.brdy")
+            return absent("person.brdy") if brdy is None else full_years(brdy, e.date)
+        return age
+    if isinstance(spec.type, dict):
+        return _enum_reader(spec, program, scope, absent)
+    if scope == "person":
+        return lambda p, e: p.values[field] if field in p.values else absent(field)
+    return lambda p, e: e.values[field] if field in e.values else absent(field)
+
+
+def _absent(spec: Any) -> Callable[[str], Any]:
+    missing = Sentinel("missing", spec.name, None, field=spec.field)
+
+    def absent(field: str) -> Any:
+        if spec.optional:
+            return missing if field == spec.field else Sentinel("missing", spec.name, None, field=field)
+        raise Absent(field, spec.name)
+    return absent
+
+
+def _enum_reader(spec: Any, program: Any, scope: str, absent: Callable) -> Reader:
+    field = spec.field
+    vocab = program.vocabs[spec.type["enum"]]
+    members = vocab.code_to_member
+    # an implicit input nobody declared is not a reason to refuse a code, except the 险种 itself
+    strict = not spec.implicit or field == "person.insutype"
+
+    def read(p, e):
+        values = p.values if scope == "person" else e.values
+        code = values.get(field)
+        if code is None:
+            return absent(field)
+        member = members.get(code)
+        if member is None:
+            if strict:
+                raise NotCovered(field, code, vocab.name)
+            return Sentinel("missing", spec.name, None, field=field)
+        return member
+    return read
+
+
+def read_inputs(readers: list[Reader], person: Person, enc: Encounter) -> list:
+    return [read(person, enc) for read in readers]

@@ -1,0 +1,113 @@
+"""The settlement contract's fixed vocabulary (spec/settlement-io.md): code tables, field names, funds,
+regions. Everything here is the national platform's, not a regulation's; a regulation's IR maps these
+codes to its own member names through its vocabularies."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+INSUTYPE = {"310": "职工基本医疗保险", "390": "城乡居民基本医疗保险"}
+
+PSN_TYPE = {
+    "1101": "职工在职", "1102": "公务员在职", "1103": "灵活就业人员在职",
+    "1201": "职工退休", "1202": "公务员退休", "1203": "灵活就业人员退休",
+    "1401": "新生儿", "1402": "学龄前儿童", "1403": "中小学生", "1404": "大学生", "1405": "未成年(未入学)",
+    "1501": "普通居民(成年)", "16": "居民(老年)",
+}
+
+MED_TYPE = {
+    "11": "普通门诊", "14": "门诊慢特病", "21": "普通住院", "22": "外伤住院", "23": "转外诊治住院",
+    "24": "急诊转住院", "51": "生育门诊", "52": "生育住院",
+}
+
+DEDC_HOSP_LV = {"1": "一级及以下", "2": "二级", "3": "三级", "9": "未定级"}
+
+# hosp_lv (医院等级, 01–11) → the deductible level it implies
+HOSP_LV_TO_DEDC = {"01": "3", "02": "3", "03": "3", "04": "3", "05": "2", "06": "2", "07": "2",
+                   "08": "1", "09": "1", "10": "1", "11": "9"}
+
+GEND = {"1": "男", "2": "女"}
+
+# field → (Chinese label, code table); hosp_lv is read into encounter.dedc_hosp_lv
+CODE_FIELDS = {
+    "person.insutype": ("险种类型", INSUTYPE),
+    "person.psn_type": ("人员类别", PSN_TYPE),
+    "person.gend": ("性别", GEND),
+    "encounter.med_type": ("医疗类别", MED_TYPE),
+    "encounter.dedc_hosp_lv": ("起付线医院等级", DEDC_HOSP_LV),
+}
+
+FEE_CLASSES = {"01": "甲类", "02": "乙类", "03": "丙类"}
+
+PERSON_FLAGS = ("扶贫对象", "低保对象", "特困人员", "重度残疾人", "公务员医疗补助", "大额医疗补助")
+ENCOUNTER_FLAGS = ("中医医疗机构", "纯中医疗法", "基本药物", "转院", "转诊", "转诊备案", "异地就医", "异地备案",
+                   "急诊", "无责任人意外伤害", "顺产", "剖宫产", "非定点")
+
+TOP_FIELDS = ("region", "person", "encounters", "cuminfo")
+PERSON_FIELDS = ("psn_no", "insutype", "psn_type", "brdy", "gend", "flags", "chronic")
+ENCOUNTER_FIELDS = ("mdtrt_id", "med_type", "setl_time", "dedc_hosp_lv", "hosp_lv", "fees", "overlmt_selfpay", "flags")
+
+LABELS = {
+    "region": "参保地区", "person": "参保人", "encounters": "就诊列表", "cuminfo": "累计信息",
+    "psn_no": "人员编号", "insutype": "险种类型", "psn_type": "人员类别", "brdy": "出生日期", "gend": "性别",
+    "flags": "标志", "chronic": "门诊慢性病", "mdtrt_id": "就诊ID", "med_type": "医疗类别", "setl_time": "结算时间",
+    "dedc_hosp_lv": "起付线医院等级", "hosp_lv": "医院等级", "fees": "费用", "overlmt_selfpay": "超限价自付金额",
+    "fees.01": "甲类费用", "fees.02": "乙类费用", "fees.03": "丙类费用",
+}
+
+# setlinfo in the contract's order; every one an amount except the ratio
+SETLINFO_FIELDS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
+                   "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "cvlserv_pay", "hifmi_pay", "hifob_pay",
+                   "maf_pay", "oth_pay", "fund_pay_sumamt", "psn_part_amt")
+RATIO_FIELDS = ("pool_prop_selfpay",)
+FUND_FIELDS = ("hifp_pay", "cvlserv_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay")
+# "0 unless a rule pays them": an IR may leave these out
+OPTIONAL_FUND_FIELDS = ("cvlserv_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay")
+# what an excluded encounter still reports from the rules; everything else is fixed by docs/ir.md
+EXCLUDED_KEPT_FIELDS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay")
+LIMIT_FIELD = "crt_payb_lmt_amt"
+
+FIELD_NAMES = {
+    "medfee_sumamt": "医疗费总额", "fulamt_ownpay_amt": "全自费金额", "overlmt_selfpay": "超限价自付金额",
+    "preselfpay_amt": "先行自付金额", "inscp_scp_amt": "符合政策范围金额", "act_pay_dedc": "实际支付起付线",
+    "hifp_pay": "统筹基金支出", "pool_prop_selfpay": "基本医疗保险统筹基金支付比例", "cvlserv_pay": "公务员医疗补助资金支出",
+    "hifmi_pay": "居民大病保险资金支出", "hifob_pay": "职工大额医疗费用补助基金支出", "maf_pay": "医疗救助基金支出",
+    "oth_pay": "其他基金支出", "fund_pay_sumamt": "基金支付总额", "psn_part_amt": "个人负担总金额",
+    "crt_payb_lmt_amt": "本次可支付限额金额",
+}
+
+BASIC_FUND = {"310": ("310100", "职工基本医疗保险统筹基金"), "390": ("390100", "城乡居民基本医疗保险统筹基金")}
+OTHER_FUNDS = {
+    "cvlserv_pay": ("320100", "公务员医疗补助基金"),
+    "hifmi_pay": ("390200", "城乡居民大病保险资金"),
+    "hifob_pay": ("330100", "职工大额医疗费用补助基金"),
+    "maf_pay": ("610100", "医疗救助基金"),
+    "oth_pay": ("999999", "其他基金"),
+}
+
+REGIONS = {"370500": "东营市", "370600": "烟台市", "370800": "济宁市", "371300": "临沂市"}
+
+
+def basic_fund(insutype: str) -> tuple[str, str]:
+    """The basic fund's (fund_pay_type, name) for a 险种; unknown 险种 fall back to the employee fund."""
+    return BASIC_FUND.get(insutype, BASIC_FUND["310"])
+
+
+def region_code(text: str, extra: dict[str, str]) -> Optional[str]:
+    """A region given as a 6-digit code or a city name (with or without 市) → its code, or None.
+
+    ``extra`` adds the regions the loaded regulations name (code → name)."""
+    names = dict(REGIONS)
+    names.update(extra)
+    if text in names:
+        return text
+    want = text[:-1] if text.endswith("市") else text
+    for code in sorted(names):
+        name = names[code]
+        if want == (name[:-1] if name.endswith("市") else name):
+            return code
+    return None
+
+
+def region_name(code: str, extra: dict[str, str]) -> str:
+    return extra.get(code) or REGIONS.get(code, code)

@@ -1,0 +1,164 @@
+"""Running a regulation's worked examples (docs/ir.md "examples"), as ``yibao test`` does.
+
+An example gives inputs by input name as literal nodes, and per encounter the values, exclusion or
+error it expects. Encounters run in order with counters carried between them, exactly as a case does;
+person-level entries may also give a counter's starting value, as ``cuminfo`` would.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Optional
+
+from . import contract as C
+from . import messages as M
+from .evaluate import Program
+from .expr import literal_value
+from .ir import IRError
+from .settle import CounterBook, Regulation, _setlinfo_fen, normalise_counters
+from .values import Sentinel, format_value
+
+LITERALS = ("money", "rate", "count", "bool", "date", "enum")
+
+
+class Mismatch:
+    """One expectation that did not hold, in encounter ``encounter`` (1-based)."""
+
+    __slots__ = ("encounter", "name", "expected", "actual", "at")
+
+    def __init__(self, encounter: int, name: str, expected: str, actual: str, at: Optional[str]) -> None:
+        self.encounter = encounter
+        self.name = name
+        self.expected = expected
+        self.actual = actual
+        self.at = at
+
+    def __repr__(self) -> str:
+        return f"Mismatch({self.encounter}, {self.name!r}, expected={self.expected!r}, actual={self.actual!r})"
+
+
+class ExampleResult:
+    def __init__(self, title: str, article: Optional[str], at: Optional[str], mismatches: list[Mismatch],
+                 encounters: int) -> None:
+        self.title = title
+        self.article = article
+        self.at = at
+        self.mismatches = mismatches
+        self.encounters = encounters
+        self.passed = not mismatches
+
+    def describe_failures(self) -> list[str]:
+        return [f"就诊 {m.encounter}（{m.at or '—'}）：{m.name} 期望 {m.expected}，实际 {m.actual}" for m in self.mismatches]
+
+    def __repr__(self) -> str:
+        return f"ExampleResult({self.title!r}, passed={self.passed})"
+
+
+def run_examples(regulation: Regulation) -> list[ExampleResult]:
+    return [run_example(regulation, ex, i) for i, ex in enumerate(regulation.ir["examples"])]
+
+
+def run_example(regulation: Regulation, example: dict, index: int = 0) -> ExampleResult:
+    program = regulation.program
+    where = f"examples[{index}]"
+    person = example.get("person") or {}
+    inputs_given = {k: v for k, v in person.items() if k in program.input_of}
+    starts = {k: literal_value(v, program, f"{where}.person.{k}") for k, v in person.items() if k in program.counter_of}
+    encounters = example.get("encounters") or []
+    dates = [_date_of(enc.get("inputs") or {}, program, regulation.effective[0], where) for enc in encounters]
+    book = CounterBook({}, starts, dates[0] if dates else regulation.effective[0])
+    mismatches: list[Mismatch] = []
+    for i, (enc, date) in enumerate(zip(encounters, dates)):
+        given = dict(inputs_given)
+        given.update(enc.get("inputs") or {})
+        inputs = [_input_value(spec, given, date, program, f"{where}.encounters[{i}]") for spec in program.inputs]
+        mismatches += _check_encounter(regulation, inputs, date, enc, book, i + 1)
+    return ExampleResult(example.get("title", ""), example.get("article"), example.get("at"), mismatches, len(encounters))
+
+
+def _date_of(given: dict, program: Program, default: _dt.date, where: str) -> _dt.date:
+    """The encounter's date: the setl_time input if the example gives it, else the regulation's start."""
+    names = [s.name for s in program.inputs if s.field == "encounter.setl_time"] + ["结算日期"]
+    for name in names:
+        node = given.get(name)
+        if isinstance(node, dict) and "date" in node:
+            return literal_value(node, program, f"{where}.{name}")
+    return default
+
+
+def _input_value(spec: Any, given: dict, date: _dt.date, program: Program, where: str) -> Any:
+    if spec.name in given:
+        return literal_value(given[spec.name], program, f"{where}.inputs.{spec.name}")
+    if spec.field == "encounter.setl_time":
+        return date
+    if spec.type == "money" and not spec.optional:
+        return 0  # like the contract: a fee class not given is 0
+    if spec.type == "bool":
+        return False  # a flag not given does not hold
+    return Sentinel("missing", spec.name, None, field=spec.field)
+
+
+def _check_encounter(regulation: Regulation, inputs: list, date: _dt.date, enc: dict, book: CounterBook,
+                     number: int) -> list[Mismatch]:
+    program = regulation.program
+    at = enc.get("at")
+    expect = enc.get("expect") or {}
+    if not regulation.covers(date):  # as a case would: no regulation in force on that date
+        error = M.no_regulation(date, regulation.region_name, [regulation])
+        return _compare(program, None, error, expect, expect.get("values") or {}, number, at)
+    counters = book.before(program, date)
+    ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS)
+    error = M.from_sentinel(ev.error, ev.error_at) if ev.error is not None else None
+    if error is None and regulation.settlement_problem() is None:
+        _, problem = _setlinfo_fen(ev)
+        problem = problem or (normalise_counters(program, ev.counters_after) if ev.excluded is None else None)
+        error = M.internal(problem) if problem else None
+    values = expect.get("values") or {}
+    if error is None:
+        error = _sentinel_in_expected(program, ev.env, values)
+    if error is None and ev.excluded is None:
+        book.commit(program, date, ev.counters_after)
+    return _compare(program, ev, error, expect, values, number, at)
+
+
+def _sentinel_in_expected(program: Program, env: list, values: dict) -> Optional[dict]:
+    for name in values:
+        slot = program.slot_of.get(name)
+        if slot is not None and env[slot].__class__ is Sentinel:
+            return M.from_sentinel(env[slot], name)
+    return None
+
+
+def _compare(program: Program, ev: Any, error: Optional[dict], expect: dict, values: dict, number: int,
+             at: Optional[str]) -> list[Mismatch]:
+    wanted = expect.get("error")
+    if wanted is not None:
+        actual = "无错误" if error is None else f"{error['code']}：{error['message']}"
+        if error is None or (wanted != "*" and wanted != error["code"]):
+            return [Mismatch(number, "错误", str(wanted), actual, at)]
+        return []
+    if error is not None:
+        return [Mismatch(number, "错误", "无", f"{error['code']}：{error['message']}", at)]
+    found = []
+    if bool(expect.get("excluded")) != (ev.excluded is not None):
+        actual = f"不予支付（{ev.excluded.article}）" if ev.excluded else "照常结算"
+        found.append(Mismatch(number, "不予支付", "是" if expect.get("excluded") else "否", actual, at))
+    for name, node in values.items():
+        found += _compare_value(program, ev.env, name, node, number, at)
+    return found
+
+
+def _compare_value(program: Program, env: list, name: str, node: dict, number: int, at: Optional[str]) -> list:
+    slot = program.slot_of.get(name)
+    try:
+        expected = literal_value(node, program, name)
+    except IRError as exc:
+        return [Mismatch(number, name, f"（无法读取的期望值：{exc}）", "—", at)]
+    kind = next((k for k in LITERALS if k in node), None)
+    shown = format_value(expected, kind)
+    if slot is None:
+        return [Mismatch(number, name, shown, "（规定中没有这个名称）", at)]
+    actual = env[slot]
+    if actual.__class__ is Sentinel or isinstance(actual, bool) != isinstance(expected, bool) or actual != expected:
+        return [Mismatch(number, name, shown, format_value(actual, kind), at)]
+    return []

@@ -1,0 +1,417 @@
+"""Compiling IR expression nodes (docs/ir.md "Expressions") into Python closures, once, at load time.
+
+Each node becomes a ``CNode``: ``fn(env)`` evaluates it against the environment (a list indexed by slot:
+inputs, then counters, then definitions), and the node keeps its structure (kind, children, table) so
+the trace can later walk only the branches an evaluation actually took, without slowing ``fn`` down.
+
+Sentinel rule: any operation with a sentinel operand returns it, the leftmost first, and never looks
+further; ``if`` with a known condition evaluates only the chosen branch; ``and``/``or`` follow Kleene
+logic (a false conjunct / true disjunct decides, even beside a sentinel).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from fractions import Fraction
+from operator import itemgetter
+from typing import Any, Callable, Optional
+
+from .ir import IRError
+from .values import Sentinel, parse_rate_text, round_half_up
+
+Fn = Callable[[list], Any]
+
+LITERAL_KEYS = ("money", "rate", "count", "bool", "date", "enum")
+SHAPE_KEYS = LITERAL_KEYS + ("ref", "open", "na", "op")
+BINARY = ("add", "sub", "mul", "div", "eq", "ne", "lt", "le", "gt", "ge")
+ARITY = {"sub": 2, "div": 2, "eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2, "neg": 1, "round": 1,
+         "not": 1, "clamp": 3, "if": 3, "in": 1}
+MIN_ARITY = {"add": 2, "mul": 2, "min": 1, "max": 1, "and": 1, "or": 1}
+
+
+class CNode:
+    """A compiled expression node. ``fn`` is all evaluation uses; the rest serves the trace walker."""
+
+    __slots__ = ("fn", "kind", "args", "name", "table")
+
+    def __init__(self, fn: Fn, kind: str, args: tuple = (), name: Optional[str] = None, table: Any = None) -> None:
+        self.fn = fn
+        self.kind = kind
+        self.args = args
+        self.name = name
+        self.table = table
+
+
+class Scope:
+    """What an expression may see where it stands: names visible so far, the rule's article for
+    sentinels, and (inside an exception) the definition's own name, which means "the value so far"."""
+
+    def __init__(self, program: Any, visible: frozenset, article: Optional[str], self_name: Optional[str] = None,
+                 owner: Optional[str] = None, key: Optional[tuple] = None) -> None:
+        self.program = program
+        self.visible = visible
+        self.article = article
+        self.self_name = self_name
+        self.owner = owner  # a table name while compiling that table's cells
+        self.key = key      # the cell's key, for naming an open or 不适用 cell
+
+
+def compile_expr(node: Any, scope: Scope, where: str) -> CNode:
+    if not isinstance(node, dict):
+        raise IRError(f"{where}: 表达式应为 JSON 对象，得到 {type(node).__name__}")
+    shapes = [k for k in SHAPE_KEYS if k in node]
+    if len(shapes) != 1:
+        raise IRError(f"{where}: 无法识别的表达式节点（键：{', '.join(sorted(node))}）")
+    shape = shapes[0]
+    if shape in LITERAL_KEYS:
+        value = literal_value(node, scope.program, where)
+        return CNode(lambda env, v=value: v, "lit", name=shape)
+    if shape == "ref":
+        return _compile_ref(node, scope, where)
+    if shape in ("open", "na"):
+        return _compile_sentinel(node, shape, scope, where)
+    return _compile_op(node, scope, where)
+
+
+# ── leaves ────────────────────────────────────────────────────────────────────────────────────
+
+
+def literal_value(node: dict, program: Any, where: str) -> Any:
+    """The Python value of a literal node: fen int, Fraction rate, int count, bool, date or member name."""
+    if "money" in node:
+        v = node["money"]
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise IRError(f"{where}: money 应为分的整数：{v!r}")
+        return v
+    if "rate" in node:
+        try:
+            return parse_rate_text(node["rate"])
+        except ValueError as exc:
+            raise IRError(f"{where}: {exc}") from None
+    if "count" in node:
+        v = node["count"]
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise IRError(f"{where}: count 应为整数：{v!r}")
+        return v
+    if "bool" in node:
+        if not isinstance(node["bool"], bool):
+            raise IRError(f"{where}: bool 应为 true/false")
+        return node["bool"]
+    if "date" in node:
+        try:
+            return _dt.date.fromisoformat(node["date"])
+        except (TypeError, ValueError):
+            raise IRError(f"{where}: 日期应为 YYYY-MM-DD：{node['date']!r}") from None
+    return program.member(node.get("enum"), node.get("member"), where)
+
+
+def _compile_ref(node: dict, scope: Scope, where: str) -> CNode:
+    name = node["ref"]
+    program = scope.program
+    if name == scope.self_name:
+        slot = program.slot_of[name]
+        return CNode(itemgetter(slot), "self", name=name)
+    if name not in program.slot_of:
+        raise IRError(f"{where}: 引用了未定义的名称「{name}」")
+    if program.kind_of[name] == "definition" and name not in scope.visible:
+        raise IRError(f"{where}: 「{name}」在此处尚未定义（definitions 须按拓扑顺序排列）")
+    return CNode(itemgetter(program.slot_of[name]), "ref", name=name)
+
+
+def _compile_sentinel(node: dict, shape: str, scope: Scope, where: str) -> CNode:
+    name = node[shape]
+    if not isinstance(name, str):
+        raise IRError(f"{where}: {shape} 应为名称字符串")
+    if scope.owner is not None and scope.key is not None and name == scope.owner:
+        name = f"{name}[{','.join(scope.key)}]"
+    article, reason = scope.article, node.get("reason")
+    declared = scope.program.open_values.get(name)
+    if declared is not None:
+        article = article or declared.get("article")
+        reason = reason or declared.get("reason")
+    value = Sentinel(shape, name, article, reason)
+    return CNode(lambda env, v=value: v, shape, name=name)
+
+
+# ── operations ────────────────────────────────────────────────────────────────────────────────
+
+
+def _compile_op(node: dict, scope: Scope, where: str) -> CNode:
+    op = node["op"]
+    raw = node.get("args")
+    if not isinstance(raw, list):
+        raise IRError(f"{where}: 运算 {op!r} 缺少 args 列表")
+    if op in ARITY and len(raw) != ARITY[op]:
+        raise IRError(f"{where}: 运算 {op} 需要 {ARITY[op]} 个参数，得到 {len(raw)} 个")
+    if op in MIN_ARITY and len(raw) < MIN_ARITY[op]:
+        raise IRError(f"{where}: 运算 {op} 至少需要 {MIN_ARITY[op]} 个参数")
+    args = tuple(compile_expr(a, scope, f"{where}.args[{i}]") for i, a in enumerate(raw))
+    if op == "lookup":
+        return _compile_lookup(node, args, scope, where)
+    if op == "in":
+        return _compile_in(node, args, scope, where)
+    if op == "round" and args[0].kind in ("mul", "div") and len(args[0].args) == 2:
+        inner = args[0]
+        fused = _round_of_product if inner.kind == "mul" else _round_of_quotient
+        return CNode(fused(inner.args[0].fn, inner.args[1].fn), op, args)
+    factory = _FACTORIES.get(op)
+    if factory is None:
+        raise IRError(f"{where}: 未知运算 {op!r}")
+    return CNode(factory(*[a.fn for a in args]) if op in BINARY or op in ARITY else factory([a.fn for a in args]),
+                 op, args)
+
+
+def _compile_in(node: dict, args: tuple, scope: Scope, where: str) -> CNode:
+    members = node.get("members")
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        raise IRError(f"{where}: in 需要 members 名称列表")
+    allowed = frozenset(members)
+    fa = args[0].fn
+
+    def f(env):
+        a = fa(env)
+        if a.__class__ is Sentinel:
+            return a
+        return a in allowed
+    return CNode(f, "in", args)
+
+
+def _compile_lookup(node: dict, args: tuple, scope: Scope, where: str) -> CNode:
+    name = node.get("table")
+    table = scope.program.tables.get(name)
+    if table is None:
+        raise IRError(f"{where}: 查找了未定义的表「{name}」")
+    if len(args) != len(table.dims):
+        raise IRError(f"{where}: 表「{name}」有 {len(table.dims)} 个维度，查找给了 {len(args)} 个键")
+    late = sorted(table.refs - scope.visible)
+    if late:
+        raise IRError(f"{where}: 表「{name}」的单元格引用了此处尚未定义的「{late[0]}」")
+    cells = table.cell_fns
+    if len(args) == 1:
+        fk = args[0].fn
+
+        def f(env):
+            k = fk(env)
+            if k.__class__ is Sentinel:
+                return k
+            return cells[(k,)](env)
+    else:
+        fks = [a.fn for a in args]
+
+        def f(env):
+            key = []
+            for fk in fks:
+                k = fk(env)
+                if k.__class__ is Sentinel:
+                    return k
+                key.append(k)
+            return cells[tuple(key)](env)
+    return CNode(f, "lookup", args, name=name, table=table)
+
+
+def _binary(combine: Callable[[Any, Any], Any]) -> Callable[[Fn, Fn], Fn]:
+    def factory(fa: Fn, fb: Fn) -> Fn:
+        def f(env):
+            a = fa(env)
+            if a.__class__ is Sentinel:
+                return a
+            b = fb(env)
+            if b.__class__ is Sentinel:
+                return b
+            return combine(a, b)
+        return f
+    return factory
+
+
+def _unary(apply: Callable[[Any], Any]) -> Callable[[Fn], Fn]:
+    def factory(fa: Fn) -> Fn:
+        def f(env):
+            a = fa(env)
+            if a.__class__ is Sentinel:
+                return a
+            return apply(a)
+        return f
+    return factory
+
+
+def _divide(a: Any, b: Any) -> Any:
+    if b == 0:
+        return Sentinel("divzero", "除数为零")
+    return Fraction(a) / b
+
+
+def _half_up(n: int, d: int) -> int:
+    """Half-up rounding of n / d for d > 0, in integers."""
+    if n >= 0:
+        return (2 * n + d) // (2 * d)
+    return -((-2 * n + d) // (2 * d))
+
+
+def _round_of_product(fa: Fn, fb: Fn) -> Fn:
+    """A round node over a product, in integer arithmetic: the hottest pattern (fen × rate), and the exact product
+    is never materialised as a normalised Fraction."""
+    def f(env):
+        a = fa(env)
+        if a.__class__ is Sentinel:
+            return a
+        b = fb(env)
+        if b.__class__ is Sentinel:
+            return b
+        if a.__class__ is int:
+            if b.__class__ is int:
+                return a * b
+            return _half_up(a * b.numerator, b.denominator)
+        if b.__class__ is int:
+            return _half_up(a.numerator * b, a.denominator)
+        return _half_up(a.numerator * b.numerator, a.denominator * b.denominator)
+    return f
+
+
+def _round_of_quotient(fa: Fn, fb: Fn) -> Fn:
+    """A round node over a quotient, in integer arithmetic; a zero divisor gives the divzero sentinel as ``div`` does."""
+    def f(env):
+        a = fa(env)
+        if a.__class__ is Sentinel:
+            return a
+        b = fb(env)
+        if b.__class__ is Sentinel:
+            return b
+        if b == 0:
+            return Sentinel("divzero", "除数为零")
+        an, ad = (a, 1) if a.__class__ is int else (a.numerator, a.denominator)
+        bn, bd = (b, 1) if b.__class__ is int else (b.numerator, b.denominator)
+        n, d = an * bd, ad * bn
+        return _half_up(-n, -d) if d < 0 else _half_up(n, d)
+    return f
+
+
+def _add_factory(fa: Fn, fb: Fn) -> Fn:
+    # add is the hottest operation; spelled out rather than going through _binary's extra call
+    def f(env):
+        a = fa(env)
+        if a.__class__ is Sentinel:
+            return a
+        b = fb(env)
+        if b.__class__ is Sentinel:
+            return b
+        return a + b
+    return f
+
+
+def _sub_factory(fa: Fn, fb: Fn) -> Fn:
+    def f(env):
+        a = fa(env)
+        if a.__class__ is Sentinel:
+            return a
+        b = fb(env)
+        if b.__class__ is Sentinel:
+            return b
+        return a - b
+    return f
+
+
+def _fold(fns: list, combine: Callable[[Any, Any], Any]) -> Fn:
+    """A left fold over two or more operands (n-ary add/mul), leftmost sentinel first."""
+    if len(fns) == 2:
+        return _binary(combine)(fns[0], fns[1])
+
+    def f(env):
+        acc = fns[0](env)
+        if acc.__class__ is Sentinel:
+            return acc
+        for fn in fns[1:]:
+            b = fn(env)
+            if b.__class__ is Sentinel:
+                return b
+            acc = combine(acc, b)
+        return acc
+    return f
+
+
+def _extreme(pick: Callable) -> Callable[[list], Fn]:
+    def factory(fns: list) -> Fn:
+        def f(env):
+            values = []
+            for fn in fns:
+                v = fn(env)
+                if v.__class__ is Sentinel:
+                    return v
+                values.append(v)
+            return pick(values)
+        return f
+    return factory
+
+
+def _clamp(fx: Fn, flo: Fn, fhi: Fn) -> Fn:
+    def f(env):
+        x = fx(env)
+        if x.__class__ is Sentinel:
+            return x
+        lo = flo(env)
+        if lo.__class__ is Sentinel:
+            return lo
+        hi = fhi(env)
+        if hi.__class__ is Sentinel:
+            return hi
+        return min(max(x, lo), hi)
+    return f
+
+
+def _if(fc: Fn, ft: Fn, fe: Fn) -> Fn:
+    def f(env):
+        c = fc(env)
+        if c is True:
+            return ft(env)
+        if c is False:
+            return fe(env)
+        return c  # a sentinel condition: neither branch can be chosen
+    return f
+
+
+def _and(fns: list) -> Fn:
+    def f(env):
+        unknown = None
+        for fn in fns:
+            v = fn(env)
+            if v is False:
+                return False  # Kleene: a false conjunct decides even beside an unknown one
+            if v.__class__ is Sentinel and unknown is None:
+                unknown = v
+        return True if unknown is None else unknown
+    return f
+
+
+def _or(fns: list) -> Fn:
+    def f(env):
+        unknown = None
+        for fn in fns:
+            v = fn(env)
+            if v is True:
+                return True
+            if v.__class__ is Sentinel and unknown is None:
+                unknown = v
+        return False if unknown is None else unknown
+    return f
+
+
+_FACTORIES: dict = {
+    "add": lambda *fns: _add_factory(*fns) if len(fns) == 2 else _fold(list(fns), lambda a, b: a + b),
+    "sub": _sub_factory,
+    "mul": lambda *fns: _fold(list(fns), lambda a, b: a * b),
+    "div": _binary(_divide),
+    "eq": _binary(lambda a, b: a == b),
+    "ne": _binary(lambda a, b: a != b),
+    "lt": _binary(lambda a, b: a < b),
+    "le": _binary(lambda a, b: a <= b),
+    "gt": _binary(lambda a, b: a > b),
+    "ge": _binary(lambda a, b: a >= b),
+    "neg": _unary(lambda a: -a),
+    "round": _unary(round_half_up),
+    "not": _unary(lambda a: not a),
+    "min": _extreme(min),
+    "max": _extreme(max),
+    "clamp": _clamp,
+    "if": _if,
+    "and": _and,
+    "or": _or,
+}

@@ -1,0 +1,403 @@
+"""The embedding API: ``Regulation`` (one loaded IR) and ``Engine`` (settles cases in the contract's shape).
+
+Load once, settle many: an IR is parsed, checked and compiled into closures when its ``Regulation`` is
+built; ``Engine.settle`` only validates the case and runs the closures.
+
+    engine = Engine([load("dongying-2018.ir.json")])
+    result = engine.settle(load_case_text(text, "case.json"))
+    print(dumps_output(result.output)); sys.exit(result.status)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import weakref
+from fractions import Fraction
+from typing import Any, Iterable, Optional, Union
+
+from . import contract as C
+from . import messages as M
+from .case import (Absent, CaseError, NotCovered, Problems, Schema, check_keys, load_case_text, make_readers,
+                   parse_cuminfo, parse_encounters, parse_person, read_inputs)
+from .evaluate import Program
+from .ir import IRError, load_ir
+from .jsonout import dumps_output
+from .trace import build_trace
+from .values import as_whole_fen, format_money, format_percent, money_decimal, rate_decimal
+
+__all__ = ["Regulation", "Engine", "SettleResult", "load", "dumps_output", "load_case_text", "CaseError", "IRError"]
+
+# sha256 → Regulation, so that explain() can cite articles from an output alone (weak: no leak)
+_LOADED: "weakref.WeakValueDictionary[str, Regulation]" = weakref.WeakValueDictionary()
+
+
+class Regulation:
+    """One compiled regulation (one IR document)."""
+
+    def __init__(self, doc: dict) -> None:
+        self.ir = doc
+        self.program = Program(doc)
+        self.readers = make_readers(self.program)
+        reg = doc["regulation"]
+        try:
+            start = _dt.date.fromisoformat(reg["effective"][0])
+            end = _dt.date.fromisoformat(reg["effective"][1]) if reg["effective"][1] else None
+        except ValueError:
+            raise IRError(f"regulation.effective 的日期不合法：{reg['effective']}") from None
+        self._effective = (start, end)
+        _LOADED[self.sha256] = self
+
+    @classmethod
+    def from_ir(cls, ir: Union[dict, str, bytes, os.PathLike], *, verify: bool = True) -> "Regulation":
+        """From an IR dict, JSON text/bytes or a path. ``verify`` checks the sha256 (docs/ir.md)."""
+        return cls(load_ir(ir, verify=verify))
+
+    region_code = property(lambda self: self.ir["regulation"]["region_code"])
+    region_name = property(lambda self: self.ir["regulation"]["region_name"])
+    title = property(lambda self: self.ir["regulation"]["title"])
+    effective_article = property(lambda self: self.ir["regulation"].get("effective_article"))
+    source = property(lambda self: self.ir["regulation"].get("source"))
+    sha256 = property(lambda self: self.ir["sha256"])
+    effective = property(lambda self: self._effective, doc="(start, end or None) as dates; end is inclusive")
+
+    def covers(self, date: _dt.date) -> bool:
+        start, end = self._effective
+        return start <= date and (end is None or date <= end)
+
+    def settlement_problem(self) -> Optional[str]:
+        """Why this IR cannot settle claims under the contract (a missing output), or None."""
+        outputs = self.program.output_of
+        for field in C.SETLINFO_FIELDS:
+            if field not in outputs and field not in C.OPTIONAL_FUND_FIELDS:
+                return f"《{self.title}》的 IR 缺少结算输出 {field}"
+        for field, out in outputs.items():
+            want = "rate" if field in C.RATIO_FIELDS else "money"
+            if field in C.SETLINFO_FIELDS + (C.LIMIT_FIELD,) and out.type not in (None, want):
+                return f"《{self.title}》的输出 {field} 应为 {want}，IR 中为 {out.type}"
+        return None
+
+    def __repr__(self) -> str:
+        start, end = self._effective
+        return f"Regulation({self.region_code} {self.title} {start}..{end or ''})"
+
+
+def load(source: Union[dict, str, bytes, os.PathLike], *, verify: bool = True) -> Regulation:
+    """Load one IR (dict, JSON text/bytes, or a path) as a Regulation."""
+    return Regulation.from_ir(source, verify=verify)
+
+
+class ContractOutput(dict):
+    """The contract's output object: a plain dict to every consumer, which also remembers the
+    regulations that produced it, so ``explain(result.output)`` can cite their articles."""
+
+    regulations: dict = {}
+
+    def __reduce__(self):  # pickles and copies as the plain dict it is (compiled rules do not travel)
+        return (dict, (dict(self),))
+
+
+class SettleResult:
+    """``output`` is the contract's JSON object (amounts as Decimal); ``status`` 0 or 1 (any error)."""
+
+    def __init__(self, output: dict, status: int, fees: list) -> None:
+        self.output = output
+        self.status = status
+        self.fees = fees  # per encounter: {"01": fen, "02": fen, "03": fen, "overlmt": fen} (for explain)
+
+
+class Engine:
+    """Settles cases against a set of regulations (several per region, picked by date)."""
+
+    def __init__(self, regulations: Iterable[Regulation]) -> None:
+        self._by_region: dict[str, list[Regulation]] = {}
+        for reg in regulations:
+            problem = reg.settlement_problem()
+            if problem:
+                raise IRError(problem)
+            group = self._by_region.setdefault(reg.region_code, [])
+            if all(r.sha256 != reg.sha256 for r in group):
+                group.append(reg)
+        self._names: dict[str, str] = {}
+        self._schemas: dict[str, Schema] = {}
+        for code, group in self._by_region.items():
+            group.sort(key=lambda r: r.effective[0])
+            _check_no_overlap(group)
+            self._names[code] = group[0].region_name
+            schema = Schema()
+            for reg in group:
+                schema.add_program(reg.program)
+            self._schemas[code] = schema
+
+    def regulations(self, region: Optional[str] = None) -> list[Regulation]:
+        if region is None:
+            return [r for code in sorted(self._by_region) for r in self._by_region[code]]
+        return list(self._by_region.get(region, []))
+
+    def accepted_cuminfo(self, region: str) -> list[str]:
+        """The cuminfo keys a region's regulations accept (the contract lets the engine name them)."""
+        return sorted(self._schemas[region].cuminfo) if region in self._schemas else []
+
+    def settle(self, case: dict, *, region: Optional[str] = None, trace: bool = True,
+               name: Optional[str] = None) -> SettleResult:
+        """Settle one person's encounters. Raises CaseError when the case cannot be used at all."""
+        name = name or getattr(case, "source_name", "<case>")
+        problems = Problems(name)
+        if not isinstance(case, dict):
+            raise CaseError(name, [("$", "结算案例应为 JSON 对象")])
+        check_keys(case, list(C.TOP_FIELDS), "", problems)
+        code = self._region(region if region is not None else case.get("region"), region is not None, problems)
+        if code is None:
+            problems.check()
+        schema = self._schemas[code]
+        person = parse_person(case.get("person"), schema, problems)
+        encounters = parse_encounters(case.get("encounters"), schema, problems)
+        cuminfo = parse_cuminfo(case.get("cuminfo"), schema, problems)
+        problems.check()
+        plans = [self._plan(code, person, enc, problems) for enc in encounters]
+        problems.check()
+        book = CounterBook(cuminfo, {}, encounters[0].date)
+        rows = [self._run(plan, person, book, trace) for plan in plans]
+        status = 1 if any("error" in row for row in rows) else 0
+        fees = [_fees_of(enc) for enc in encounters]
+        output = ContractOutput(region=code, encounters=rows)
+        output.regulations = {reg.sha256: reg for reg in self._by_region[code]}
+        return SettleResult(output, status, fees)
+
+    # ── steps ──
+
+    def _region(self, given: Any, overridden: bool, problems: Problems) -> Optional[str]:
+        where = "--region" if overridden else "region"
+        if given is None:
+            problems.add(where, f"缺少参保地区 region（区划代码或城市名）；已载入的地区：{self._region_list()}")
+            return None
+        if not isinstance(given, str):
+            problems.add(where, f"参保地区应为字符串（如 \"370500\" 或 \"东营\"），得到 {given!r}")
+            return None
+        code = C.region_code(given.strip(), self._names)
+        if code is None or code not in self._by_region:
+            known = "未知的地区" if code is None else f"没有载入{C.region_name(code, self._names)}的规定"
+            problems.add(where, f"{known}：{given!r}；已载入的地区：{self._region_list()}")
+            return None
+        return code
+
+    def _region_list(self) -> str:
+        return "、".join(f"{code} {C.region_name(code, self._names)}" for code in sorted(self._by_region)) or "（无）"
+
+    def _plan(self, code: str, person: Any, enc: Any, problems: Problems) -> tuple:
+        """(encounter, regulation, inputs or an error dict) — regulation chosen by the encounter's date."""
+        group = self._by_region[code]
+        reg = next((r for r in group if r.covers(enc.date)), None)
+        if reg is None:
+            return enc, None, M.no_regulation(enc.date, C.region_name(code, self._names), group)
+        try:
+            return enc, reg, read_inputs(reg.readers, person, enc)
+        except Absent as exc:
+            scope, _, key = exc.field.partition(".")
+            path = f"person.{key}" if scope == "person" else f"{enc.path}.{key}"
+            label = C.LABELS.get(key) or self._schemas[code].labels.get(exc.field, exc.input_name)
+            problems.add(path, M.missing_field(path, key, label, exc.input_name, reg.title))
+        except NotCovered as exc:
+            return enc, reg, M.not_covered(exc.field, exc.code, exc.vocab, reg.title)
+        return enc, reg, None
+
+    def _run(self, plan: tuple, person: Any, book: "CounterBook", trace: bool) -> dict:
+        enc, reg, inputs = plan
+        if reg is None or isinstance(inputs, dict):
+            return {"mdtrt_id": enc.mdtrt_id, "error": inputs}
+        try:
+            return settle_encounter(reg, person, enc, inputs, book, trace)
+        except (ArithmeticError, KeyError, TypeError, ValueError) as exc:  # a bug must not sink the batch
+            return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(f"{type(exc).__name__}: {exc}")}
+
+
+def _check_no_overlap(group: list[Regulation]) -> None:
+    for earlier, later in zip(group, group[1:]):
+        end = earlier.effective[1]
+        if end is None or end >= later.effective[0]:
+            raise IRError(f"{earlier.region_code} 的两部规定施行期间重叠：《{earlier.title}》与《{later.title}》")
+
+
+def _fees_of(enc: Any) -> dict:
+    fees = {k: enc.values.get(f"encounter.fees.{k}", 0) for k in C.FEE_CLASSES}
+    fees["overlmt"] = enc.values.get("encounter.overlmt_selfpay", 0)
+    return fees
+
+
+# ── counters across encounters ────────────────────────────────────────────────────────────────
+
+
+def _period_keys(date: _dt.date) -> dict:
+    """The period a date falls in, per counter period: a counter resets when its key changes."""
+    return {"year": (date.year,), "quarter": (date.year, (date.month - 1) // 3), "case": ()}
+
+
+class CounterBook:
+    """One person's counters, by name, carried across encounters in the order given.
+
+    Keyed by name rather than by regulation, so when the regulation in force changes between two
+    encounters the counters continue (the year's admissions do not restart because a new version
+    took effect). Each value remembers its period; a value from another year/quarter resets to
+    ``init`` before use. ``cuminfo`` (or an example's starting values) replaces ``init`` only in the
+    period of the person's first encounter."""
+
+    def __init__(self, cuminfo: dict, start: dict, first_date: _dt.date) -> None:
+        self.cuminfo = cuminfo
+        self.start = start
+        self.first_keys = _period_keys(first_date)
+        self.state: dict[str, tuple] = {}
+
+    def before(self, program: Any, date: _dt.date) -> list:
+        keys = _period_keys(date)
+        values = []
+        state = self.state
+        for c in program.counters:
+            key = keys[c.period]
+            held = state.get(c.name)
+            if held is None:
+                value = self._initial(c, key)
+            elif held[0] != key:
+                value = c.init
+            else:
+                values.append(held[1])
+                continue
+            state[c.name] = (key, value)
+            values.append(value)
+        return values
+
+    def _initial(self, c: Any, key: tuple) -> Any:
+        if key != self.first_keys[c.period]:
+            return c.init
+        if c.name in self.start:
+            return self.start[c.name]
+        if c.cuminfo and c.cuminfo in self.cuminfo:
+            return self.cuminfo[c.cuminfo]
+        return c.init
+
+    def commit(self, program: Any, date: _dt.date, after: list) -> None:
+        keys = _period_keys(date)
+        for c, value in zip(program.counters, after):
+            self.state[c.name] = (keys[c.period], value)
+
+
+def normalise_counters(program: Any, after: list) -> Optional[str]:
+    """Money counters must hold whole fen (docs/ir.md: rounded before a counter); fix the int type."""
+    for i, (c, value) in enumerate(zip(program.counters, after)):
+        if c.type == "money":
+            whole = as_whole_fen(value)
+            if whole is None:
+                return f"计数器「{c.name}」的更新值不是整分：{value}"
+            after[i] = whole
+    return None
+
+
+# ── one encounter ─────────────────────────────────────────────────────────────────────────────
+
+
+def settle_encounter(reg: Regulation, person: Any, enc: Any, inputs: list, book: CounterBook, trace: bool) -> dict:
+    program = reg.program
+    counters = book.before(program, enc.date)
+    ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS)
+    if ev.error is not None:
+        return {"mdtrt_id": enc.mdtrt_id, "error": M.from_sentinel(ev.error, ev.error_at)}
+    amounts, problem = _setlinfo_fen(ev)
+    if problem is None and ev.excluded is None:
+        problem = normalise_counters(program, ev.counters_after)
+    if problem is not None:
+        return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(problem)}
+    if ev.excluded is None:
+        book.commit(program, enc.date, ev.counters_after)
+    limit = _limit(program, ev)
+    row: dict = {"mdtrt_id": enc.mdtrt_id, "regulation": _regulation_block(reg),
+                 "setlinfo": _setlinfo_json(amounts), "setldetail": _setldetail(amounts, person.insutype, limit, ev)}
+    if ev.excluded is not None:
+        row["excluded"] = {"article": ev.excluded.article, "reason": ev.excluded.reason}
+    if trace:
+        row["trace"] = build_trace(program, ev.env, _trace_roots(program, ev))
+    return row
+
+
+def _regulation_block(reg: Regulation) -> dict:
+    start, end = reg.effective
+    return {"title": reg.title, "effective": [start.isoformat(), end.isoformat() if end else None], "ir_sha256": reg.sha256}
+
+
+def _setlinfo_fen(ev: Any) -> tuple:
+    """setlinfo as fen (ratio as Fraction), with the contract's invariants checked; (values, problem)."""
+    out = ev.outputs
+    if ev.excluded is not None:
+        # docs/ir.md step 3: an excluded encounter pays nothing and the person bears the whole fee
+        values = {f: 0 for f in C.SETLINFO_FIELDS}
+        for f in C.EXCLUDED_KEPT_FIELDS:
+            values[f] = out.get(f, 0)
+        values["psn_part_amt"] = values["medfee_sumamt"]
+    else:
+        values = {f: out.get(f, 0) for f in C.SETLINFO_FIELDS}
+    for f in C.SETLINFO_FIELDS:
+        if f in C.RATIO_FIELDS:
+            continue
+        whole = as_whole_fen(values[f])
+        if whole is None:
+            return values, f"输出 {f} 不是整分（IR 在输出前缺少四舍五入）：{values[f]}"
+        values[f] = whole
+    return values, _violation(values)
+
+
+def _violation(v: dict) -> Optional[str]:
+    negative = [f for f in C.SETLINFO_FIELDS if v[f] < 0]
+    if negative:
+        return f"金额为负：{', '.join(f'{f}={v[f]}' for f in negative)}"
+    funds = sum(v[f] for f in C.FUND_FIELDS)
+    if v["fund_pay_sumamt"] != funds:
+        return f"fund_pay_sumamt {format_money(v['fund_pay_sumamt'])} ≠ 各基金之和 {format_money(funds)}"
+    if v["medfee_sumamt"] != v["fund_pay_sumamt"] + v["psn_part_amt"]:
+        return (f"medfee_sumamt {format_money(v['medfee_sumamt'])} ≠ fund_pay_sumamt {format_money(v['fund_pay_sumamt'])}"
+                f" + psn_part_amt {format_money(v['psn_part_amt'])}")
+    return None
+
+
+def _setlinfo_json(v: dict) -> dict:
+    return {f: rate_decimal(v[f]) if f in C.RATIO_FIELDS else money_decimal(v[f]) for f in C.SETLINFO_FIELDS}
+
+
+def _limit(program: Any, ev: Any) -> Optional[int]:
+    """crt_payb_lmt_amt for the basic fund row, when the IR gives it and it is known."""
+    out = program.output_of.get(C.LIMIT_FIELD)
+    if out is None:
+        return None
+    value = ev.outputs.get(C.LIMIT_FIELD) if ev.excluded is None else out.expr.fn(ev.env)
+    if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
+        return None  # an excluded encounter reports the limit only when it is known
+    return as_whole_fen(value)
+
+
+def _setldetail(v: dict, insutype: Optional[str], limit: Optional[int], ev: Any) -> list[dict]:
+    code, name = C.basic_fund(insutype or "")
+    rows = [_detail_row(code, name, v["hifp_pay"], v, limit, _basic_account(v, ev))]
+    for field, (fund_code, fund_name) in C.OTHER_FUNDS.items():
+        if v[field] != 0:
+            rows.append(_detail_row(fund_code, fund_name, v[field], v, None, f"{fund_name}支付 {format_money(v[field])} 元"))
+    return rows
+
+
+def _detail_row(code: str, name: str, amount: int, v: dict, limit: Optional[int], info: str) -> dict:
+    return {"fund_pay_type": code, "fund_pay_type_name": name, "fund_payamt": money_decimal(amount),
+            "inscp_scp_amt": money_decimal(v["inscp_scp_amt"]),
+            "crt_payb_lmt_amt": money_decimal(limit) if limit is not None else None, "setl_proc_info": info}
+
+
+def _basic_account(v: dict, ev: Any) -> str:
+    """One line for the slip: how the basic fund's payment came about."""
+    if ev.excluded is not None:
+        return f"不予支付（{ev.excluded.article or ''}）：{ev.excluded.reason}；医疗费 {format_money(v['medfee_sumamt'])} 元由个人负担"
+    text = (f"医疗费 {format_money(v['medfee_sumamt'])} 元，政策范围内 {format_money(v['inscp_scp_amt'])} 元，"
+            f"起付线 {format_money(v['act_pay_dedc'])} 元，统筹基金按 {format_percent(v['pool_prop_selfpay'])} 支付 "
+            f"{format_money(v['hifp_pay'])} 元")
+    return text
+
+
+def _trace_roots(program: Any, ev: Any) -> list:
+    roots = [e.when for e in program.exclusions[:ev.checked]]
+    if ev.excluded is not None:
+        return roots + [program.output_of[f].expr for f in C.EXCLUDED_KEPT_FIELDS if f in program.output_of]
+    return roots + [o.expr for o in program.outputs]
