@@ -385,10 +385,10 @@ class Typer:
                 self.infer(arg)
             return MONEY if e.func is A.Func.ROUND else ANY
         if e.func is A.Func.ROUND:
-            return self._round(e.args[0])
+            return self._check_round_call(e.args[0])
         return self.join(list(e.args), f"op.{e.func.value}", e.span, ordered=True)
 
-    def _round(self, arg: A.Expr) -> Ty:
+    def _check_round_call(self, arg: A.Expr) -> Ty:
         t = self.infer(arg)
         if t.unit is Unit.NUMBER:
             self.settle(arg, M)
