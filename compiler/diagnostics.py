@@ -133,7 +133,7 @@ WORDS: dict[str, str] = {
     "list.sep": "、",
     "table.others": "其余",
     "no_article": "共用模型",
-    "open.cell_reason": "{article}未规定此值",
+    "open.cell_reason": "{article}未规定 {name} 的值",
     "open.reason": "{article}未规定此值",
     "version.interval": "{source}（{start} 至 {end}）",
     "version.open_end": "今",

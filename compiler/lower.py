@@ -112,16 +112,16 @@ class _Lowerer:
     def _cell(self, sym: DefinitionSym, c: TableCell) -> dict:
         name = cell_name(sym.name, c.key)
         if isinstance(c.cell, A.OpenCell):
-            value = {"open": name, "reason": self._cell_reason(sym), "article": sym.article}
+            value = {"open": name, "reason": self._cell_reason(sym, name), "article": sym.article}
         elif isinstance(c.cell, A.NotApplicableCell):
             value = {"na": name}
         else:
             value = self.x.expr(c.cell)
         return {"key": list(c.key), "value": value, "at": self.at(c.span)}
 
-    def _cell_reason(self, sym: DefinitionSym) -> str:
+    def _cell_reason(self, sym: DefinitionSym, name: str) -> str:
         # A table's 待定 cell has no reason of its own; the interpretation next to the table gives one.
-        return "；".join(sym.notes) or word("open.cell_reason", article=sym.article or word("no_article"))
+        return "；".join(sym.notes) or word("open.cell_reason", article=sym.article or word("no_article"), name=name)
 
     def _open_reason(self, sym: DefinitionSym) -> str:
         return sym.node.reason or "；".join(sym.notes) or word("open.reason", article=sym.article or word("no_article"))
@@ -172,7 +172,7 @@ class _Lowerer:
                 found.append(self._open_value(sym.name, self._open_reason(sym), sym.article, sym.span))
             elif sym.kind is DefKind.TABLE:
                 found += [
-                    self._open_value(cell_name(sym.name, c.key), self._cell_reason(sym), sym.article, c.span)
+                    self._open_value(cell_name(sym.name, c.key), self._cell_reason(sym, cell_name(sym.name, c.key)), sym.article, c.span)
                     for c in self.checked.tables[sym.name].cells
                     if isinstance(c.cell, A.OpenCell)
                 ]
