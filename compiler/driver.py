@@ -41,6 +41,7 @@ class CompileResult:
     diagnostics: list[Diagnostic]  # from every pass and every file, sorted by position
     sources: dict[str, str]  # file → text, for rendering
     header: Optional[Header] = None  # the regulation's header, when resolve ran (for version checks)
+    file: Optional[Path] = None  # the file on disk, when compiled from one (case files sit beside it)
 
 
 def default_root() -> Path:
@@ -128,8 +129,8 @@ class _Session:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             return CompileResult(path=name, ir=None, diagnostics=[_not_utf8(name, data, exc)],
-                                 sources={name: data.decode("utf-8", errors="replace")})
-        return self.compile_source(text, name)
+                                 sources={name: data.decode("utf-8", errors="replace")}, file=path.resolve())
+        return attrs.evolve(self.compile_source(text, name), file=path.resolve())
 
     def compile_source(self, text: str, name: str) -> CompileResult:
         front = self._front(text, name)

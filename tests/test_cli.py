@@ -1,0 +1,76 @@
+"""The command line as a user runs it: exit statuses, atomic outputs, and what is printed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from yibao.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DONGYING = ROOT / "regulations" / "dongying" / "dongying-2018.yb"
+BROKEN = ROOT / "tests" / "broken"
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def test_compile_writes_canonical_ir_atomically(tmp_path):
+    out = tmp_path / "ir" / "dongying.json"
+    result = run("compile", str(DONGYING), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    ir = json.loads(out.read_text(encoding="utf-8"))
+    assert ir["format"] == "yibao-ir/1" and ir["regulation"]["region_code"] == "370500"
+    assert list(out.parent.iterdir()) == [out]  # no temporary file left behind
+
+
+def test_compile_of_a_broken_file_exits_2_with_every_diagnostic(tmp_path):
+    out = tmp_path / "never.json"
+    result = run("compile", str(BROKEN / "three_syntax_errors.yb"), "--rules", str(BROKEN), "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stderr.count("[YB101]") == 3
+    assert not out.exists()
+
+
+def test_check_lists_open_values_with_their_articles():
+    result = run("check", str(DONGYING))
+    assert result.exit_code == 0
+    assert "第三十条  住院起付标准[未定级]" in result.stdout
+    assert "第四十条  生育应付起付线" in result.stdout
+
+
+def test_test_prints_the_city_feature_matrix():
+    result = run("test")
+    assert result.exit_code == 0, result.stdout
+    assert "东营市" in result.stdout and "条文示例" in result.stdout
+    assert result.stdout.strip().splitlines()[-1].endswith("passed, 0 failed")
+
+
+def test_settle_unknown_region_exits_2_and_names_the_field():
+    case = {"region": "青岛", "person": {"insutype": "310"}, "encounters": []}
+    result = run("settle", "-", input=json.dumps(case, ensure_ascii=False))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "region" in result.stderr
+
+
+def test_settle_invalid_json_exits_2_with_position():
+    result = run("settle", "-", input='{"region": "370500",')
+    assert result.exit_code == 2
+    assert "<stdin>" in result.stderr
+
+
+def test_settle_missing_file_exits_2():
+    result = run("settle", "no-such-case.json")
+    assert result.exit_code == 2
+    assert "no-such-case.json" in result.stderr
+
+
+def test_explain_cites_articles():
+    result = run("explain", str(ROOT / "examples" / "dongying-case.json"))
+    assert result.exit_code == 1  # E5 needs an open value
+    assert "第三十条" in result.stdout and "7820.00" in result.stdout
+    assert "YR01" in result.stdout

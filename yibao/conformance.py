@@ -1,0 +1,126 @@
+"""Conformance case files: ``regulations/<city>/*.cases.yaml``, in the spirit of the CEL spec and the DMN TCK.
+
+Each case is a settlement input in the contract's own JSON shape and the expected outputs, to the fen,
+or the expected per-encounter error or exclusion. ``yibao test`` runs them after the worked examples and
+prints a city × feature pass matrix.
+
+    region: "370500"
+    cases:
+      - name: 第三次住院不设起付标准
+        feature: 住院起付线
+        article: 第三十条
+        input: {person: {...}, encounters: [...]}
+        expect:
+          - {mdtrt_id: E3, act_pay_dedc: "0.00", hifp_pay: "1377.50"}
+          - {mdtrt_id: E4, error: YR01}
+          - {mdtrt_id: E5, excluded: 第三十八条}
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Optional
+
+import attrs
+import yaml
+
+from yibao.runtime import CaseError, Engine, dumps_output, load_case_text
+
+
+class CaseFileError(Exception):
+    """A case file that cannot be used: the message names the file, the case and the key."""
+
+
+@attrs.frozen
+class ConformanceCase:
+    name: str
+    feature: str
+    article: Optional[str]
+    input: dict
+    expect: tuple[dict, ...]
+    file: str
+
+
+@attrs.frozen
+class CaseOutcome:
+    case: ConformanceCase
+    passed: bool
+    problems: tuple[str, ...]
+
+
+def case_files_beside(rule_file: Path) -> list[Path]:
+    return sorted(rule_file.parent.glob("*.cases.yaml"))
+
+
+def load_case_file(path: Path) -> tuple[str, list[ConformanceCase]]:
+    """Read and validate one case file; returns (region, cases)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CaseFileError(f"{path}: 无法读取用例文件：{exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
+        raise CaseFileError(f"{path}: 应为含 region 和 cases 列表的映射")
+    region = str(data.get("region", ""))
+    return region, [_case(path, i, raw, region) for i, raw in enumerate(data["cases"])]
+
+
+def _case(path: Path, index: int, raw: Any, region: str) -> ConformanceCase:
+    where = f"{path}: cases[{index}]"
+    if not isinstance(raw, dict):
+        raise CaseFileError(f"{where}: 应为映射")
+    for key in ("name", "feature", "input", "expect"):
+        if key not in raw:
+            raise CaseFileError(f"{where}: 缺少 {key}")
+    if not isinstance(raw["input"], dict) or not isinstance(raw["expect"], list):
+        raise CaseFileError(f"{where}: input 应为映射，expect 应为列表")
+    if not all(isinstance(e, dict) and "mdtrt_id" in e for e in raw["expect"]):
+        raise CaseFileError(f"{where}: expect 的每一项都应是含 mdtrt_id 的映射")
+    case_input = dict(raw["input"])
+    case_input.setdefault("region", region)
+    return ConformanceCase(str(raw["name"]), str(raw["feature"]), raw.get("article"), case_input, tuple(raw["expect"]), str(path))
+
+
+def run_case(engine: Engine, case: ConformanceCase) -> CaseOutcome:
+    """Settle the case through the contract (JSON text in, JSON text out) and compare exactly."""
+    text = json.dumps(case.input, ensure_ascii=False)
+    try:
+        result = engine.settle(load_case_text(text, case.file), trace=False)
+    except CaseError as exc:
+        return CaseOutcome(case, False, (f"输入错误：{exc}",))
+    output = json.loads(dumps_output(result.output), parse_float=Decimal)
+    by_id = {e["mdtrt_id"]: e for e in output["encounters"]}
+    problems = [p for expected in case.expect for p in _compare(expected, by_id.get(expected["mdtrt_id"]))]
+    return CaseOutcome(case, not problems, tuple(problems))
+
+
+def _compare(expected: dict, actual: Optional[dict]) -> list[str]:
+    mdtrt_id = expected["mdtrt_id"]
+    if actual is None:
+        return [f"{mdtrt_id}: 输出中没有这次就诊"]
+    if "error" in expected:
+        got = actual.get("error", {}).get("code")
+        return [] if got == expected["error"] else [f"{mdtrt_id}: 期望错误 {expected['error']}，实际 {got or '已结算'}"]
+    if "error" in actual:
+        return [f"{mdtrt_id}: 期望结算，实际错误 {actual['error']['code']}：{actual['error']['message']}"]
+    problems = []
+    if "excluded" in expected:
+        got = (actual.get("excluded") or {}).get("article")
+        if got != expected["excluded"]:
+            problems.append(f"{mdtrt_id}: 期望按 {expected['excluded']} 不予支付，实际 {got or '未排除'}")
+    for field, want in expected.items():
+        if field in ("mdtrt_id", "error", "excluded"):
+            continue
+        problems += _compare_amount(mdtrt_id, field, want, actual["setlinfo"].get(field))
+    return problems
+
+
+def _compare_amount(mdtrt_id: str, field: str, want: Any, got: Any) -> list[str]:
+    try:
+        wanted = Decimal(str(want))
+    except InvalidOperation:
+        return [f"{mdtrt_id}.{field}: 期望值 {want!r} 不是数"]
+    if got is None:
+        return [f"{mdtrt_id}.{field}: setlinfo 中没有这个字段"]
+    return [] if got == wanted else [f"{mdtrt_id}.{field}: 期望 {wanted}，实际 {got}"]
