@@ -174,6 +174,17 @@ class ExampleSym:
     article: Optional[str]
 
 
+@frozen
+class ArticleSym:
+    """An article or section of the city's file: its label as the IR cites it, and whether the drafter
+    declared it not applicable (不涉及) to settlement and contributions."""
+
+    label: str
+    title: Optional[str]
+    not_applicable: Optional[str]  # the reason, or None
+    span: A.Span
+
+
 Symbol = Union[Input, CounterSym, DefinitionSym]
 
 
@@ -194,6 +205,7 @@ class Program:
     outputs: tuple[OutputSym, ...]
     interpretations: tuple[InterpretationSym, ...]
     examples: tuple[ExampleSym, ...]
+    articles: tuple[ArticleSym, ...]  # the city file's own, in source order
     bindings: Mapping[A.NameRef, Binding]
     _symbols: dict = attrs.field(init=False, factory=dict, eq=False, repr=False)
     _vocabs: dict = attrs.field(init=False, factory=dict, eq=False, repr=False)
@@ -264,6 +276,11 @@ _DIGITS = "零一二三四五六七八九"
 def article_label(number: int) -> str:
     """``30`` → ``第三十条``: one spelling for an article however the file wrote it."""
     return f"第{chinese_numeral(number)}条"
+
+
+def label_of(article: A.Article) -> str:
+    """How the IR cites ``article``: ``第三十条`` for ``article 30``, a section by its own label."""
+    return article_label(article.number) if article.number is not None else article.label
 
 
 def chinese_numeral(n: int) -> str:

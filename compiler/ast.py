@@ -379,6 +379,15 @@ class Interpretation:
 
 
 @frozen
+class NotApplicableDecl:
+    """``不涉及 "理由"``: the article states numbers, but nothing in it is settlement or contribution
+    (for example a 30-day deadline for answering a complaint). Allowed only inside an article."""
+
+    reason: str
+    span: Span
+
+
+@frozen
 class Assignment:
     """In an example: ``甲类费用=1000元``, or a bare flag name (``value`` is None)."""
 
@@ -505,6 +514,7 @@ Clause = Union[
     Exclusion,
     OutputDecl,
     Interpretation,
+    NotApplicableDecl,
     Example,
     RegionDecl,
     TitleDecl,
@@ -518,10 +528,10 @@ Clause = Union[
 
 @frozen
 class Article:
-    """``第三十条【住院起付标准】`` and the clauses under it."""
+    """``第三十条【住院起付标准】`` or ``条目 "二（二）1"【明确筹资标准】``, and the clauses under it."""
 
-    number: int
-    label: str  # as written, e.g. 第三十条 or article 30
+    number: Optional[int]  # None for a section (条目), which has a label and no number
+    label: str  # as written, e.g. 第三十条 or article 30; a section's quoted text, e.g. 二（二）1
     title: Optional[str]
     clauses: tuple[Clause, ...]
     span: Span

@@ -121,8 +121,12 @@ class _Builder(Transformer_NonRecursive):
     def article(self, meta, children):
         label, title, *clauses = children
         title_text = str(title)[1:-1].strip() if title is not None else None
-        return A.Article(number=self._article_number(label), label=str(label), title=title_text,
-                         clauses=tuple(clauses), span=self._span(meta))
+        if label.type == "STRING":  # 条目 "二（二）1": a section, cited by its label
+            number, label_text = None, _string(label).strip()
+        else:
+            number, label_text = self._article_number(label), str(label)
+        return A.Article(number=number, label=label_text, title=title_text, clauses=tuple(clauses),
+                         span=self._span(meta))
 
     def _article_number(self, label: Token) -> int:
         text = str(label)
@@ -244,6 +248,9 @@ class _Builder(Transformer_NonRecursive):
 
     def interpretation(self, meta, children):
         return A.Interpretation(text=_string(children[0]), span=self._span(meta))
+
+    def not_applicable(self, meta, children):
+        return A.NotApplicableDecl(reason=_string(children[0]), span=self._span(meta))
 
     # ── tables ──
 

@@ -53,6 +53,8 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB216": (Severity.ERROR, "未知的接口字段 {name}", "unknown contract field"),
     "YB217": (Severity.WARNING, "{name} 已定义但未被使用", "unused definition"),
     "YB218": (Severity.ERROR, "示例中 {name} 的值须是字面量（金额、比例、次数、日期、真假或词表成员）", "example value not a literal"),
+    "YB219": (Severity.ERROR, "「不涉及」只能写在条文（第…条或条目）之内", "not_applicable outside an article"),
+    "YB220": (Severity.ERROR, "条目的标签不能为空", "empty section label"),
     # 3xx: units and types
     "YB301": (Severity.ERROR, "单位不符：{left} {op} {right}", "unit mismatch"),
     "YB302": (Severity.ERROR, "{name} 声明为{declared}，但表达式是{actual}", "declared type differs"),
@@ -80,6 +82,8 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     # 6xx: versions
     "YB601": (Severity.ERROR, "施行期间 {start} 至 {end} 无效：结束早于开始", "bad validity interval"),
     "YB602": (Severity.ERROR, "{region} 的两个规定施行期间重叠：{first} 与 {second}", "overlapping versions"),
+    # 7xx: coverage of the regulation's own text (yibao check)
+    "YB701": (Severity.WARNING, "{label} 在条文原文中找不到：条号或条目的标签是否写错？", "article not in the source text"),
 }
 
 
@@ -137,6 +141,12 @@ WORDS: dict[str, str] = {
     "open.reason": "{article}未规定此值",
     "version.interval": "{source}（{start} 至 {end}）",
     "version.open_end": "今",
+    "coverage.summary": "覆盖：{total} 条含数字，编码 {encoded}，待定 {open}，不涉及 {na}，缺 {missing}",
+    "coverage.encoded": "✓ {label}",
+    "coverage.open": "○ {label}  待定",
+    "coverage.not_applicable": "– {label}  不涉及：{reason}",
+    "coverage.missing": "✗ {label}  缺：{text}",
+    "coverage.no_source": "覆盖：没有条文原文 {name}，未检查",
 }
 
 

@@ -13,8 +13,9 @@ import json
 from typing import Callable, Optional
 
 from yibao.compiler import ast as A
+from yibao.compiler._contribution import split_contribution
 from yibao.compiler._lower_expr import ExprLowerer, decimal_text, type_json
-from yibao.compiler._program import CounterSym, DefinitionSym, DefKind, ExampleSym
+from yibao.compiler._program import ArticleSym, CounterSym, DefinitionSym, DefKind, ExampleSym
 from yibao.compiler._tables import TableCell
 from yibao.compiler.check import CheckedProgram
 from yibao.compiler.diagnostics import word
@@ -27,7 +28,7 @@ __all__ = ["lower", "canonical_json", "with_sha256", "FORMAT"]
 def lower(checked: CheckedProgram, root_relative: Callable[[str], str]) -> dict:
     """The IR document (without ``sha256``; see ``with_sha256``). ``root_relative`` maps a span's
     file name to the name the IR shows (relative to the regulations root)."""
-    return _Lowerer(checked, root_relative).document()
+    return split_contribution(_Lowerer(checked, root_relative).document())
 
 
 def _dumps(ir: dict) -> bytes:
@@ -73,6 +74,7 @@ class _Lowerer:
             "open_values": self._open_values(),
             "interpretations": [self._interpretation(i) for i in self.program.interpretations],
             "examples": [self._example(e) for e in self.program.examples],
+            "articles": [self._article(a) for a in self.program.articles],
         }
 
     def _live(self) -> list[DefinitionSym]:
@@ -180,6 +182,9 @@ class _Lowerer:
 
     def _open_value(self, name: str, reason: str, article: Optional[str], span: A.Span) -> dict:
         return {"name": name, "reason": reason, "article": article, "at": self.at(span)}
+
+    def _article(self, a: ArticleSym) -> dict:
+        return {"label": a.label, "title": a.title, "at": self.at(a.span), "not_applicable": a.not_applicable}
 
     def _interpretation(self, i) -> dict:
         return {"text": i.node.text, "article": i.article, "subject": i.subject, "at": self.at(i.node.span)}

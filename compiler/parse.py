@@ -58,6 +58,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "_EXCLUDE": ("不予支付", "exclude"),
     "_OUTPUT": ("输出", "output"),
     "_INTERPRETATION": ("解释", "interpretation"),
+    "_SECTION": ("条目", "section"),
+    "_NOT_APPLICABLE": ("不涉及", "not_applicable"),
     "_EXAMPLE": ("例", "example"),
     "_PERSON": ("人员", "person"),
     "_ENCOUNTER": ("就诊", "encounter"),
@@ -158,7 +160,7 @@ _GROUPS: tuple[tuple[frozenset, frozenset, str], ...] = (
         frozenset({"_DEFINE", "_INPUT", "_PARAM"}),
         frozenset({"_REGION", "_TITLE_KW", "_DOCNO", "_EFFECTIVE", "_BASIS", "_MODULE", "_USE", "_VOCABULARY",
                    "_INPUT", "_PARAM", "_DEFINE", "_EXCEPTION", "_COUNTER", "_UPDATE", "_EXCLUDE", "_OUTPUT",
-                   "_INTERPRETATION", "_EXAMPLE", "NAME", "ARTICLE"}),
+                   "_INTERPRETATION", "_EXAMPLE", "NAME", "ARTICLE", "_SECTION", "_NOT_APPLICABLE"}),
         "条款（定义、输入、参数、表、例外……）",
     ),
     (
@@ -173,7 +175,10 @@ _GROUPS: tuple[tuple[frozenset, frozenset, str], ...] = (
         "类型（金额、比例、次数、日期、布尔、标志或词表名）",
     ),
 )
-_ARTICLE_HEAD = re.compile(r"[ \t\u3000]*(第[〇零一二两三四五六七八九十百千]+条|[Aa]rticle[ \t]+[0-9]+)")
+_ARTICLE_HEAD = re.compile(
+    r"[ \t\u3000]*(第[〇零一二两三四五六七八九十百千]+条|[Aa]rticle[ \t]+[0-9]+"
+    r"|(?:条目|section)[ \t\u3000]+(?:\"(?:[^\"\\\n]|\\.)*\"|“[^”\n]*”|「[^」\n]*」))"
+)
 _OPENERS = frozenset('"“”「」【】')
 _MAX_LISTED = 8
 _MAX_ERRORS = 100
@@ -358,7 +363,7 @@ def _unexpected_token(exc: UnexpectedToken, file: str, lines: list[str]) -> tupl
 
 def _hints(token: Token, expected: set[str]) -> tuple[str, ...]:
     """An indented article header; ``按医院等级`` (one name) where the parser wanted the keyword 按."""
-    if token.type == "ARTICLE":
+    if token.type in ("ARTICLE", "_SECTION"):
         return ("条号须顶格书写，条不能嵌套在另一条之内 (an article header starts at column 1)",)
     if token.type != "NAME":
         return ()

@@ -14,6 +14,7 @@ import attrs
 from yibao.compiler import ast as A
 from yibao.compiler._binding import Binder, Namespace
 from yibao.compiler._program import (
+    ArticleSym,
     CounterSym,
     DefinitionSym,
     DefKind,
@@ -27,7 +28,7 @@ from yibao.compiler._program import (
     Program,
     UpdateSym,
     Vocabulary,
-    article_label,
+    label_of,
 )
 from yibao.compiler.diagnostics import Diagnostic, diag, did_you_mean, word
 
@@ -100,7 +101,8 @@ class _Resolver:
             definitions=self._definitions(placed, params, notes, ns), exceptions=self._exceptions(placed, ns),
             counters=self._counters(placed), exclusions=_collect(placed, A.Exclusion, ExclusionSym),
             outputs=self._outputs(placed), interpretations=interpretations,
-            examples=_collect(placed, A.Example, ExampleSym), bindings=binder.bindings,
+            examples=_collect(placed, A.Example, ExampleSym), articles=self._articles(),
+            bindings=binder.bindings,
         )
 
     def _claim_all(self, placed: list[_Placed], ns: Namespace) -> set[A.Span]:
@@ -141,20 +143,32 @@ class _Resolver:
 
     def _place(self, files: Iterable[A.RuleFile]) -> Iterator[_Placed]:
         for rf in files:
-            seen: dict[int, A.Span] = {}
+            seen: dict[str, A.Span] = {}
             for item in rf.items:
                 if not isinstance(item, A.Article):
+                    self._outside_article(item)
                     yield _Placed(clause=item, article=None, file=rf.path)
                     continue
                 self._note_article(item, seen)
-                label = article_label(item.number)
+                label = label_of(item)
                 yield from (_Placed(clause=c, article=label, file=rf.path) for c in item.clauses)
 
-    def _note_article(self, article: A.Article, seen: dict[int, A.Span]) -> None:
-        if article.number in seen:
-            self._report("YB203", article.span, related=[seen[article.number]], label=article.label, other=seen[article.number])
+    def _outside_article(self, clause: A.Clause) -> None:
+        if isinstance(clause, A.NotApplicableDecl):
+            self._report("YB219", clause.span)
+
+    def _note_article(self, article: A.Article, seen: dict[str, A.Span]) -> None:
+        label = label_of(article)
+        if not label:
+            self._report("YB220", article.span)
+        elif label in seen:
+            self._report("YB203", article.span, related=[seen[label]], label=article.label, other=seen[label])
         else:
-            seen[article.number] = article.span
+            seen[label] = article.span
+
+    def _articles(self) -> tuple[ArticleSym, ...]:
+        """The city's articles in source order; a module's articles are the module's business."""
+        return tuple(_article_sym(item) for item in self.city.items if isinstance(item, A.Article))
 
     # ── header ──
 
@@ -356,6 +370,12 @@ def _declared_names(clause: A.Clause, ns: Namespace) -> Iterator[tuple[str, str]
 
 def _declares(clause: A.Clause) -> bool:
     return isinstance(clause, (A.InputDecl, A.ParamDecl, A.CounterDecl)) or type(clause) in _DEF_KINDS
+
+
+def _article_sym(article: A.Article) -> ArticleSym:
+    reasons = [c.reason for c in article.clauses if isinstance(c, A.NotApplicableDecl)]
+    return ArticleSym(label=label_of(article), title=article.title, span=article.span,
+                      not_applicable="；".join(reasons) if reasons else None)
 
 
 def _collect(placed: list[_Placed], cls, sym) -> tuple:

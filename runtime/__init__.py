@@ -1,4 +1,4 @@
-"""yibao.runtime: evaluates yibao IR on settlement cases. Standard library only; never imports the
+"""yibao.runtime: evaluates yibao IR on settlement and contribution cases. Standard library only; never imports the
 compiler or lark.
 
 Embedding::
@@ -13,9 +13,16 @@ Embedding::
     else:
         sys.stdout.write(dumps_output(result.output))         # the contract's JSON, exact to the fen
         status = result.status                                # 0 all settled, 1 some encounter has an error
+
+Contributions (spec/settlement-io.md section 2) use the same regulations::
+
+    contributions = ContributionEngine(engine.regulations())
+    result = contributions.contribute(load_case_text(text, "case.json"))   # CaseError as above
+    sys.stdout.write(dumps_output(result.output))         # undetermined outputs are null, status still 0
 """
 
 from .case import CaseError, load_case_text
+from .contribute import ContributionEngine, ContributionResult, contribution_program
 from .examples import ExampleResult, run_examples
 from .explain import explain
 from .ir import IRError
@@ -24,4 +31,5 @@ from .messages import CODES as ERROR_CODES
 from .settle import Engine, Regulation, SettleResult, load
 
 __all__ = ["load", "Engine", "Regulation", "SettleResult", "CaseError", "IRError", "dumps_output", "load_case_text",
-           "run_examples", "ExampleResult", "explain", "ERROR_CODES"]
+           "run_examples", "ExampleResult", "explain", "ERROR_CODES",
+           "ContributionEngine", "ContributionResult", "contribution_program"]

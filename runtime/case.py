@@ -71,6 +71,7 @@ class Schema:
         self.labels: dict[str, str] = {}        # "person.annual_base" → "本人年缴费基数"
         self.enum_codes: dict[str, set] = {}    # non-contract enum field → accepted codes
         self.cuminfo: dict[str, Any] = {}       # key → counter type
+        self._derive()
 
     def add_program(self, program: Any) -> None:
         for spec in program.inputs:
@@ -81,6 +82,17 @@ class Schema:
         for vocab in program.vocabs.values():
             if vocab.field == "person.chronic":
                 _extend(self.chronic, vocab.members + sorted(vocab.aliases))
+        self._derive()
+
+    def _derive(self) -> None:
+        """Tables read on every case, so that checking one costs set and dict look-ups, not list building."""
+        self.person_keys = list(C.PERSON_FIELDS) + [f.split(".", 1)[1] for f in self.extensions if f.startswith("person.")]
+        self.encounter_keys = list(C.ENCOUNTER_FIELDS) + [f.split(".", 1)[1] for f in self.extensions
+                                                          if f.startswith("encounter.")]
+        self.person_key_set = frozenset(self.person_keys)
+        self.encounter_key_set = frozenset(self.encounter_keys)
+        self.person_extensions = [(f.split(".", 1)[1], f) for f in self.extensions if f.startswith("person.")]
+        self.encounter_extensions = [(f.split(".", 1)[1], f) for f in self.extensions if f.startswith("encounter.")]
 
     def _add_input(self, spec: Any, program: Any) -> None:
         field = spec.field
@@ -122,15 +134,18 @@ class Person:
 
 
 class Encounter:
-    __slots__ = ("mdtrt_id", "path", "date", "values", "flags", "index")
+    __slots__ = ("mdtrt_id", "date", "values", "flags", "index")
 
     def __init__(self, index: int) -> None:
         self.index = index
-        self.path = f"encounters[{index}]"
         self.mdtrt_id: Optional[str] = None
         self.date: Optional[_dt.date] = None
         self.values: dict[str, Any] = {}
         self.flags: frozenset = frozenset()
+
+    @property
+    def path(self) -> str:  # only error messages need it: not built for every encounter
+        return f"encounters[{self.index}]"
 
 
 class Problems:
@@ -162,7 +177,9 @@ def _label(key: str) -> str:
     return C.LABELS.get(key, key)
 
 
-def check_keys(obj: dict, allowed: list, path: str, problems: Problems) -> None:
+def check_keys(obj: dict, allowed: list, path: str, problems: Problems, allowed_set: Any = None) -> None:
+    if allowed_set is not None and obj.keys() <= allowed_set:
+        return  # the common case, in one set comparison
     for key in obj:
         if key not in allowed:
             where = f"{path}.{key}" if path else key
@@ -193,8 +210,8 @@ def parse_amount(value: Any, path: str, label: str, problems: Problems) -> Optio
 
 def parse_names(value: Any, known: list, path: str, what: str, problems: Problems) -> frozenset:
     """A list of flag or disease names, each one the regulations know."""
-    if value is None:
-        return frozenset()
+    if value is None or value == []:
+        return _NO_NAMES
     if not isinstance(value, list):
         problems.add(path, f"{what}应为字符串列表，得到 {_json_kind(value)}")
         return frozenset()
@@ -235,6 +252,10 @@ def _bad(message: str) -> Any:
 
 # ── the case ──────────────────────────────────────────────────────────────────────────────────
 
+_NO_NAMES: frozenset = frozenset()
+PERSON_CODES = tuple((key, f"person.{key}") for key in ("insutype", "psn_type", "gend"))
+FEE_FIELDS = tuple((key, f"encounter.fees.{key}", C.LABELS[f"fees.{key}"]) for key in C.FEE_CLASSES)
+
 
 def parse_person(raw: Any, schema: Schema, problems: Problems) -> Person:
     person = Person()
@@ -244,17 +265,16 @@ def parse_person(raw: Any, schema: Schema, problems: Problems) -> Person:
     if not isinstance(raw, dict):
         problems.add("person", f"person 应为对象，得到 {_json_kind(raw)}")
         return person
-    extensions = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("person.")]
-    check_keys(raw, list(C.PERSON_FIELDS) + extensions, "person", problems)
+    check_keys(raw, schema.person_keys, "person", problems, schema.person_key_set)
     if "psn_no" in raw and not isinstance(raw["psn_no"], str):
         problems.add("person.psn_no", f"人员编号应为字符串，得到 {_json_kind(raw['psn_no'])}")
     if "insutype" not in raw:
         problems.add("person.insutype", "缺少必填字段 insutype（险种类型）：结算需要它来确定基本医疗保险统筹基金")
-    for key in ("insutype", "psn_type", "gend"):
+    for key, field in PERSON_CODES:
         if key in raw:
-            code = parse_code(raw[key], f"person.{key}", f"person.{key}", problems)
+            code = parse_code(raw[key], field, field, problems)
             if code is not None:
-                person.values[f"person.{key}"] = code
+                person.values[field] = code
     person.insutype = person.values.get("person.insutype")
     if "brdy" in raw:
         try:
@@ -263,14 +283,15 @@ def parse_person(raw: Any, schema: Schema, problems: Problems) -> Person:
             problems.add("person.brdy", f"出生日期：{exc}")
     person.flags = parse_names(raw.get("flags"), schema.flags["person.flags"], "person.flags", "人员标志", problems)
     person.chronic = _parse_chronic(raw.get("chronic"), schema, problems)
-    for key in extensions:
+    for key, field in schema.person_extensions:
         if key in raw:
-            field = f"person.{key}"
             person.values[field] = parse_extension(raw[key], schema.extensions[field], field, field, schema, problems)
     return person
 
 
 def _parse_chronic(raw: Any, schema: Schema, problems: Problems) -> frozenset:
+    if raw is None:
+        return _NO_NAMES
     if raw and not schema.chronic and isinstance(raw, list):
         problems.add("person.chronic", "本地区规定没有声明门诊慢性病病种，不能给出 chronic："
                      f"{'、'.join(str(x) for x in raw)}")
@@ -280,18 +301,17 @@ def _parse_chronic(raw: Any, schema: Schema, problems: Problems) -> frozenset:
 
 def parse_encounter(raw: Any, index: int, schema: Schema, problems: Problems) -> Encounter:
     enc = Encounter(index)
-    path = enc.path
     if not isinstance(raw, dict):
-        problems.add(path, f"就诊应为对象，得到 {_json_kind(raw)}")
+        problems.add(enc.path, f"就诊应为对象，得到 {_json_kind(raw)}")
         return enc
-    extensions = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("encounter.")]
-    check_keys(raw, list(C.ENCOUNTER_FIELDS) + extensions, path, problems)
-    for key in ("mdtrt_id", "med_type", "setl_time"):
-        if key not in raw:
-            problems.add(f"{path}.{key}", f"缺少必填字段 {key}（{_label(key)}）")
+    check_keys(raw, schema.encounter_keys, enc.path, problems, schema.encounter_key_set)
+    if not ("mdtrt_id" in raw and "med_type" in raw and "setl_time" in raw):
+        for key in ("mdtrt_id", "med_type", "setl_time"):
+            if key not in raw:
+                problems.add(f"{enc.path}.{key}", f"缺少必填字段 {key}（{_label(key)}）")
     mdtrt_id = raw.get("mdtrt_id")
     if mdtrt_id is not None and not (isinstance(mdtrt_id, str) and mdtrt_id):
-        problems.add(f"{path}.mdtrt_id", f"就诊ID应为非空字符串，得到 {_json_kind(mdtrt_id)}")
+        problems.add(f"{enc.path}.mdtrt_id", f"就诊ID应为非空字符串，得到 {_json_kind(mdtrt_id)}")
     else:
         enc.mdtrt_id = mdtrt_id
     if "setl_time" in raw:
@@ -299,21 +319,22 @@ def parse_encounter(raw: Any, index: int, schema: Schema, problems: Problems) ->
             enc.date = parse_setl_time(raw["setl_time"])
             enc.values["encounter.setl_time"] = enc.date
         except ValueError as exc:
-            problems.add(f"{path}.setl_time", f"结算时间：{exc}")
+            problems.add(f"{enc.path}.setl_time", f"结算时间：{exc}")
     _encounter_codes(raw, enc, problems)
     _fees(raw, enc, problems)
-    enc.flags = parse_names(raw.get("flags"), schema.flags["encounter.flags"], f"{path}.flags", "就诊标志", problems)
-    for key in extensions:
+    flags = raw.get("flags")
+    if flags is not None and flags != []:
+        enc.flags = parse_names(flags, schema.flags["encounter.flags"], f"{enc.path}.flags", "就诊标志", problems)
+    for key, field in schema.encounter_extensions:
         if key in raw:
-            field = f"encounter.{key}"
-            enc.values[field] = parse_extension(raw[key], schema.extensions[field], field, f"{path}.{key}", schema, problems)
+            enc.values[field] = parse_extension(raw[key], schema.extensions[field], field, f"{enc.path}.{key}", schema,
+                                                problems)
     return enc
 
 
 def _encounter_codes(raw: dict, enc: Encounter, problems: Problems) -> None:
-    path = enc.path
     if "med_type" in raw:
-        code = parse_code(raw["med_type"], "encounter.med_type", f"{path}.med_type", problems)
+        code = _encounter_code(raw["med_type"], "med_type", C.MED_TYPE, enc, problems)
         if code is not None:
             enc.values["encounter.med_type"] = code
     hosp = None
@@ -322,29 +343,43 @@ def _encounter_codes(raw: dict, enc: Encounter, problems: Problems) -> None:
         if isinstance(value, str) and value in C.HOSP_LV_TO_DEDC:
             hosp = C.HOSP_LV_TO_DEDC[value]
         else:
-            problems.add(f"{path}.hosp_lv", f"未知的医院等级代码 {value!r}；应为 01–04 三级、05–07 二级、08–10 一级、11 无等级（字符串）")
+            problems.add(f"{enc.path}.hosp_lv", f"未知的医院等级代码 {value!r}；应为 01–04 三级、05–07 二级、08–10 一级、11 无等级（字符串）")
     if "dedc_hosp_lv" in raw:  # the deductible level itself wins over the level it would be derived from
-        code = parse_code(raw["dedc_hosp_lv"], "encounter.dedc_hosp_lv", f"{path}.dedc_hosp_lv", problems)
+        code = _encounter_code(raw["dedc_hosp_lv"], "dedc_hosp_lv", C.DEDC_HOSP_LV, enc, problems)
         if code is not None:
             enc.values["encounter.dedc_hosp_lv"] = code
     elif hosp is not None:
         enc.values["encounter.dedc_hosp_lv"] = hosp
 
 
+def _encounter_code(value: Any, key: str, table: dict, enc: Encounter, problems: Problems) -> Optional[str]:
+    if value.__class__ is str and value in table:
+        return value  # valid: no path to build
+    return parse_code(value, f"encounter.{key}", f"{enc.path}.{key}", problems)
+
+
 def _fees(raw: dict, enc: Encounter, problems: Problems) -> None:
-    path = enc.path
     fees = raw.get("fees", {})
     if not isinstance(fees, dict):
-        problems.add(f"{path}.fees", f"费用应为对象（按收费项目等级 01/02/03），得到 {_json_kind(fees)}")
+        problems.add(f"{enc.path}.fees", f"费用应为对象（按收费项目等级 01/02/03），得到 {_json_kind(fees)}")
         fees = {}
     for key in fees:
         if key not in C.FEE_CLASSES:
-            problems.add(f"{path}.fees.{key}", f"未知的收费项目等级「{key}」；应为 01 甲类、02 乙类、03 丙类")
-    for key in C.FEE_CLASSES:  # a missing class means 0
-        fen = parse_amount(fees.get(key, 0), f"{path}.fees.{key}", C.LABELS[f"fees.{key}"], problems)
-        enc.values[f"encounter.fees.{key}"] = fen if fen is not None else 0
-    fen = parse_amount(raw.get("overlmt_selfpay", 0), f"{path}.overlmt_selfpay", "超限价自付金额", problems)
-    enc.values["encounter.overlmt_selfpay"] = fen if fen is not None else 0
+            problems.add(f"{enc.path}.fees.{key}", f"未知的收费项目等级「{key}」；应为 01 甲类、02 乙类、03 丙类")
+    values = enc.values
+    for key, field, label in FEE_FIELDS:  # a missing class means 0
+        values[field] = _amount(fees.get(key, 0), enc, f"fees.{key}", label, problems)
+    values["encounter.overlmt_selfpay"] = _amount(raw.get("overlmt_selfpay", 0), enc, "overlmt_selfpay", "超限价自付金额",
+                                                  problems)
+
+
+def _amount(value: Any, enc: Encounter, key: str, label: str, problems: Problems) -> int:
+    """An encounter amount in fen; 0 after recording a problem (the case is then refused anyway)."""
+    try:
+        return yuan_to_fen(value)
+    except ValueError as exc:
+        problems.add(f"{enc.path}.{key}", f"{label}：{exc}")
+        return 0
 
 
 def parse_encounters(raw: Any, schema: Schema, problems: Problems) -> list[Encounter]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from .codegen import generate
 from .expr import CNode, Scope, compile_expr, literal_value
 from .ir import IRError, need
 from .values import Sentinel
@@ -123,9 +124,13 @@ class Evaluation:
 
 
 class Program:
-    """One IR, compiled. ``evaluate`` is the only thing done per encounter."""
+    """One IR, compiled. ``evaluate`` is the only thing done per encounter.
 
-    def __init__(self, doc: dict) -> None:
+    Expressions are compiled to closures (``expr.py``): they are the specification, and the trace walks
+    them. Unless ``fast`` is false, the definitions, exclusions, outputs and counter updates are also
+    generated as one Python function (``codegen.py``), which ``evaluate`` runs instead."""
+
+    def __init__(self, doc: dict, fast: bool = True) -> None:
         self.slot_of: dict[str, int] = {}
         self.kind_of: dict[str, str] = {}
         self.open_values = {o.get("name"): o for o in doc["open_values"] if isinstance(o, dict)}
@@ -148,6 +153,12 @@ class Program:
         self.input_of = {i.name: i for i in self.inputs}
         self._blank = [None] * len(self.definitions)
         self._steps = [_step(d) for d in self.definitions]
+        self._output_fields = tuple(o.field for o in self.outputs)
+        # what CounterBook and normalise_counters read per encounter, without attribute look-ups
+        self.counter_specs = tuple((c.name, c.period, c.init, c.cuminfo) for c in self.counters)
+        self.money_counters = tuple((i, c) for i, c in enumerate(self.counters) if c.type == "money")
+        self.fast = generate(self) if fast else None
+        self.fallbacks = 0  # encounters the generated function handed back to the closures
 
     # ── loading ──
 
@@ -290,8 +301,39 @@ class Program:
             env[slot] = v
         return env
 
-    def evaluate(self, inputs: list, counters: list, excluded_fields: tuple = ()) -> Evaluation:
-        """docs/ir.md steps 2–5 for one encounter. ``counters`` are the values before it."""
+    def evaluate(self, inputs: list, counters: list, excluded_fields: tuple = (), need_env: bool = True,
+                 trusted: bool = False) -> Evaluation:
+        """docs/ir.md steps 2–5 for one encounter. ``counters`` are the values before it. Without
+        ``need_env`` the result's ``env`` may be None (it is kept when the encounter is excluded).
+        ``trusted``: the inputs come from the case readers and the counters from a CounterBook, so no
+        sentinel sits where the generated code assumes none (it need not check)."""
+        if self.fast is not None:
+            try:
+                answer = self.fast(inputs, counters, need_env, not trusted)
+            except Exception:  # only malformed values raise there: the closures then decide, exception and all
+                answer = None
+            if answer is not None:
+                return self._from_fast(answer, excluded_fields)
+            self.fallbacks += 1
+        return self.evaluate_reference(inputs, counters, excluded_fields)
+
+    def _from_fast(self, answer: tuple, excluded_fields: tuple) -> Evaluation:
+        """The generated function's (kind, checked, outputs, counters after, error, error_at, env), where
+        kind is 0 settled, 1 excluded by exclusion number ``checked``, 2 error."""
+        kind, checked, outputs, after, error, error_at, env = answer
+        result = Evaluation(env)
+        result.checked = checked
+        if kind == 1:
+            result.excluded = self.exclusions[checked - 1]
+            return self._outputs(result, [self.output_of[f] for f in excluded_fields if f in self.output_of])
+        if outputs is not None:
+            result.outputs = dict(zip(self._output_fields, outputs))
+        result.counters_after = after
+        result.error, result.error_at = error, error_at
+        return result
+
+    def evaluate_reference(self, inputs: list, counters: list, excluded_fields: tuple = ()) -> Evaluation:
+        """``evaluate`` on the closures alone: the specification the generated function is tested against."""
         result = Evaluation(self.run_definitions(inputs, counters))
         env = result.env
         for exclusion in self.exclusions:

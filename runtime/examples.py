@@ -55,7 +55,11 @@ class ExampleResult:
 
 
 def run_examples(regulation: Regulation) -> list[ExampleResult]:
-    return [run_example(regulation, ex, i) for i, ex in enumerate(regulation.ir["examples"])]
+    """Every worked example: settlement ones, then those of the contribution section (if any)."""
+    from .contribution_examples import run_contribution_examples  # it builds on this module
+
+    settled = [run_example(regulation, ex, i) for i, ex in enumerate(regulation.ir["examples"])]
+    return settled + run_contribution_examples(regulation)
 
 
 def run_example(regulation: Regulation, example: dict, index: int = 0) -> ExampleResult:

@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Any, Callable, Optional
 
 from .ir import IRError
-from .values import Sentinel, parse_rate_text, round_half_up
+from .values import Sentinel, half_up_ratio, parse_rate_text, round_half_up
 
 Fn = Callable[[list], Any]
 
@@ -30,16 +30,19 @@ MIN_ARITY = {"add": 2, "mul": 2, "min": 1, "max": 1, "and": 1, "or": 1}
 
 
 class CNode:
-    """A compiled expression node. ``fn`` is all evaluation uses; the rest serves the trace walker."""
+    """A compiled expression node. ``fn`` is all evaluation uses; the rest serves the trace walker and the
+    code generator (``data``: a literal's or sentinel's value, an ``in`` node's member set)."""
 
-    __slots__ = ("fn", "kind", "args", "name", "table")
+    __slots__ = ("fn", "kind", "args", "name", "table", "data")
 
-    def __init__(self, fn: Fn, kind: str, args: tuple = (), name: Optional[str] = None, table: Any = None) -> None:
+    def __init__(self, fn: Fn, kind: str, args: tuple = (), name: Optional[str] = None, table: Any = None,
+                 data: Any = None) -> None:
         self.fn = fn
         self.kind = kind
         self.args = args
         self.name = name
         self.table = table
+        self.data = data
 
 
 class Scope:
@@ -65,7 +68,7 @@ def compile_expr(node: Any, scope: Scope, where: str) -> CNode:
     shape = shapes[0]
     if shape in LITERAL_KEYS:
         value = literal_value(node, scope.program, where)
-        return CNode(lambda env, v=value: v, "lit", name=shape)
+        return CNode(lambda env, v=value: v, "lit", name=shape, data=value)
     if shape == "ref":
         return _compile_ref(node, scope, where)
     if shape in ("open", "na"):
@@ -130,7 +133,7 @@ def _compile_sentinel(node: dict, shape: str, scope: Scope, where: str) -> CNode
         article = article or declared.get("article")
         reason = reason or declared.get("reason")
     value = Sentinel(shape, name, article, reason)
-    return CNode(lambda env, v=value: v, shape, name=name)
+    return CNode(lambda env, v=value: v, shape, name=name, data=value)
 
 
 # ── operations ────────────────────────────────────────────────────────────────────────────────
@@ -173,7 +176,7 @@ def _compile_in(node: dict, args: tuple, scope: Scope, where: str) -> CNode:
         if a.__class__ is Sentinel:
             return a
         return a in allowed
-    return CNode(f, "in", args)
+    return CNode(f, "in", args, data=allowed)
 
 
 def _compile_lookup(node: dict, args: tuple, scope: Scope, where: str) -> CNode:
@@ -234,55 +237,41 @@ def _unary(apply: Callable[[Any], Any]) -> Callable[[Fn], Fn]:
     return factory
 
 
-def _divide(a: Any, b: Any) -> Any:
+def divide(a: Any, b: Any) -> Any:
+    """``div`` on two known operands: a zero divisor gives the divzero sentinel (YR06 where it is needed)."""
     if b == 0:
         return Sentinel("divzero", "除数为零")
     return Fraction(a) / b
 
 
-def _half_up(n: int, d: int) -> int:
-    """Half-up rounding of n / d for d > 0, in integers."""
-    if n >= 0:
-        return (2 * n + d) // (2 * d)
-    return -((-2 * n + d) // (2 * d))
+def half_up_product(a: Any, b: Any) -> Any:
+    """A ``round`` node over ``mul(a, b)``, in integer arithmetic: the hottest pattern (fen × rate), and the exact product is
+    never materialised as a normalised Fraction."""
+    if a.__class__ is int:
+        if b.__class__ is int:
+            return a * b
+        return half_up_ratio(a * b.numerator, b.denominator)
+    if b.__class__ is int:
+        return half_up_ratio(a.numerator * b, a.denominator)
+    return half_up_ratio(a.numerator * b.numerator, a.denominator * b.denominator)
+
+
+def half_up_quotient(a: Any, b: Any) -> Any:
+    """A ``round`` node over ``div(a, b)``, in integer arithmetic; a zero divisor gives the divzero sentinel as ``div`` does."""
+    if b == 0:
+        return Sentinel("divzero", "除数为零")
+    an, ad = (a, 1) if a.__class__ is int else (a.numerator, a.denominator)
+    bn, bd = (b, 1) if b.__class__ is int else (b.numerator, b.denominator)
+    n, d = an * bd, ad * bn
+    return half_up_ratio(-n, -d) if d < 0 else half_up_ratio(n, d)
 
 
 def _round_of_product(fa: Fn, fb: Fn) -> Fn:
-    """A round node over a product, in integer arithmetic: the hottest pattern (fen × rate), and the exact product
-    is never materialised as a normalised Fraction."""
-    def f(env):
-        a = fa(env)
-        if a.__class__ is Sentinel:
-            return a
-        b = fb(env)
-        if b.__class__ is Sentinel:
-            return b
-        if a.__class__ is int:
-            if b.__class__ is int:
-                return a * b
-            return _half_up(a * b.numerator, b.denominator)
-        if b.__class__ is int:
-            return _half_up(a.numerator * b, a.denominator)
-        return _half_up(a.numerator * b.numerator, a.denominator * b.denominator)
-    return f
+    return _binary(half_up_product)(fa, fb)
 
 
 def _round_of_quotient(fa: Fn, fb: Fn) -> Fn:
-    """A round node over a quotient, in integer arithmetic; a zero divisor gives the divzero sentinel as ``div`` does."""
-    def f(env):
-        a = fa(env)
-        if a.__class__ is Sentinel:
-            return a
-        b = fb(env)
-        if b.__class__ is Sentinel:
-            return b
-        if b == 0:
-            return Sentinel("divzero", "除数为零")
-        an, ad = (a, 1) if a.__class__ is int else (a.numerator, a.denominator)
-        bn, bd = (b, 1) if b.__class__ is int else (b.numerator, b.denominator)
-        n, d = an * bd, ad * bn
-        return _half_up(-n, -d) if d < 0 else _half_up(n, d)
-    return f
+    return _binary(half_up_quotient)(fa, fb)
 
 
 def _add_factory(fa: Fn, fb: Fn) -> Fn:
@@ -398,7 +387,7 @@ _FACTORIES: dict = {
     "add": lambda *fns: _add_factory(*fns) if len(fns) == 2 else _fold(list(fns), lambda a, b: a + b),
     "sub": _sub_factory,
     "mul": lambda *fns: _fold(list(fns), lambda a, b: a * b),
-    "div": _binary(_divide),
+    "div": _binary(divide),
     "eq": _binary(lambda a, b: a == b),
     "ne": _binary(lambda a, b: a != b),
     "lt": _binary(lambda a, b: a < b),

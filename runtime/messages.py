@@ -57,10 +57,10 @@ def from_sentinel(s: Sentinel, at: Optional[str]) -> dict:
     return internal(f"未知的哨兵值 {s.kind}")
 
 
-def no_regulation(date: _dt.date, region: str, regulations: list) -> dict:
+def no_regulation(date: _dt.date, region: str, regulations: list, what: str = "结算日期") -> dict:
     listed = "；".join(f"{r.title} 施行 {r.effective[0]} 至 {r.effective[1] or '—'}" for r in regulations) or "无"
     nearest = _nearest(date, regulations)
-    return error("YR04", f"结算日期 {date.isoformat()} 没有施行中的{region}规定（已载入：{listed}）",
+    return error("YR04", f"{what} {date.isoformat()} 没有施行中的{region}规定（已载入：{listed}）",
                  nearest.effective_article if nearest else None)
 
 

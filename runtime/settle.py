@@ -18,8 +18,8 @@ from typing import Any, Iterable, Optional, Union
 
 from . import contract as C
 from . import messages as M
-from .case import (Absent, CaseError, NotCovered, Problems, Schema, check_keys, load_case_text, make_readers,
-                   parse_cuminfo, parse_encounters, parse_person, read_inputs)
+from .case import (FEE_FIELDS, Absent, CaseError, NotCovered, Problems, Schema, check_keys, load_case_text,
+                   make_readers, parse_cuminfo, parse_encounters, parse_person, read_inputs)
 from .evaluate import Program
 from .ir import IRError, load_ir
 from .jsonout import dumps_output
@@ -35,9 +35,9 @@ _LOADED: "weakref.WeakValueDictionary[str, Regulation]" = weakref.WeakValueDicti
 class Regulation:
     """One compiled regulation (one IR document)."""
 
-    def __init__(self, doc: dict) -> None:
+    def __init__(self, doc: dict, *, fast: bool = True) -> None:
         self.ir = doc
-        self.program = Program(doc)
+        self.program = Program(doc, fast)
         self.readers = make_readers(self.program)
         reg = doc["regulation"]
         try:
@@ -46,12 +46,14 @@ class Regulation:
         except ValueError:
             raise IRError(f"regulation.effective 的日期不合法：{reg['effective']}") from None
         self._effective = (start, end)
+        self.block_parts = (reg["title"], start.isoformat(), end.isoformat() if end else None, doc["sha256"])
         _LOADED[self.sha256] = self
 
     @classmethod
-    def from_ir(cls, ir: Union[dict, str, bytes, os.PathLike], *, verify: bool = True) -> "Regulation":
-        """From an IR dict, JSON text/bytes or a path. ``verify`` checks the sha256 (docs/ir.md)."""
-        return cls(load_ir(ir, verify=verify))
+    def from_ir(cls, ir: Union[dict, str, bytes, os.PathLike], *, verify: bool = True, fast: bool = True) -> "Regulation":
+        """From an IR dict, JSON text/bytes or a path. ``verify`` checks the sha256 (docs/ir.md); without
+        ``fast`` the rules run on the reference closures only (for differential tests and benchmarks)."""
+        return cls(load_ir(ir, verify=verify), fast=fast)
 
     region_code = property(lambda self: self.ir["regulation"]["region_code"])
     region_name = property(lambda self: self.ir["regulation"]["region_name"])
@@ -82,9 +84,9 @@ class Regulation:
         return f"Regulation({self.region_code} {self.title} {start}..{end or ''})"
 
 
-def load(source: Union[dict, str, bytes, os.PathLike], *, verify: bool = True) -> Regulation:
+def load(source: Union[dict, str, bytes, os.PathLike], *, verify: bool = True, fast: bool = True) -> Regulation:
     """Load one IR (dict, JSON text/bytes, or a path) as a Regulation."""
-    return Regulation.from_ir(source, verify=verify)
+    return Regulation.from_ir(source, verify=verify, fast=fast)
 
 
 class ContractOutput(dict):
@@ -219,9 +221,15 @@ def _check_no_overlap(group: list[Regulation]) -> None:
 
 
 def _fees_of(enc: Any) -> dict:
-    fees = {k: enc.values.get(f"encounter.fees.{k}", 0) for k in C.FEE_CLASSES}
-    fees["overlmt"] = enc.values.get("encounter.overlmt_selfpay", 0)
+    values = enc.values
+    fees = {key: values.get(field, 0) for key, field, _ in FEE_FIELDS}
+    fees["overlmt"] = values.get("encounter.overlmt_selfpay", 0)
     return fees
+
+
+_MONEY_FIELDS = tuple(f for f in C.SETLINFO_FIELDS if f not in C.RATIO_FIELDS)
+_TO_JSON = tuple((f, rate_decimal if f in C.RATIO_FIELDS else money_decimal) for f in C.SETLINFO_FIELDS)
+_ZEROS = (0,) * len(C.SETLINFO_FIELDS)
 
 
 # ── counters across encounters ────────────────────────────────────────────────────────────────
@@ -249,41 +257,40 @@ class CounterBook:
 
     def before(self, program: Any, date: _dt.date) -> list:
         keys = _period_keys(date)
+        state, first, start, cuminfo = self.state, self.first_keys, self.start, self.cuminfo
         values = []
-        state = self.state
-        for c in program.counters:
-            key = keys[c.period]
-            held = state.get(c.name)
-            if held is None:
-                value = self._initial(c, key)
-            elif held[0] != key:
-                value = c.init
+        for name, period, init, cum in program.counter_specs:  # one flat loop: this runs for every encounter
+            key = keys[period]
+            held = state.get(name)
+            if held is not None:
+                if held[0] == key:
+                    values.append(held[1])
+                    continue
+                value = init  # a new year or quarter
+            elif key != first[period]:
+                value = init
+            elif name in start:  # the person's first period: the caller's starting values
+                value = start[name]
+            elif cum and cum in cuminfo:
+                value = cuminfo[cum]
             else:
-                values.append(held[1])
-                continue
-            state[c.name] = (key, value)
+                value = init
+            state[name] = (key, value)
             values.append(value)
         return values
 
-    def _initial(self, c: Any, key: tuple) -> Any:
-        if key != self.first_keys[c.period]:
-            return c.init
-        if c.name in self.start:
-            return self.start[c.name]
-        if c.cuminfo and c.cuminfo in self.cuminfo:
-            return self.cuminfo[c.cuminfo]
-        return c.init
-
     def commit(self, program: Any, date: _dt.date, after: list) -> None:
         keys = _period_keys(date)
-        for c, value in zip(program.counters, after):
-            self.state[c.name] = (keys[c.period], value)
+        state = self.state
+        for (name, period, _, _), value in zip(program.counter_specs, after):
+            state[name] = (keys[period], value)
 
 
 def normalise_counters(program: Any, after: list) -> Optional[str]:
     """Money counters must hold whole fen (docs/ir.md: rounded before a counter); fix the int type."""
-    for i, (c, value) in enumerate(zip(program.counters, after)):
-        if c.type == "money":
+    for i, c in program.money_counters:
+        value = after[i]
+        if value.__class__ is not int:
             whole = as_whole_fen(value)
             if whole is None:
                 return f"计数器「{c.name}」的更新值不是整分：{value}"
@@ -297,7 +304,7 @@ def normalise_counters(program: Any, after: list) -> Optional[str]:
 def settle_encounter(reg: Regulation, person: Any, enc: Any, inputs: list, book: CounterBook, trace: bool) -> dict:
     program = reg.program
     counters = book.before(program, enc.date)
-    ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS)
+    ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS, need_env=trace, trusted=True)
     if ev.error is not None:
         return {"mdtrt_id": enc.mdtrt_id, "error": M.from_sentinel(ev.error, ev.error_at)}
     amounts, problem = _setlinfo_fen(ev)
@@ -308,8 +315,9 @@ def settle_encounter(reg: Regulation, person: Any, enc: Any, inputs: list, book:
     if ev.excluded is None:
         book.commit(program, enc.date, ev.counters_after)
     limit = _limit(program, ev)
-    row: dict = {"mdtrt_id": enc.mdtrt_id, "regulation": _regulation_block(reg),
-                 "setlinfo": _setlinfo_json(amounts), "setldetail": _setldetail(amounts, person.insutype, limit, ev)}
+    setlinfo = _setlinfo_json(amounts)
+    row: dict = {"mdtrt_id": enc.mdtrt_id, "regulation": _regulation_block(reg), "setlinfo": setlinfo,
+                 "setldetail": _setldetail(amounts, setlinfo, person.insutype, limit, ev)}
     if ev.excluded is not None:
         row["excluded"] = {"article": ev.excluded.article, "reason": ev.excluded.reason}
     if trace:
@@ -318,8 +326,8 @@ def settle_encounter(reg: Regulation, person: Any, enc: Any, inputs: list, book:
 
 
 def _regulation_block(reg: Regulation) -> dict:
-    start, end = reg.effective
-    return {"title": reg.title, "effective": [start.isoformat(), end.isoformat() if end else None], "ir_sha256": reg.sha256}
+    title, start, end, sha256 = reg.block_parts
+    return {"title": title, "effective": [start, end], "ir_sha256": sha256}  # new objects: the caller may change them
 
 
 def _setlinfo_fen(ev: Any) -> tuple:
@@ -327,27 +335,27 @@ def _setlinfo_fen(ev: Any) -> tuple:
     out = ev.outputs
     if ev.excluded is not None:
         # docs/ir.md step 3: an excluded encounter pays nothing and the person bears the whole fee
-        values = {f: 0 for f in C.SETLINFO_FIELDS}
+        values = dict.fromkeys(C.SETLINFO_FIELDS, 0)
         for f in C.EXCLUDED_KEPT_FIELDS:
             values[f] = out.get(f, 0)
         values["psn_part_amt"] = values["medfee_sumamt"]
     else:
-        values = {f: out.get(f, 0) for f in C.SETLINFO_FIELDS}
-    for f in C.SETLINFO_FIELDS:
-        if f in C.RATIO_FIELDS:
-            continue
-        whole = as_whole_fen(values[f])
-        if whole is None:
-            return values, f"输出 {f} 不是整分（IR 在输出前缺少四舍五入）：{values[f]}"
-        values[f] = whole
+        values = dict(zip(C.SETLINFO_FIELDS, map(out.get, C.SETLINFO_FIELDS, _ZEROS)))  # out.get(f, 0), in C
+    for f in _MONEY_FIELDS:
+        value = values[f]
+        if value.__class__ is not int:
+            whole = as_whole_fen(value)
+            if whole is None:
+                return values, f"输出 {f} 不是整分（IR 在输出前缺少四舍五入）：{value}"
+            values[f] = whole
     return values, _violation(values)
 
 
 def _violation(v: dict) -> Optional[str]:
-    negative = [f for f in C.SETLINFO_FIELDS if v[f] < 0]
-    if negative:
+    if _any_negative(v):
+        negative = [f for f in C.SETLINFO_FIELDS if v[f] < 0]
         return f"金额为负：{', '.join(f'{f}={v[f]}' for f in negative)}"
-    funds = sum(v[f] for f in C.FUND_FIELDS)
+    funds = sum(map(v.__getitem__, C.FUND_FIELDS))
     if v["fund_pay_sumamt"] != funds:
         return f"fund_pay_sumamt {format_money(v['fund_pay_sumamt'])} ≠ 各基金之和 {format_money(funds)}"
     if v["medfee_sumamt"] != v["fund_pay_sumamt"] + v["psn_part_amt"]:
@@ -356,8 +364,19 @@ def _violation(v: dict) -> Optional[str]:
     return None
 
 
+def _any_negative(v: dict) -> bool:
+    """``v[f] < 0`` for some field, without Fraction's slow comparison for the ratio (its denominator is positive)."""
+    if min(map(v.__getitem__, _MONEY_FIELDS)) < 0:
+        return True
+    for f in C.RATIO_FIELDS:
+        ratio = v[f]
+        if (ratio.numerator if ratio.__class__ is Fraction else ratio) < 0:
+            return True
+    return False
+
+
 def _setlinfo_json(v: dict) -> dict:
-    return {f: rate_decimal(v[f]) if f in C.RATIO_FIELDS else money_decimal(v[f]) for f in C.SETLINFO_FIELDS}
+    return {f: to_json(v[f]) for f, to_json in _TO_JSON}
 
 
 def _limit(program: Any, ev: Any) -> Optional[int]:
@@ -371,29 +390,31 @@ def _limit(program: Any, ev: Any) -> Optional[int]:
     return as_whole_fen(value)
 
 
-def _setldetail(v: dict, insutype: Optional[str], limit: Optional[int], ev: Any) -> list[dict]:
+def _setldetail(v: dict, setlinfo: dict, insutype: Optional[str], limit: Optional[int], ev: Any) -> list[dict]:
+    """The fund rows; amounts are the setlinfo's own Decimal objects (immutable, so sharing them is safe)."""
     code, name = C.basic_fund(insutype or "")
-    rows = [_detail_row(code, name, v["hifp_pay"], v, limit, _basic_account(v, ev))]
+    scope = setlinfo["inscp_scp_amt"]
+    rows = [_detail_row(code, name, setlinfo["hifp_pay"], scope, money_decimal(limit) if limit is not None else None,
+                        _basic_account(v, setlinfo, ev))]
     for field, (fund_code, fund_name) in C.OTHER_FUNDS.items():
         if v[field] != 0:
-            rows.append(_detail_row(fund_code, fund_name, v[field], v, None, f"{fund_name}支付 {format_money(v[field])} 元"))
+            rows.append(_detail_row(fund_code, fund_name, setlinfo[field], scope, None, f"{fund_name}支付 {setlinfo[field]} 元"))
     return rows
 
 
-def _detail_row(code: str, name: str, amount: int, v: dict, limit: Optional[int], info: str) -> dict:
-    return {"fund_pay_type": code, "fund_pay_type_name": name, "fund_payamt": money_decimal(amount),
-            "inscp_scp_amt": money_decimal(v["inscp_scp_amt"]),
-            "crt_payb_lmt_amt": money_decimal(limit) if limit is not None else None, "setl_proc_info": info}
+def _detail_row(code: str, name: str, amount: Any, scope: Any, limit: Any, info: str) -> dict:
+    return {"fund_pay_type": code, "fund_pay_type_name": name, "fund_payamt": amount, "inscp_scp_amt": scope,
+            "crt_payb_lmt_amt": limit, "setl_proc_info": info}
 
 
-def _basic_account(v: dict, ev: Any) -> str:
-    """One line for the slip: how the basic fund's payment came about."""
+def _basic_account(v: dict, setlinfo: dict, ev: Any) -> str:
+    """One line for the slip: how the basic fund's payment came about. Amounts are written as their setlinfo
+    Decimals print (the same text as format_money, for a fraction of the cost)."""
     if ev.excluded is not None:
-        return f"不予支付（{ev.excluded.article or ''}）：{ev.excluded.reason}；医疗费 {format_money(v['medfee_sumamt'])} 元由个人负担"
-    text = (f"医疗费 {format_money(v['medfee_sumamt'])} 元，政策范围内 {format_money(v['inscp_scp_amt'])} 元，"
-            f"起付线 {format_money(v['act_pay_dedc'])} 元，统筹基金按 {format_percent(v['pool_prop_selfpay'])} 支付 "
-            f"{format_money(v['hifp_pay'])} 元")
-    return text
+        return f"不予支付（{ev.excluded.article or ''}）：{ev.excluded.reason}；医疗费 {setlinfo['medfee_sumamt']} 元由个人负担"
+    return (f"医疗费 {setlinfo['medfee_sumamt']} 元，政策范围内 {setlinfo['inscp_scp_amt']} 元，"
+            f"起付线 {setlinfo['act_pay_dedc']} 元，统筹基金按 {format_percent(v['pool_prop_selfpay'])} 支付 "
+            f"{setlinfo['hifp_pay']} 元")
 
 
 def _trace_roots(program: Any, ev: Any) -> list:

@@ -27,7 +27,11 @@ def round_half_up(x: Number) -> int:
     """四舍五入 to a whole number, half away from zero for negatives: 858.5 → 859, −858.5 → −859."""
     if isinstance(x, int):
         return x
-    n, d = x.numerator, x.denominator  # d > 0 always
+    return half_up_ratio(x.numerator, x.denominator)  # a Fraction's denominator is > 0
+
+
+def half_up_ratio(n: int, d: int) -> int:
+    """n / d (d > 0) 四舍五入 to a whole number, in integers only."""
     if n >= 0:
         return (2 * n + d) // (2 * d)
     return -((-2 * n + d) // (2 * d))
@@ -54,6 +58,9 @@ def format_money(fen: int) -> str:
 _EXACT = Context(prec=60)
 _EXACT_LIMIT = 10**58
 _ZERO = Decimal("0.00")
+_CENT = Decimal("0.01")
+_BASIS_POINT = Decimal("0.0001")
+_MULTIPLY = _EXACT.multiply  # bound once: the call is half the cost of Decimal(fen).scaleb(-2, _EXACT)
 
 
 def money_decimal(fen: int) -> Decimal:
@@ -61,7 +68,7 @@ def money_decimal(fen: int) -> Decimal:
     if fen == 0:
         return _ZERO  # the commonest amount; Decimal is immutable, so one instance serves all
     if -_EXACT_LIMIT < fen < _EXACT_LIMIT:
-        return Decimal(fen).scaleb(-2, _EXACT)  # exact: far fewer digits than the context holds
+        return _MULTIPLY(fen, _CENT)  # exact: fen × 0.01 has far fewer digits than the context holds
     return Decimal(format_money(fen))
 
 
@@ -85,7 +92,7 @@ def format_rate4(rate: Number) -> str:
 def rate_decimal(rate: Number) -> Decimal:
     n, d = _parts(rate)
     if n >= 0:
-        return Decimal((2 * n * 10000 + d) // (2 * d)).scaleb(-4, _EXACT)
+        return _MULTIPLY((2 * n * 10000 + d) // (2 * d), _BASIS_POINT)
     return Decimal(format_rate4(rate))
 
 
@@ -145,6 +152,13 @@ def yuan_to_fen(value: object) -> int:
     Raises ValueError with a Chinese reason. More than two decimals is an error unless the extra
     digits are zeros (10.500 is 10.50 yuan; 10.505 is not an amount).
     """
+    cls = value.__class__
+    if cls is str:  # the common forms, "7820" and "7820.5" / "7820.50", without the regex and Decimal below
+        whole, dot, cents = value.partition(".")
+        if value.isascii() and whole.isdigit() and (not dot or (cents.isdigit() and len(cents) <= 2)):
+            return int(whole) * 100 + (int(cents) * (10 if len(cents) == 1 else 1) if dot else 0)
+    elif cls is int and value >= 0:
+        return value * 100
     if isinstance(value, bool) or value is None:
         raise ValueError("应为金额（数字或数字字符串）")
     if isinstance(value, str):
@@ -195,6 +209,12 @@ def parse_count(value: object) -> int:
 
 def parse_date(text: object) -> _dt.date:
     """``yyyy-MM-dd`` exactly. ValueError (Chinese) otherwise."""
+    if (text.__class__ is str and len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii()
+            and text[:4].isdigit() and text[5:7].isdigit() and text[8:].isdigit()):
+        try:  # the shape is exactly yyyy-MM-dd here, where fromisoformat reads what the pattern below does
+            return _dt.date.fromisoformat(text)
+        except ValueError:
+            pass  # a day that does not exist: the message below
     if not isinstance(text, str):
         raise ValueError("应为日期字符串 yyyy-MM-dd")
     m = _DATE_TEXT.fullmatch(text)

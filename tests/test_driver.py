@@ -52,7 +52,8 @@ def test_dongying_compiles_without_diagnostics_to_hashed_ir(monkeypatch):
     assert result.diagnostics == []
     assert result.path == "dongying/dongying-2018.yb"
     assert len(result.ir["sha256"]) == 64
-    assert set(result.sources) == {"dongying/dongying-2018.yb", "shandong/settlement-model.yb", "shandong/vocabulary.yb"}
+    assert set(result.sources) == {"dongying/dongying-2018.yb", "shandong/settlement-model.yb", "shandong/vocabulary.yb",
+                                   "shandong/contribution-model.yb"}
 
 
 def test_compiling_twice_gives_identical_bytes():

@@ -32,6 +32,8 @@ def test_wheel_maps_folders_under_yibao_and_carries_data(wheel: Path):
         "yibao/runtime/settle.py",
         "yibao/regulations/shandong/settlement-model.yb",
         "yibao/regulations/dongying/dongying-2018.yb",
+        "yibao/regulations/dongying/dongying-2018.source.txt",
+        "yibao/regulations/yantai/yantai-2023.source.txt",
     ):
         assert required in names
     assert not any(n.startswith(("compiler/", "runtime/", "grammar/", "regulations/")) for n in names)

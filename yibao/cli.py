@@ -108,27 +108,33 @@ def compile_command(file: str, output: Optional[Path], rules: Optional[str]) -> 
 @main.command("check")
 @click.argument("path", required=False, type=click.Path(exists=True))
 @click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
-def check_command(path: Optional[str], rules: Optional[str]) -> None:
-    """静态检查：报告全部诊断，并列出每个待定值及其条文。"""
+@click.option("--strict", is_flag=True, help="条文原文中含数字的条文有未编码的（缺），以状态 1 退出")
+def check_command(path: Optional[str], rules: Optional[str], strict: bool) -> None:
+    """静态检查：报告全部诊断，列出每个待定值及其条文，并对照条文原文报告覆盖情况。"""
     from yibao.compiler.driver import compile_all, compile_path
 
     if path and Path(path).is_file():
         results = [compile_path(path, root=_rules_root(rules))]
     else:
         results = compile_all(Path(path) if path else _rules_root(rules))
-    failed = False
+    failed, missing = False, 0
     for result in results:
-        failed |= _report_check(result)
-    raise click.exceptions.Exit(2 if failed else 0)
+        errors, absent = _report_check(result)
+        failed, missing = failed or errors, missing + absent
+    raise click.exceptions.Exit(2 if failed else 1 if strict and missing else 0)
 
 
-def _report_check(result) -> bool:
+def _report_check(result) -> tuple[bool, int]:
+    """Print one regulation's check; return whether it has errors and how many articles it misses."""
+    from yibao.compiler.coverage import coverage, render_coverage, source_text_beside
+    from yibao.compiler.diagnostics import word
+
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     if result.diagnostics:
         click.echo(_render_all(result))
     if result.ir is None:
         click.echo(f"✗ {result.path}: {len(errors)} 个错误")
-        return True
+        return True, 0
     reg = result.ir["regulation"]
     start, end = reg["effective"]
     click.echo(f"✓ {reg['region_name']}（{reg['region_code']}）{reg['title']}  施行 {start} 至 {end or '—'}  [{reg['source']}]")
@@ -140,7 +146,19 @@ def _report_check(result) -> bool:
     click.echo(f"  解释 {len(notes)} 项：")
     for note in notes:
         click.echo(f"    {note['article'] or '—'}  {note['text']}")
-    return bool(errors)
+    source = source_text_beside(result.file) if result.file else None
+    if source is None:
+        name = f"{Path(result.path).stem}.source.txt"
+        click.echo("  " + word("coverage.no_source", name=name))
+        return bool(errors), 0
+    report = coverage(result.ir, source.read_text(encoding="utf-8"))
+    if report.diagnostics:
+        click.echo("\n".join(render(d, result.sources) for d in report.diagnostics))
+    summary, *lines = render_coverage(report)
+    click.echo("  " + summary)
+    for line in lines:
+        click.echo("    " + line)
+    return bool(errors), len(report.missing)
 
 
 @main.command("settle")
@@ -168,6 +186,31 @@ def _settle(case_file: str, region: Optional[str], rules: Optional[str], *, trac
         return engine.settle(case, region=region, trace=trace)
     except CaseError as exc:
         raise _fail(str(exc))
+
+
+@main.command("contribute")
+@click.argument("case_file", metavar="CASE.json")
+@click.option("--region", help="参保地区划代码或城市名，覆盖 CASE 中的 region")
+@click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
+@click.option("--no-trace", is_flag=True, help="不输出 trace")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="结果写入文件（原子写入）")
+def contribute_command(case_file: str, region: Optional[str], rules: Optional[str], no_trace: bool,
+                       output: Optional[Path]) -> None:
+    """按 spec/settlement-io.md 第 2 节计算 CASE.json 一个月的缴费和个人账户划入（- 为标准输入）。
+
+    退出状态同结算：0 已算出（规定未定的输出为 null，列在 undetermined 中，这不是错误）；1 无法按规定计算
+    （缴费日期没有施行中的规定等，输出含 error）；2 输入或规则不可用（stderr 指明字段）。
+    """
+    from yibao.runtime import CaseError, ContributionEngine, Regulation, dumps_output, load_case_text
+
+    text, name = _read_case(case_file)
+    engine = ContributionEngine(Regulation.from_ir(r.ir) for r in _compile_regulations(rules))
+    try:
+        result = engine.contribute(load_case_text(text, name), region=region, trace=not no_trace)
+    except CaseError as exc:
+        raise _fail(str(exc))
+    _emit(dumps_output(result.output), output)
+    raise click.exceptions.Exit(result.status)
 
 
 @main.command("explain")

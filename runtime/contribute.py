@@ -1,0 +1,236 @@
+"""Contributions: one person's monthly contribution and personal-account credit
+(spec/settlement-io.md section 2, ``yibao contribute``).
+
+A regulation that adopts the contribution model carries a ``contribution`` section in its IR
+(docs/ir.md): the contribution outputs and only the inputs, tables and definitions they need. It is
+compiled once into its own ``Program``, beside the settlement one, and evaluated the same way; only the
+outcome differs. Each output is read on its own: an output that evaluates to an open value (待定, or a
+不适用 cell) is ``null`` and listed in ``undetermined`` with its reason and article, while the others are
+still given; an absent input that an output needs makes the case unusable (``CaseError``, exit 2).
+
+    engine = ContributionEngine(regulations)              # the same Regulation objects settlement uses
+    result = engine.contribute(load_case_text(text, "case.json"))
+    sys.stdout.write(dumps_output(result.output)); sys.exit(result.status)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import weakref
+from typing import Any, Iterable, Optional
+
+from . import contract as C
+from . import messages as M
+from .case import CaseError, Problems, Schema
+from .contribution_case import (ContributionCase, NotCoveredCode, missing_needed, parse_contribution_case,
+                                read_contribution_inputs)
+from .evaluate import Program
+from .ir import IRError
+from .trace import build_trace
+from .values import Sentinel, as_whole_fen, money_decimal, rate_decimal
+
+__all__ = ["ContributionEngine", "ContributionProgram", "ContributionResult", "contribution_program",
+           "CONTRACT_OUTPUTS"]
+
+CONTRACT_OUTPUTS = ("base", "employer_amt", "individual_amt", "account_credit")
+UNDETERMINED_KINDS = ("open", "na")
+
+
+class ContributionProgram:
+    """The contribution section of one regulation's IR, compiled."""
+
+    def __init__(self, regulation: Any) -> None:
+        ir = regulation.ir
+        section = ir["contribution"]
+        if not isinstance(section, dict):
+            raise IRError("IR 的 contribution 应为对象")
+        doc = {"vocabularies": ir["vocabularies"], "open_values": ir["open_values"], "counters": [],
+               "exclusions": []}
+        for key in ("inputs", "tables", "definitions", "outputs", "examples"):
+            if not isinstance(section.get(key), list):
+                raise IRError(f"IR 的 contribution.{key} 应为列表")
+            doc[key] = section[key]
+        self.regulation = regulation
+        self.program = Program(doc)
+        self.examples = section["examples"]
+        self.outputs = _contract_order(self.program.outputs)
+        self._check_outputs(regulation.title)
+
+    def _check_outputs(self, title: str) -> None:
+        fields = {o.field: o for o in self.outputs}
+        for field in CONTRACT_OUTPUTS:
+            if field not in fields:
+                raise IRError(f"《{title}》的 IR 缺少缴费输出 {field}")
+            if fields[field].type not in (None, "money"):
+                raise IRError(f"《{title}》的缴费输出 {field} 应为 money，IR 中为 {fields[field].type}")
+
+    def evaluate(self, inputs: list) -> list:
+        """The environment after every definition (inputs, then definitions, by slot)."""
+        return self.program.run_definitions(inputs, [])
+
+
+def _contract_order(outputs: list) -> list:
+    """The contract's four outputs first, in its order; the extension outputs after, in the IR's."""
+    rank = {f: i for i, f in enumerate(CONTRACT_OUTPUTS)}
+    return sorted(outputs, key=lambda o: (rank.get(o.field, len(rank)), outputs.index(o)))
+
+
+_PROGRAMS: "weakref.WeakKeyDictionary[Any, ContributionProgram]" = weakref.WeakKeyDictionary()
+
+
+def contribution_program(regulation: Any) -> Optional[ContributionProgram]:
+    """The regulation's compiled contribution section (built once per Regulation), or None if it has none."""
+    if "contribution" not in regulation.ir:
+        return None
+    program = _PROGRAMS.get(regulation)
+    if program is None:
+        program = _PROGRAMS[regulation] = ContributionProgram(regulation)
+    return program
+
+
+class ContributionResult:
+    """``output`` is the contract's JSON object (amounts as Decimal); ``status`` 0, or 1 for an error."""
+
+    def __init__(self, output: dict, status: int) -> None:
+        self.output = output
+        self.status = status
+
+
+class ContributionEngine:
+    """Computes contribution cases against the regulations that encode contributions (several per
+    region, picked by the case's date). Regulations without a contribution section are left out."""
+
+    def __init__(self, regulations: Iterable[Any]) -> None:
+        self._by_region: dict[str, list[ContributionProgram]] = {}
+        for reg in regulations:
+            program = contribution_program(reg)
+            if program is not None:
+                group = self._by_region.setdefault(reg.region_code, [])
+                if all(p.regulation.sha256 != reg.sha256 for p in group):
+                    group.append(program)
+        self._names: dict[str, str] = {}
+        self._schemas: dict[str, Schema] = {}
+        for code, group in self._by_region.items():
+            group.sort(key=lambda p: p.regulation.effective[0])
+            _check_no_overlap(group)
+            self._names[code] = group[0].regulation.region_name
+            schema = Schema()
+            for p in group:
+                schema.add_program(p.program)
+            self._schemas[code] = schema
+
+    def regions(self) -> list[str]:
+        return sorted(self._by_region)
+
+    def contribute(self, case: dict, *, region: Optional[str] = None, trace: bool = True,
+                   name: Optional[str] = None) -> ContributionResult:
+        """One person's month. Raises CaseError when the case cannot be used at all."""
+        name = name or getattr(case, "source_name", "<case>")
+        problems = Problems(name)
+        if not isinstance(case, dict):
+            raise CaseError(name, [("$", "缴费案例应为 JSON 对象")])
+        code = self._region(region if region is not None else case.get("region"), region is not None, problems)
+        problems.check()
+        parsed = parse_contribution_case(case, self._schemas[code], problems)
+        problems.check()
+        group = self._by_region[code]
+        chosen = next((p for p in group if p.regulation.covers(parsed.date)), None)
+        if chosen is None:
+            regs = [p.regulation for p in group]
+            return _failed(code, M.no_regulation(parsed.date, self._names[code], regs, "缴费日期"))
+        return self._run(code, chosen, parsed, trace)
+
+    def _region(self, given: Any, overridden: bool, problems: Problems) -> Optional[str]:
+        where = "--region" if overridden else "region"
+        known = "、".join(f"{c} {self._names[c]}" for c in sorted(self._by_region)) or "（无）"
+        if not isinstance(given, str):
+            what = "缺少参保地区 region" if given is None else f"参保地区应为字符串，得到 {given!r}"
+            problems.add(where, f"{what}（区划代码或城市名）；已载入缴费规定的地区：{known}")
+            return None
+        code = C.region_code(given.strip(), self._names)
+        if code is None or code not in self._by_region:
+            what = "未知的地区" if code is None else f"没有载入{C.region_name(code, self._names)}的缴费规定"
+            problems.add(where, f"{what}：{given!r}；已载入缴费规定的地区：{known}")
+            return None
+        return code
+
+    def _run(self, code: str, chosen: ContributionProgram, case: ContributionCase, trace: bool) -> ContributionResult:
+        reg = chosen.regulation
+        try:
+            inputs = read_contribution_inputs(chosen.program, case)
+        except NotCoveredCode as exc:
+            return _failed(code, M.not_covered(exc.field, exc.code, exc.vocab, reg.title))
+        env = chosen.evaluate(inputs)
+        values = [(out, out.expr.fn(env)) for out in chosen.outputs]
+        _refuse_missing(values, reg.title, case.name)
+        output: dict = {"region": code, "regulation": regulation_block(reg)}
+        undetermined = []
+        for out, value in values:
+            if value.__class__ is Sentinel:
+                if value.kind not in UNDETERMINED_KINDS:
+                    return _failed(code, M.from_sentinel(value, out.field), reg)
+                output[out.field] = None
+                undetermined.append(_undetermined(out.field, value))
+                continue
+            shown = _json_value(value, out.type)
+            if shown is None:
+                return _failed(code, M.internal(f"缴费输出 {out.field} 不是整分（IR 在输出前缺少四舍五入）：{value}"), reg)
+            output[out.field] = shown
+        if trace:
+            output["trace"] = build_trace(chosen.program, env, [o.expr for o in chosen.outputs])
+        output["undetermined"] = undetermined
+        return ContributionResult(output, 0)
+
+
+def regulation_block(reg: Any) -> dict:
+    start, end = reg.effective
+    return {"title": reg.title, "effective": [start.isoformat(), end.isoformat() if end else None], "ir_sha256": reg.sha256}
+
+
+def _failed(code: str, error: dict, reg: Any = None) -> ContributionResult:
+    output = {"region": code}
+    if reg is not None:
+        output["regulation"] = regulation_block(reg)
+    output["error"] = error
+    return ContributionResult(output, 1)
+
+
+def _refuse_missing(values: list, title: str, name: str) -> None:
+    """Every absent input some output needs, as one CaseError (exit status 2)."""
+    problems, seen = [], set()
+    for out, value in values:
+        if value.__class__ is Sentinel and value.kind == "missing" and value.field not in seen:
+            seen.add(value.field)
+            problems.append(missing_needed(value, out.field, title))
+    if problems:
+        raise CaseError(name, problems)
+
+
+def _undetermined(field: str, s: Sentinel) -> dict:
+    if s.kind == "open":
+        reason = s.reason or "规定未给出这个值"
+    else:
+        reason = "规定对这种情形没有这个值（不适用）"
+    return {"field": field, "name": s.name, "reason": reason, "article": s.article}
+
+
+def _json_value(value: Any, type_: Any) -> Any:
+    """An output value as the contract writes it; None for money that is not whole fen."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if type_ == "rate":
+        return rate_decimal(value)
+    if type_ == "count":
+        return value
+    whole = as_whole_fen(value)
+    return None if whole is None else money_decimal(whole)
+
+
+def _check_no_overlap(group: list) -> None:
+    for earlier, later in zip(group, group[1:]):
+        end = earlier.regulation.effective[1]
+        if end is None or end >= later.regulation.effective[0]:
+            raise IRError(f"{earlier.regulation.region_code} 的两部规定施行期间重叠："
+                          f"《{earlier.regulation.title}》与《{later.regulation.title}》")

@@ -1,0 +1,191 @@
+"""Reading a contribution case (spec/settlement-io.md section 2) into validated values, and from those
+values the input list of one regulation's contribution program.
+
+Like a settlement case, every problem with the input is collected and then refused at once as a
+``CaseError`` naming the file, the JSON path and what was expected. What differs is absence: a
+contribution case carries only what its person needs (a retiree has no wage, a 灵活就业人员 no employer
+type), so an absent input reads as the MISSING sentinel, and only an output that actually needs it
+makes the case unusable (``missing_needed``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Optional
+
+from . import contract as C
+from .case import Problems, Schema, check_keys, parse_amount, parse_code, parse_extension, parse_names
+from .values import Sentinel, full_years, parse_date
+
+__all__ = ["ContributionCase", "parse_contribution_case", "read_contribution_inputs", "NotCoveredCode",
+           "missing_needed", "TOP_FIELDS", "PERSON_FIELDS", "json_path"]
+
+TOP_FIELDS = ("region", "date", "avg_wage", "person")
+PERSON_FIELDS = ("psn_no", "insutype", "psn_type", "brdy", "gend", "employer_type", "wage", "pension", "flags")
+EMPLOYER_TYPES = ("企业", "机关事业单位")
+
+LABELS = {
+    "date": "缴费日期", "avg_wage": "上年度全省月平均工资", "person": "参保人", "employer_type": "单位类型",
+    "wage": "本人月工资", "pension": "月养老金", **C.LABELS,
+}
+
+# 人员类别 by 险种: an employee category with the resident 险种 (or the reverse) is a contradiction
+EMPLOYEE_PSN_TYPES = ("1101", "1102", "1103", "1201", "1202", "1203")
+
+
+class ContributionCase:
+    """One person's month: ``values`` by contract field (``contribution.date``, ``person.wage``, …),
+    amounts in fen, codes as strings, dates as dates."""
+
+    __slots__ = ("name", "date", "values", "flags")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.date: Optional[_dt.date] = None
+        self.values: dict[str, Any] = {}
+        self.flags: frozenset = frozenset()
+
+
+def json_path(field: str) -> str:
+    """Where a contract field sits in the case: ``contribution.avg_wage`` → ``avg_wage``."""
+    scope, _, key = field.partition(".")
+    return key if scope == "contribution" else field
+
+
+def parse_contribution_case(raw: dict, schema: Schema, problems: Problems) -> ContributionCase:
+    """Validate the whole case against the contract and the region's contribution inputs (``schema``)."""
+    case = ContributionCase(problems.name)
+    extra_top = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("contribution.")]
+    check_keys(raw, _union(TOP_FIELDS, extra_top), "", problems)
+    if "date" not in raw:
+        problems.add("date", "缺少必填字段 date（缴费日期 yyyy-MM-dd）：它决定施行中的规定版本")
+    else:
+        case.date = _date(raw["date"], "date", problems)
+        case.values["contribution.date"] = case.date
+    if "avg_wage" in raw:
+        _amount(raw["avg_wage"], "contribution.avg_wage", case, problems)
+    for key in extra_top:
+        if key in raw and key not in TOP_FIELDS:
+            field = f"contribution.{key}"
+            case.values[field] = parse_extension(raw[key], schema.extensions[field], field, key, schema, problems)
+    _person(raw.get("person"), schema, case, problems)
+    return case
+
+
+def _union(fixed: tuple, extra: list) -> list:
+    return list(fixed) + [k for k in extra if k not in fixed]
+
+
+def _date(value: Any, path: str, problems: Problems) -> Optional[_dt.date]:
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        problems.add(path, f"{LABELS.get(path.rpartition('.')[2], path)}：{exc}")
+        return None
+
+
+def _amount(value: Any, field: str, case: ContributionCase, problems: Problems) -> None:
+    path = json_path(field)
+    fen = parse_amount(value, path, LABELS[field.rpartition(".")[2]], problems)
+    if fen is not None:
+        case.values[field] = fen
+
+
+def _person(raw: Any, schema: Schema, case: ContributionCase, problems: Problems) -> None:
+    if raw is None:
+        problems.add("person", "缺少必填字段 person（参保人）")
+        return
+    if not isinstance(raw, dict):
+        problems.add("person", "person 应为对象")
+        return
+    extra = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("person.")]
+    check_keys(raw, _union(PERSON_FIELDS, extra), "person", problems)
+    if "psn_no" in raw and not isinstance(raw["psn_no"], str):
+        problems.add("person.psn_no", "人员编号应为字符串")
+    for key in ("insutype", "psn_type", "gend"):
+        if key in raw:
+            code = parse_code(raw[key], f"person.{key}", f"person.{key}", problems)
+            if code is not None:
+                case.values[f"person.{key}"] = code
+    if "employer_type" in raw:
+        _employer_type(raw["employer_type"], schema, case, problems)
+    if "brdy" in raw:
+        case.values["person.brdy"] = _date(raw["brdy"], "person.brdy", problems)
+    for key in ("wage", "pension"):
+        if key in raw:
+            _amount(raw[key], f"person.{key}", case, problems)
+    case.flags = parse_names(raw.get("flags"), schema.flags["person.flags"], "person.flags", "人员标志", problems)
+    for key in extra:
+        if key in raw and key not in PERSON_FIELDS:
+            field = f"person.{key}"
+            case.values[field] = parse_extension(raw[key], schema.extensions[field], field, field, schema, problems)
+    _consistent(case, problems)
+
+
+def _employer_type(value: Any, schema: Schema, case: ContributionCase, problems: Problems) -> None:
+    known = set(EMPLOYER_TYPES) | schema.enum_codes.get("person.employer_type", set())
+    if isinstance(value, str) and value in known:
+        case.values["person.employer_type"] = value
+        return
+    listed = "、".join(list(EMPLOYER_TYPES) + sorted(known - set(EMPLOYER_TYPES)))
+    problems.add("person.employer_type", f"未知的单位类型 {value!r}；应为：{listed}（灵活就业人员不填）")
+
+
+def _consistent(case: ContributionCase, problems: Problems) -> None:
+    insutype, psn_type = case.values.get("person.insutype"), case.values.get("person.psn_type")
+    if insutype is None or psn_type is None:
+        return
+    if (psn_type in EMPLOYEE_PSN_TYPES) != (insutype == "310"):
+        want = "310" if psn_type in EMPLOYEE_PSN_TYPES else "390"
+        problems.add("person.insutype", f"险种类型 {insutype} 与人员类别 {psn_type}（{C.PSN_TYPE[psn_type]}）不符："
+                                        f"该人员类别的险种类型应为 {want}（{C.INSUTYPE[want]}）")
+
+
+# ── from validated values to one program's inputs ─────────────────────────────────────────────
+
+
+class NotCoveredCode(Exception):
+    """A valid contract code that the regulation's vocabulary has no member for (YR05)."""
+
+    def __init__(self, field: str, code: str, vocab: str) -> None:
+        super().__init__(field)
+        self.field, self.code, self.vocab = field, code, vocab
+
+
+def read_contribution_inputs(program: Any, case: ContributionCase) -> list:
+    """The program's inputs in slot order. Absent ones are MISSING sentinels that remember their field."""
+    return [_read(spec, program, case) for spec in program.inputs]
+
+
+def _read(spec: Any, program: Any, case: ContributionCase) -> Any:
+    field = spec.field or ""
+    if field == "person.flags":
+        return spec.name in case.flags
+    if field == "person.age":
+        brdy = case.values.get("person.brdy")
+        return _missing(spec, "person.brdy") if brdy is None else full_years(brdy, case.date)
+    value = case.values.get(field)
+    if value is None:
+        return _missing(spec, field)
+    if isinstance(spec.type, dict):
+        member = program.vocabs[spec.type["enum"]].code_to_member.get(value)
+        if member is not None:
+            return member
+        if getattr(spec, "implicit", False):  # as in settlement: a vocabulary nobody reads refuses no code
+            return _missing(spec, field)
+        raise NotCoveredCode(field, value, spec.type["enum"])
+    return value
+
+
+def _missing(spec: Any, field: str) -> Sentinel:
+    return Sentinel("missing", spec.name, None, field=field)
+
+
+def missing_needed(sentinel: Sentinel, output: str, title: str) -> tuple[str, str]:
+    """The (path, message) of a CaseError for an absent input that an output needs."""
+    field = sentinel.field or sentinel.name
+    path = json_path(field)
+    label = LABELS.get(path.rpartition(".")[2], sentinel.name)
+    where = f"{sentinel.article}" if sentinel.article else ""
+    return path, (f"缺少 {path}（{label}）：《{title}》{where}计算 {output} 时需要它（规定中的「{sentinel.name}」）；"
+                  f"请在案例中给出 {path}")
