@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import attrs
 
 from yibao.compiler import ast as A
-from yibao.compiler._program import DefKind, MemberBinding, Program, SelfBinding, ValueBinding, children, table_cells, walk
+from yibao.compiler._program import DefKind, Input, MemberBinding, Program, SelfBinding, ValueBinding, children, table_cells, walk
 from yibao.compiler.diagnostics import Diagnostic, diag, word
 
 
@@ -51,7 +51,7 @@ _BASE = {
 
 M, E, R, C, D = Unit.MONEY, Unit.EXACT, Unit.RATE, Unit.COUNT, Unit.DATE
 _ADD = {(M, M): M, (R, R): R, (C, C): C, (E, M): E, (M, E): E, (E, E): E}
-_MUL = {(M, R): E, (R, M): E, (E, R): E, (R, E): E, (R, R): R, (C, M): M, (M, C): M, (C, E): E, (E, C): E, (C, C): C}
+_MUL = {(M, R): E, (R, M): E, (E, R): E, (R, E): E, (R, R): R, (C, M): M, (M, C): M, (C, E): E, (E, C): E, (C, C): C, (C, R): R, (R, C): R}
 _DIV = {(M, R): E, (M, C): E, (E, R): E, (E, C): E, (R, R): R}
 _ARITH = {A.BinaryOp.ADD: _ADD, A.BinaryOp.SUB: _ADD, A.BinaryOp.MUL: _MUL, A.BinaryOp.DIV: _DIV}
 _ORDERED = {M, E, R, C, D}
@@ -354,6 +354,8 @@ class Typer:
         return self.program.definition(binding.name)
 
     def _unary(self, e: A.Unary) -> Ty:
+        if e.op is A.UnaryOp.KNOWN:
+            return self._known(e)
         if e.op is A.UnaryOp.NOT:
             self.condition(e.operand)
             return BOOL
@@ -362,6 +364,14 @@ class Typer:
             self.report("YB301", e.span, left="", op=word("op.sub"), right=t.describe())
             return ANY
         return t
+
+    def _known(self, e: A.Unary) -> Ty:
+        """``有 X`` asks whether an optional input was given; on anything else it could only ever be true."""
+        binding = self.program.bindings.get(e.operand)
+        sym = self.program.symbol(binding.name) if isinstance(binding, ValueBinding) else None
+        if binding is not None and not (isinstance(sym, Input) and sym.optional):
+            self.report("YB312", e.span, name=e.operand.name)
+        return BOOL
 
     def _in(self, e: A.InSet) -> Ty:
         t = self.infer(e.value)

@@ -76,6 +76,7 @@ class BinaryOp(enum.Enum):
 class UnaryOp(enum.Enum):
     NEG = "neg"
     NOT = "not"
+    KNOWN = "known"  # 有 X: whether the optional input X was given
 
 
 class Func(enum.Enum):

@@ -351,6 +351,9 @@ class _Builder(Transformer_NonRecursive):
     def not_(self, meta, children):
         return A.Unary(op=A.UnaryOp.NOT, operand=children[0], span=self._span(meta))
 
+    def known(self, meta, children):
+        return A.Unary(op=A.UnaryOp.KNOWN, operand=self._name_ref(children[0]), span=self._span(meta))
+
     def in_set(self, meta, children):
         value, *members = children
         return A.InSet(value=value, members=tuple(self._name_ref(m) for m in members), span=self._span(meta))

@@ -67,6 +67,7 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB309": (Severity.ERROR, "四舍五入只用于金额，此处是{actual}", "rounding a non-money value"),
     "YB310": (Severity.ERROR, "无法推断待定值 {name} 的类型，请写明类型（如 {name}：金额 待定）", "open value without a type"),
     "YB311": (Severity.ERROR, "次数 {text} 须为整数", "count not whole"),
+    "YB312": (Severity.ERROR, "「有」只用于声明为「可缺」的输入，{name} 不是", "known on a required value"),
     # 4xx: tables
     "YB401": (Severity.ERROR, "表 {name} 缺少成员 {missing}（按 {dimension}）", "table misses a member"),
     "YB402": (Severity.ERROR, "表 {name} 的 {dimension} 没有成员 {member}", "table has an unknown member"),

@@ -71,6 +71,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "_AND": ("且", "and"),
     "_OR": ("或", "or"),
     "_NOT": ("非", "not"),
+    "_KNOWN": ("有", "known"),
     "_IN": ("属于", "in"),
     "TRUE": ("真", "true"),
     "FALSE": ("假", "false"),

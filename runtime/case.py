@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from decimal import Decimal
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from . import contract as C
-from .ir import IRError
-from .values import (Sentinel, full_years, parse_count, parse_date, parse_rate_text, parse_setl_time,
-                     yuan_to_fen)
+from .inputs import Absent, NotCovered, Reader, make_readers, read_inputs  # noqa: F401  (re-exported: they lived here)
+from .values import parse_count, parse_date, parse_rate_text, parse_setl_time, yuan_to_fen
 
 
 class CaseError(ValueError):
@@ -186,8 +185,13 @@ def check_keys(obj: dict, allowed: list, path: str, problems: Problems, allowed_
             problems.add(where, f"未知字段「{key}」；此处可用的字段：{'、'.join(allowed)}")
 
 
+_CODE_TABLES = {field: table for field, (_, table) in C.CODE_FIELDS.items()}
+
+
 def parse_code(value: Any, field: str, path: str, problems: Problems, extra: Optional[set] = None) -> Optional[str]:
     """A code (a JSON string such as "310") valid for ``field``; None after recording a problem."""
+    if value.__class__ is str and value in _CODE_TABLES.get(field, ()):
+        return value  # the common case: no label, no message
     label, table = C.CODE_FIELDS.get(field, (field, {}))
     if not isinstance(value, str):
         hint = f"，得到 {_json_kind(value)}（代码是字符串，\"01\" 不是 1）"
@@ -430,92 +434,3 @@ def parse_cuminfo(raw: Any, schema: Schema, problems: Problems) -> dict[str, Any
         except ValueError as exc:
             problems.add(f"cuminfo.{key}", f"累计信息「{key}」：{exc}")
     return values
-
-
-# ── from validated values to one IR's inputs ──────────────────────────────────────────────────
-
-
-class Absent(Exception):
-    """A required input is not in the case."""
-
-    def __init__(self, field: str, input_name: str) -> None:
-        super().__init__(field)
-        self.field = field
-        self.input_name = input_name
-
-
-class NotCovered(Exception):
-    """A valid contract code that the regulation's vocabulary has no member for (YR05)."""
-
-    def __init__(self, field: str, code: str, vocab: str) -> None:
-        super().__init__(field)
-        self.field = field
-        self.code = code
-        self.vocab = vocab
-
-
-Reader = Callable[[Person, Encounter], Any]
-
-
-def make_readers(program: Any) -> list[Reader]:
-    """One reader per IR input, in slot order. Built once per regulation."""
-    return [_reader(spec, program) for spec in program.inputs]
-
-
-def _reader(spec: Any, program: Any) -> Reader:
-    field, name = spec.field or "", spec.name
-    scope = field.split(".", 1)[0]
-    if scope not in ("person", "encounter"):
-        raise IRError(f"输入「{name}」的字段 {field!r} 不是 person.* 或 encounter.*")
-    absent = _absent(spec)
-    if field in ("person.flags", "encounter.flags"):
-        if scope == "person":
-            return lambda p, e: name in p.flags
-        return lambda p, e: name in e.flags
-    if field == "person.chronic":
-        return lambda p, e: name in p.chronic
-    if field == "person.age":
-        def age(p, e):
-            brdy = p.values.get("person.brdy")
-            return absent("person.brdy") if brdy is None else full_years(brdy, e.date)
-        return age
-    if isinstance(spec.type, dict):
-        return _enum_reader(spec, program, scope, absent)
-    if scope == "person":
-        return lambda p, e: p.values[field] if field in p.values else absent(field)
-    return lambda p, e: e.values[field] if field in e.values else absent(field)
-
-
-def _absent(spec: Any) -> Callable[[str], Any]:
-    missing = Sentinel("missing", spec.name, None, field=spec.field)
-
-    def absent(field: str) -> Any:
-        if spec.optional:
-            return missing if field == spec.field else Sentinel("missing", spec.name, None, field=field)
-        raise Absent(field, spec.name)
-    return absent
-
-
-def _enum_reader(spec: Any, program: Any, scope: str, absent: Callable) -> Reader:
-    field = spec.field
-    vocab = program.vocabs[spec.type["enum"]]
-    members = vocab.code_to_member
-    # an implicit input nobody declared is not a reason to refuse a code, except the 险种 itself
-    strict = not spec.implicit or field == "person.insutype"
-
-    def read(p, e):
-        values = p.values if scope == "person" else e.values
-        code = values.get(field)
-        if code is None:
-            return absent(field)
-        member = members.get(code)
-        if member is None:
-            if strict:
-                raise NotCovered(field, code, vocab.name)
-            return Sentinel("missing", spec.name, None, field=field)
-        return member
-    return read
-
-
-def read_inputs(readers: list[Reader], person: Person, enc: Encounter) -> list:
-    return [read(person, enc) for read in readers]

@@ -228,7 +228,18 @@ class _Gen:
             return self.kleene(n, kind == "or", target)
         if kind == "lookup":
             return self.lookup(n, target)
+        if kind == "known":
+            return self.known(n, target)
         return self.strict_op(n, target)
+
+    def known(self, n: CNode, target: Optional[str]) -> Val:
+        """``有 X`` never propagates a sentinel: it asks whether the optional input X is the missing one."""
+        arg = self.expr(n.args[0])
+        if not arg.ms:
+            return Val("True")
+        target = target or self.temp()
+        self.assign(target, f"not ({arg.code}.__class__ is S and {arg.code}.kind == 'missing')")
+        return Val(target)
 
     def strict(self, vals: list[Val], body: Callable[[str], tuple], produced: tuple = (False, False)) -> Val:
         """``body(target)`` emits the operation on known operands; before it, the operands that may be

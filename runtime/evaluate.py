@@ -156,7 +156,11 @@ class Program:
         self._output_fields = tuple(o.field for o in self.outputs)
         # what CounterBook and normalise_counters read per encounter, without attribute look-ups
         self.counter_specs = tuple((c.name, c.period, c.init, c.cuminfo) for c in self.counters)
+        self.counter_names = tuple(c.name for c in self.counters)
+        self.counter_periods = tuple(c.period for c in self.counters)
+        self.counter_inits = tuple(c.init for c in self.counters)
         self.money_counters = tuple((i, c) for i, c in enumerate(self.counters) if c.type == "money")
+        self.money_counter_slots = tuple(i for i, _ in self.money_counters)
         self.fast = generate(self) if fast else None
         self.fallbacks = 0  # encounters the generated function handed back to the closures
 

@@ -25,7 +25,7 @@ LITERAL_KEYS = ("money", "rate", "count", "bool", "date", "enum")
 SHAPE_KEYS = LITERAL_KEYS + ("ref", "open", "na", "op")
 BINARY = ("add", "sub", "mul", "div", "eq", "ne", "lt", "le", "gt", "ge")
 ARITY = {"sub": 2, "div": 2, "eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2, "neg": 1, "round": 1,
-         "not": 1, "clamp": 3, "if": 3, "in": 1}
+         "not": 1, "known": 1, "clamp": 3, "if": 3, "in": 1}
 MIN_ARITY = {"add": 2, "mul": 2, "min": 1, "max": 1, "and": 1, "or": 1}
 
 
@@ -153,6 +153,10 @@ def _compile_op(node: dict, scope: Scope, where: str) -> CNode:
         return _compile_lookup(node, args, scope, where)
     if op == "in":
         return _compile_in(node, args, scope, where)
+    if op == "known":
+        if args[0].kind != "ref":
+            raise IRError(f"{where}: known 只能作用于输入的 ref")
+        return CNode(_known(args[0].fn), op, args)
     if op == "round" and args[0].kind in ("mul", "div") and len(args[0].args) == 2:
         inner = args[0]
         fused = _round_of_product if inner.kind == "mul" else _round_of_quotient
@@ -235,6 +239,14 @@ def _unary(apply: Callable[[Any], Any]) -> Callable[[Fn], Fn]:
             return apply(a)
         return f
     return factory
+
+
+def _known(fa: Fn) -> Fn:
+    """``有 X``: false exactly when the optional input X is absent; never a sentinel itself."""
+    def f(env):
+        a = fa(env)
+        return not (a.__class__ is Sentinel and a.kind == "missing")
+    return f
 
 
 def divide(a: Any, b: Any) -> Any:

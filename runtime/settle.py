@@ -18,13 +18,14 @@ from typing import Any, Iterable, Optional, Union
 
 from . import contract as C
 from . import messages as M
-from .case import (FEE_FIELDS, Absent, CaseError, NotCovered, Problems, Schema, check_keys, load_case_text,
-                   make_readers, parse_cuminfo, parse_encounters, parse_person, read_inputs)
+from .case import (FEE_FIELDS, CaseError, Problems, Schema, check_keys, load_case_text, parse_cuminfo,
+                   parse_encounters, parse_person)
 from .evaluate import Program
+from .inputs import Absent, NotCovered, make_input_reader, make_readers
 from .ir import IRError, load_ir
 from .jsonout import dumps_output
 from .trace import build_trace
-from .values import as_whole_fen, format_money, format_percent, money_decimal, rate_decimal
+from .values import as_whole_fen, format_money, format_percent, money_decimal, money_decimals, rate_decimal
 
 __all__ = ["Regulation", "Engine", "SettleResult", "load", "dumps_output", "load_case_text", "CaseError", "IRError"]
 
@@ -39,6 +40,7 @@ class Regulation:
         self.ir = doc
         self.program = Program(doc, fast)
         self.readers = make_readers(self.program)
+        self.read_inputs = make_input_reader(self.program, self.readers)
         reg = doc["regulation"]
         try:
             start = _dt.date.fromisoformat(reg["effective"][0])
@@ -193,7 +195,7 @@ class Engine:
         if reg is None:
             return enc, None, M.no_regulation(enc.date, C.region_name(code, self._names), group)
         try:
-            return enc, reg, read_inputs(reg.readers, person, enc)
+            return enc, reg, reg.read_inputs(person, enc)
         except Absent as exc:
             scope, _, key = exc.field.partition(".")
             path = f"person.{key}" if scope == "person" else f"{enc.path}.{key}"
@@ -228,8 +230,8 @@ def _fees_of(enc: Any) -> dict:
 
 
 _MONEY_FIELDS = tuple(f for f in C.SETLINFO_FIELDS if f not in C.RATIO_FIELDS)
-_TO_JSON = tuple((f, rate_decimal if f in C.RATIO_FIELDS else money_decimal) for f in C.SETLINFO_FIELDS)
 _ZEROS = (0,) * len(C.SETLINFO_FIELDS)
+_INT = frozenset((int,))
 
 
 # ── counters across encounters ────────────────────────────────────────────────────────────────
@@ -247,47 +249,78 @@ class CounterBook:
     encounters the counters continue (the year's admissions do not restart because a new version
     took effect). Each value remembers its period; a value from another year/quarter resets to
     ``init`` before use. ``cuminfo`` (or an example's starting values) replaces ``init`` only in the
-    period of the person's first encounter."""
+    period of the person's first encounter.
+
+    This runs for every encounter, so the two usual situations (the person's first encounter; every
+    counter still in its period) are served by C-level list and dict operations, and the general
+    per-counter rule is the fallback."""
 
     def __init__(self, cuminfo: dict, start: dict, first_date: _dt.date) -> None:
         self.cuminfo = cuminfo
         self.start = start
         self.first_keys = _period_keys(first_date)
-        self.state: dict[str, tuple] = {}
+        self.keys: dict[str, tuple] = {}   # counter name → the period its value belongs to
+        self.values: dict[str, Any] = {}   # counter name → value
+        self._ready: Optional[tuple] = None  # (program, date) of the last ``before``: its keys are in place
 
     def before(self, program: Any, date: _dt.date) -> list:
         keys = _period_keys(date)
-        state, first, start, cuminfo = self.state, self.first_keys, self.start, self.cuminfo
+        names = program.counter_names
+        want = [keys[period] for period in program.counter_periods]
+        self._ready = (program, date)
+        if list(map(self.keys.get, names)) == want:
+            return list(map(self.values.__getitem__, names))  # every counter carried over
+        if not self.keys and keys == self.first_keys:
+            values = self._first(program)
+            self.keys.update(zip(names, want))
+            self.values.update(zip(names, values))
+            return values
+        return self._each(program, keys)
+
+    def _first(self, program: Any) -> list:
+        """Nothing held yet, in the person's first period: the caller's starting values, else ``init``."""
+        start, cuminfo = self.start, self.cuminfo
+        if not start and not cuminfo:
+            return list(program.counter_inits)
+        return [start[name] if name in start else cuminfo[cum] if cum and cum in cuminfo else init
+                for name, _, init, cum in program.counter_specs]
+
+    def _each(self, program: Any, keys: dict) -> list:
+        held_keys, held_values, first = self.keys, self.values, self.first_keys
         values = []
-        for name, period, init, cum in program.counter_specs:  # one flat loop: this runs for every encounter
+        for name, period, init, cum in program.counter_specs:
             key = keys[period]
-            held = state.get(name)
+            held = held_keys.get(name)
             if held is not None:
-                if held[0] == key:
-                    values.append(held[1])
+                if held == key:
+                    values.append(held_values[name])
                     continue
                 value = init  # a new year or quarter
             elif key != first[period]:
                 value = init
-            elif name in start:  # the person's first period: the caller's starting values
-                value = start[name]
-            elif cum and cum in cuminfo:
-                value = cuminfo[cum]
+            elif name in self.start:  # the person's first period: the caller's starting values
+                value = self.start[name]
+            elif cum and cum in self.cuminfo:
+                value = self.cuminfo[cum]
             else:
                 value = init
-            state[name] = (key, value)
+            held_keys[name] = key
+            held_values[name] = value
             values.append(value)
         return values
 
     def commit(self, program: Any, date: _dt.date, after: list) -> None:
-        keys = _period_keys(date)
-        state = self.state
-        for (name, period, _, _), value in zip(program.counter_specs, after):
-            state[name] = (keys[period], value)
+        names = program.counter_names
+        if self._ready is None or self._ready[0] is not program or self._ready[1] != date:
+            keys = _period_keys(date)
+            self.keys.update(zip(names, [keys[period] for period in program.counter_periods]))
+        self.values.update(zip(names, after))
 
 
 def normalise_counters(program: Any, after: list) -> Optional[str]:
     """Money counters must hold whole fen (docs/ir.md: rounded before a counter); fix the int type."""
+    if set(map(type, map(after.__getitem__, program.money_counter_slots))) <= _INT:
+        return None  # the usual case, checked in C
     for i, c in program.money_counters:
         value = after[i]
         if value.__class__ is not int:
@@ -341,6 +374,8 @@ def _setlinfo_fen(ev: Any) -> tuple:
         values["psn_part_amt"] = values["medfee_sumamt"]
     else:
         values = dict(zip(C.SETLINFO_FIELDS, map(out.get, C.SETLINFO_FIELDS, _ZEROS)))  # out.get(f, 0), in C
+    if set(map(type, map(values.__getitem__, _MONEY_FIELDS))) <= _INT:
+        return values, _violation(values)  # already whole fen (the usual case, checked in C)
     for f in _MONEY_FIELDS:
         value = values[f]
         if value.__class__ is not int:
@@ -376,7 +411,11 @@ def _any_negative(v: dict) -> bool:
 
 
 def _setlinfo_json(v: dict) -> dict:
-    return {f: to_json(v[f]) for f, to_json in _TO_JSON}
+    json = dict.fromkeys(C.SETLINFO_FIELDS)  # the contract's order; the amounts fill it in place
+    json.update(zip(_MONEY_FIELDS, money_decimals(list(map(v.__getitem__, _MONEY_FIELDS)))))
+    for f in C.RATIO_FIELDS:
+        json[f] = rate_decimal(v[f])
+    return json
 
 
 def _limit(program: Any, ev: Any) -> Optional[int]:

@@ -262,3 +262,24 @@ def test_same_case_same_bytes_under_different_hash_seeds():
         outputs.append(proc.stdout)
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) > 1000
+
+
+def test_waiting_period_and_arrears_use_optional_extension_fields_articles_42_43():
+    # 第四十二条: 连续缴费不满 3 个月 → 不予支付; 第四十三条: 连续欠费超过 6 个月 → 不予支付.
+    # Without the extension fields nothing is assumed: the stay settles, (10000 − 800) × 85% = 7820.
+    waiting = employee(stay("E1", "3", "10000"), paid_months=2)
+    arrears = employee(stay("E1", "3", "10000"), arrears_months=7)
+    plain = employee(stay("E1", "3", "10000"))
+    assert settle(waiting)[1]["encounters"][0]["excluded"]["article"] == "第四十二条"
+    assert settle(arrears)[1]["encounters"][0]["excluded"]["article"] == "第四十三条"
+    assert info(settle(plain)[1], 0)["hifp_pay"] == money("7820.00")
+
+
+def test_resident_lapse_lowers_the_ratio_one_point_per_year_article_46():
+    # 居民三级 60% − 2 × 1% = 58%: (10000 − 800) × 58% = 5336
+    case = resident(stay("E1", "3", "10000"))
+    case["person"]["lapse_years"] = 2
+    status, out, _ = settle(case)
+    assert status == 0
+    assert info(out, 0)["pool_prop_selfpay"] == money("0.5800")
+    assert info(out, 0)["hifp_pay"] == money("5336.00")

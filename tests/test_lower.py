@@ -90,7 +90,8 @@ def test_table_definitions_read_the_current_members(ir):
 def test_exceptions_keep_priority_article_and_read_overridden_tables(ir):
     (exc,) = named(ir["definitions"], "住院应付起付线")["exceptions"]
     assert (exc["priority"], exc["article"], exc["when"]) == (1, "第三十条", {"ref": "转院"})
-    first, second = named(ir["definitions"], "统筹支付比例")["exceptions"]
+    first, second, lapse = named(ir["definitions"], "统筹支付比例")["exceptions"]
+    assert (lapse["priority"], lapse["article"]) == (2, "第四十六条")  # after 第三十九条's, on their result
     assert first["when"] == {"op": "and", "args": [{"ref": "转外就医"}, {"ref": "转诊备案"}]}
     assert first["expr"] == {"op": "sub", "args": [
         {"op": "lookup", "table": "住院支付比例", "args": [{"ref": "险种"}, {"enum": "医院等级", "member": "三级"}]},
@@ -155,7 +156,8 @@ def test_vocabularies_notes_and_interpretations(ir):
 
 
 def test_exclusions_and_outputs(ir):
-    assert [x["article"] for x in ir["exclusions"]] == ["第三十三条", "第三十三条", "第三十八条", "第三十九条"]
+    assert [x["article"] for x in ir["exclusions"]] == [
+        "第三十三条", "第三十三条", "第三十八条", "第三十九条", "第四十二条", "第四十三条", "第四十四条", "第四十六条"]
     assert ir["exclusions"][0]["when"]["args"][1] == {"op": "in", "args": [{"ref": "医院等级"}], "members": ["三级", "未定级"]}
     assert named([{"name": o["field"], **o} for o in ir["outputs"]], "pool_prop_selfpay")["type"] == "rate"
     assert ir["outputs"][11]["expr"] == {"money": 0}

@@ -63,10 +63,21 @@ def _compile_regulations(rules: Optional[str]):
     return results
 
 
-def _engine(rules: Optional[str]):
-    from yibao.runtime import Engine, Regulation
+def _loaded(irs, build=list):
+    """Load compiled IR into the runtime. The compiler made it, so a refusal here is a compiler bug:
+    say so plainly instead of showing a traceback."""
+    from yibao.runtime import IRError, Regulation
 
-    return Engine([Regulation.from_ir(r.ir) for r in _compile_regulations(rules)])
+    try:
+        return build([Regulation.from_ir(ir) for ir in irs])
+    except IRError as exc:
+        raise _fail(f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}")
+
+
+def _engine(rules: Optional[str]):
+    from yibao.runtime import Engine
+
+    return _loaded((r.ir for r in _compile_regulations(rules)), Engine)
 
 
 def _read_case(case_file: str) -> tuple[str, str]:
@@ -201,10 +212,10 @@ def contribute_command(case_file: str, region: Optional[str], rules: Optional[st
     退出状态同结算：0 已算出（规定未定的输出为 null，列在 undetermined 中，这不是错误）；1 无法按规定计算
     （缴费日期没有施行中的规定等，输出含 error）；2 输入或规则不可用（stderr 指明字段）。
     """
-    from yibao.runtime import CaseError, ContributionEngine, Regulation, dumps_output, load_case_text
+    from yibao.runtime import CaseError, ContributionEngine, dumps_output, load_case_text
 
     text, name = _read_case(case_file)
-    engine = ContributionEngine(Regulation.from_ir(r.ir) for r in _compile_regulations(rules))
+    engine = _loaded((r.ir for r in _compile_regulations(rules)), ContributionEngine)
     try:
         result = engine.contribute(load_case_text(text, name), region=region, trace=not no_trace)
     except CaseError as exc:
@@ -251,9 +262,9 @@ def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> No
 
 def _run_city(result, matrix: "_TestMatrix", verbose: bool) -> None:
     from yibao.conformance import CaseFileError, case_files_beside, load_case_file, run_case
-    from yibao.runtime import Engine, Regulation, run_examples
+    from yibao.runtime import Engine, run_examples
 
-    regulation = Regulation.from_ir(result.ir)
+    (regulation,) = _loaded([result.ir])
     city = result.ir["regulation"]["region_name"]
     for outcome in run_examples(regulation):
         matrix.add(city, "条文示例", outcome.passed)
