@@ -61,7 +61,7 @@ class ExprLowerer:
         if isinstance(binding, SelfBinding):
             return {"ref": binding.target}
         if isinstance(binding, ValueBinding):
-            return {"ref": binding.name}
+            return {"ref": ir_name(self.program, binding.name)}
         raise CompilerBug(f"unbound name {e.name} at {e.span} reached the lowering")
 
     def _lookup(self, e: A.Lookup) -> dict:
@@ -123,3 +123,9 @@ _DISPATCH: dict[type, Callable[[ExprLowerer, A.Expr], dict]] = {
     A.IfExpr: ExprLowerer._if,
     A.Call: ExprLowerer._call,
 }
+
+
+def ir_name(program, name: str) -> str:
+    """An input declared 名为 "…" is known to the IR by that text; every other name is itself."""
+    sym = program.symbol(name)
+    return getattr(sym, "ir_name", name)

@@ -96,6 +96,12 @@ class Input:
     field: str
     optional: bool
     span: A.Span
+    text: Optional[str] = None  # 名为 "…": the flag or disease as the contract writes it, when no name can
+
+    @property
+    def ir_name(self) -> str:
+        """The name the IR and the runtime know the input by: its contract text when it has one."""
+        return self.text or self.name
 
     @property
     def person_level(self) -> bool:

@@ -280,6 +280,7 @@ class InputDecl:
     field: str
     optional: bool
     span: Span
+    text: Optional[str] = None  # ``输入 高血压病3级 名为 "高血压病（3级）"：…``: the contract's own spelling
 
 
 @frozen

@@ -184,9 +184,9 @@ class _Builder(Transformer_NonRecursive):
         return A.AliasDecl(alias=str(alias), target=str(target), span=self._span(meta))
 
     def input(self, meta, children):
-        name, type_ref, field, optional = children
+        name, text, type_ref, field, optional = children
         return A.InputDecl(name=str(name), type=type_ref, field=str(field), optional=optional is not None,
-                           span=self._span(meta))
+                           text=_string(text) if text is not None else None, span=self._span(meta))
 
     def param(self, meta, children):
         name, type_ref = children

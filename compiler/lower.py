@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 from yibao.compiler import ast as A
 from yibao.compiler._contribution import split_contribution
-from yibao.compiler._lower_expr import ExprLowerer, decimal_text, type_json
+from yibao.compiler._lower_expr import ExprLowerer, decimal_text, ir_name, type_json
 from yibao.compiler._program import ArticleSym, CounterSym, DefinitionSym, DefKind, ExampleSym
 from yibao.compiler._tables import TableCell
 from yibao.compiler.check import CheckedProgram
@@ -100,7 +100,7 @@ class _Lowerer:
 
     def _input(self, i) -> dict:
         t = type_json(self.checked.types[i.name])
-        return {"name": i.name, "type": t, "field": i.field, "optional": i.optional, "at": self.at(i.span)}
+        return {"name": i.ir_name, "type": t, "field": i.field, "optional": i.optional, "at": self.at(i.span)}
 
     # ── tables, counters, definitions ──
 
@@ -204,7 +204,8 @@ class _Lowerer:
         return {"title": ex.node.title, "article": ex.article, "at": self.at(ex.node.span), "person": person, "encounters": encounters}
 
     def _assignments(self, line) -> dict:
-        return {a.name: self.x.literal(a.value) if a.value is not None else {"bool": True} for a in line.assignments}
+        return {ir_name(self.program, a.name): self.x.literal(a.value) if a.value is not None else {"bool": True}
+                for a in line.assignments}
 
     def _encounter(self, line: A.EncounterLine) -> dict:
         expect = {"values": {}, "excluded": False, "error": None}

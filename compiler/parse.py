@@ -72,6 +72,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "_OR": ("或", "or"),
     "_NOT": ("非", "not"),
     "_KNOWN": ("有", "known"),
+    "_NAMED": ("名为", "named"),
     "_IN": ("属于", "in"),
     "TRUE": ("真", "true"),
     "FALSE": ("假", "false"),

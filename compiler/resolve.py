@@ -242,7 +242,7 @@ class _Resolver:
                 typeref = A.TypeRef(base=None, vocabulary=c.name, span=c.span)
                 inputs.append(Input(name=c.name, type=typeref, field=c.field, optional=False, span=c.span))
             elif isinstance(c, A.InputDecl):
-                inputs.append(Input(name=c.name, type=c.type, field=c.field, optional=c.optional, span=c.span))
+                inputs.append(Input(name=c.name, type=c.type, field=c.field, optional=c.optional, span=c.span, text=c.text))
         return tuple(inputs)
 
     def _require_params(self, params: Mapping[str, A.ParamDecl], ns: Namespace) -> None:

@@ -1,0 +1,56 @@
+"""Language pieces added for the seed regulations: 有 (known), 名为 (named inputs), count × rate."""
+
+from __future__ import annotations
+
+from yibao.compiler.driver import compile_text
+from yibao.runtime import Regulation, run_examples
+
+HEADER = '地区 测试市 379900\n标题 "测试"\n施行 2020-01-01 至 2020-12-31\n采用 山东基本医疗保险词表\n'
+
+
+def compile_ok(body: str) -> dict:
+    result = compile_text(HEADER + body, file="t.yb")
+    assert result.ir is not None, [d.message for d in result.diagnostics]
+    return result.ir
+
+
+def test_known_is_false_only_for_an_absent_optional_input():
+    ir = compile_ok('''第一条
+    有基数 = 有 本人年缴费基数
+    输出 hifp_pay = 若 有基数 则 本人年缴费基数 否则 0元
+    例 "给出"：
+        人员 本人年缴费基数=100元
+        就诊 医疗类别=普通住院
+        期望 有基数=真
+    例 "未给出"：
+        人员 险种=职工
+        就诊 医疗类别=普通住院
+        期望 有基数=假
+''')
+    assert ir["definitions"][0]["default"]["expr"] == {"op": "known", "args": [{"ref": "本人年缴费基数"}]}
+    assert all(o.passed for o in run_examples(Regulation.from_ir(ir)))
+
+
+def test_known_on_a_required_input_is_an_error():
+    result = compile_text(HEADER + "第一条\n    坏 = 有 甲类费用\n    输出 hifp_pay = 若 坏 则 1元 否则 0元\n", file="t.yb")
+    assert [d.code for d in result.diagnostics if d.severity.value == "error"] == ["YB312"]
+
+
+def test_named_input_is_known_by_its_contract_text():
+    ir = compile_ok('''第一条
+    输入 高血压病3级 名为 "高血压病（3级）"：标志 字段 person.chronic
+    输出 hifp_pay = 若 高血压病3级 则 1元 否则 0元
+''')
+    (chronic,) = [i for i in ir["inputs"] if i["field"] == "person.chronic"]
+    assert chronic["name"] == "高血压病（3级）"
+    assert ir["outputs"][0]["expr"]["args"][0] == {"ref": "高血压病（3级）"}
+
+
+def test_count_times_rate_is_a_rate():
+    ir = compile_ok('''第一条
+    年数 = 2次
+    降低 = 年数 × 1%
+    输出 hifp_pay = 四舍五入(甲类费用 × (50% − 降低))
+''')
+    (lowered,) = [d for d in ir["definitions"] if d["name"] == "降低"]
+    assert lowered["type"] == "rate"
