@@ -320,6 +320,7 @@ class OpenDecl:
     type: Optional[TypeRef]
     reason: Optional[str]
     span: Span
+    not_applicable: bool = False  # ``名称 不适用 "理由"``: never needed here (e.g. a model parameter this city lacks)
 
 
 @frozen

@@ -214,6 +214,11 @@ class _Builder(Transformer_NonRecursive):
         return A.OpenDecl(name=str(name), type=type_ref, reason=_string(reason) if reason is not None else None,
                           span=self._span(meta))
 
+    def na_decl(self, meta, children):
+        name, type_ref, reason = children
+        return A.OpenDecl(name=str(name), type=type_ref, reason=_string(reason) if reason is not None else None,
+                          not_applicable=True, span=self._span(meta))
+
     def exception(self, meta, children):
         target, expr, condition, priority = children
         return A.ExceptionDef(target=str(target), expr=expr, condition=condition,

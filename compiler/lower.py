@@ -148,6 +148,8 @@ class _Lowerer:
     def _default(self, sym: DefinitionSym) -> dict:
         if sym.kind is DefKind.TABLE:
             return {"op": "lookup", "table": sym.name, "args": [{"ref": d} for d in sym.dims]}
+        if sym.kind is DefKind.OPEN and sym.node.not_applicable:
+            return {"na": sym.name}
         if sym.kind is DefKind.OPEN:
             return {"open": sym.name, "reason": self._open_reason(sym), "article": sym.article}
         return self.x.expr(sym.node.expr)
@@ -170,7 +172,7 @@ class _Lowerer:
         """Every open declaration and every 待定 table cell, reachable or not: ``yibao check`` lists them all."""
         found = []
         for sym in self.program.definitions:
-            if sym.kind is DefKind.OPEN:
+            if sym.kind is DefKind.OPEN and not sym.node.not_applicable:
                 found.append(self._open_value(sym.name, self._open_reason(sym), sym.article, sym.span))
             elif sym.kind is DefKind.TABLE:
                 found += [

@@ -308,7 +308,8 @@ def parse_encounter(raw: Any, index: int, schema: Schema, problems: Problems) ->
     if not isinstance(raw, dict):
         problems.add(enc.path, f"就诊应为对象，得到 {_json_kind(raw)}")
         return enc
-    check_keys(raw, schema.encounter_keys, enc.path, problems, schema.encounter_key_set)
+    if not raw.keys() <= schema.encounter_key_set:  # the path is built only for a message
+        check_keys(raw, schema.encounter_keys, enc.path, problems)
     if not ("mdtrt_id" in raw and "med_type" in raw and "setl_time" in raw):
         for key in ("mdtrt_id", "med_type", "setl_time"):
             if key not in raw:
@@ -372,18 +373,16 @@ def _fees(raw: dict, enc: Encounter, problems: Problems) -> None:
             problems.add(f"{enc.path}.fees.{key}", f"未知的收费项目等级「{key}」；应为 01 甲类、02 乙类、03 丙类")
     values = enc.values
     for key, field, label in FEE_FIELDS:  # a missing class means 0
-        values[field] = _amount(fees.get(key, 0), enc, f"fees.{key}", label, problems)
-    values["encounter.overlmt_selfpay"] = _amount(raw.get("overlmt_selfpay", 0), enc, "overlmt_selfpay", "超限价自付金额",
-                                                  problems)
-
-
-def _amount(value: Any, enc: Encounter, key: str, label: str, problems: Problems) -> int:
-    """An encounter amount in fen; 0 after recording a problem (the case is then refused anyway)."""
+        try:
+            values[field] = yuan_to_fen(fees.get(key, 0))
+        except ValueError as exc:
+            problems.add(f"{enc.path}.fees.{key}", f"{label}：{exc}")
+            values[field] = 0  # the case is refused anyway
     try:
-        return yuan_to_fen(value)
+        values["encounter.overlmt_selfpay"] = yuan_to_fen(raw.get("overlmt_selfpay", 0))
     except ValueError as exc:
-        problems.add(f"{enc.path}.{key}", f"{label}：{exc}")
-        return 0
+        problems.add(f"{enc.path}.overlmt_selfpay", f"超限价自付金额：{exc}")
+        values["encounter.overlmt_selfpay"] = 0
 
 
 def parse_encounters(raw: Any, schema: Schema, problems: Problems) -> list[Encounter]:

@@ -172,8 +172,8 @@ class _Gen:
             self.end()
             ms, msn = ms or x.ms or when.ms, msn or x.msn or when.msn
         self.self_val = None
-        if msn:  # a missing input or a division by zero cites the clause that needed it
-            cite = art if track else self.const(d.default.article)
+        if msn and (track or d.default.article is not None):  # a missing input or a division by zero cites the
+            cite = art if track else self.const(d.default.article)  # clause that needed it (citing None changes nothing)
             self.emit(f"if {target}.__class__ is S and {target}.article is None: {target} = {target}.with_article({cite})")
         self.slot_val[d.slot] = Val(target, ms, msn and None in articles)
 

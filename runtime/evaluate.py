@@ -113,14 +113,16 @@ class Evaluation:
 
     __slots__ = ("env", "excluded", "checked", "outputs", "counters_after", "error", "error_at")
 
-    def __init__(self, env: list) -> None:
+    def __init__(self, env: Optional[list], checked: int = 0, outputs: Optional[dict] = None,
+                 counters_after: Optional[list] = None, error: Optional[Sentinel] = None,
+                 error_at: Optional[str] = None) -> None:
         self.env = env
         self.excluded: Optional[Exclusion] = None
-        self.checked = 0          # how many exclusions were evaluated
-        self.outputs: dict = {}
-        self.counters_after: Optional[list] = None
-        self.error: Optional[Sentinel] = None
-        self.error_at: Optional[str] = None
+        self.checked = checked    # how many exclusions were evaluated
+        self.outputs: dict = {} if outputs is None else outputs
+        self.counters_after = counters_after
+        self.error = error
+        self.error_at = error_at
 
 
 class Program:
@@ -158,9 +160,7 @@ class Program:
         self.counter_specs = tuple((c.name, c.period, c.init, c.cuminfo) for c in self.counters)
         self.counter_names = tuple(c.name for c in self.counters)
         self.counter_periods = tuple(c.period for c in self.counters)
-        self.counter_inits = tuple(c.init for c in self.counters)
         self.money_counters = tuple((i, c) for i, c in enumerate(self.counters) if c.type == "money")
-        self.money_counter_slots = tuple(i for i, _ in self.money_counters)
         self.fast = generate(self) if fast else None
         self.fallbacks = 0  # encounters the generated function handed back to the closures
 
@@ -325,16 +325,12 @@ class Program:
         """The generated function's (kind, checked, outputs, counters after, error, error_at, env), where
         kind is 0 settled, 1 excluded by exclusion number ``checked``, 2 error."""
         kind, checked, outputs, after, error, error_at, env = answer
-        result = Evaluation(env)
-        result.checked = checked
         if kind == 1:
+            result = Evaluation(env, checked)
             result.excluded = self.exclusions[checked - 1]
             return self._outputs(result, [self.output_of[f] for f in excluded_fields if f in self.output_of])
-        if outputs is not None:
-            result.outputs = dict(zip(self._output_fields, outputs))
-        result.counters_after = after
-        result.error, result.error_at = error, error_at
-        return result
+        named = None if outputs is None else dict(zip(self._output_fields, outputs))
+        return Evaluation(env, checked, named, after, error, error_at)
 
     def evaluate_reference(self, inputs: list, counters: list, excluded_fields: tuple = ()) -> Evaluation:
         """``evaluate`` on the closures alone: the specification the generated function is tested against."""

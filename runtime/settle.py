@@ -25,7 +25,7 @@ from .inputs import Absent, NotCovered, make_input_reader, make_readers
 from .ir import IRError, load_ir
 from .jsonout import dumps_output
 from .trace import build_trace
-from .values import as_whole_fen, format_money, format_percent, money_decimal, money_decimals, rate_decimal
+from .values import amount_decimals, as_whole_fen, format_money, format_percent, money_decimal
 
 __all__ = ["Regulation", "Engine", "SettleResult", "load", "dumps_output", "load_case_text", "CaseError", "IRError"]
 
@@ -132,6 +132,8 @@ class Engine:
             for reg in group:
                 schema.add_program(reg.program)
             self._schemas[code] = schema
+        # what every output remembers (for explain), built once rather than per case
+        self._produced_by = {code: {reg.sha256: reg for reg in group} for code, group in self._by_region.items()}
 
     def regulations(self, region: Optional[str] = None) -> list[Regulation]:
         if region is None:
@@ -149,7 +151,7 @@ class Engine:
         problems = Problems(name)
         if not isinstance(case, dict):
             raise CaseError(name, [("$", "结算案例应为 JSON 对象")])
-        check_keys(case, list(C.TOP_FIELDS), "", problems)
+        check_keys(case, _TOP_FIELDS, "", problems, _TOP_FIELD_SET)
         code = self._region(region if region is not None else case.get("region"), region is not None, problems)
         if code is None:
             problems.check()
@@ -162,11 +164,10 @@ class Engine:
         problems.check()
         book = CounterBook(cuminfo, {}, encounters[0].date)
         rows = [self._run(plan, person, book, trace) for plan in plans]
-        status = 1 if any("error" in row for row in rows) else 0
-        fees = [_fees_of(enc) for enc in encounters]
+        status = 1 if any(["error" in row for row in rows]) else 0
         output = ContractOutput(region=code, encounters=rows)
-        output.regulations = {reg.sha256: reg for reg in self._by_region[code]}
-        return SettleResult(output, status, fees)
+        output.regulations = self._produced_by[code]
+        return SettleResult(output, status, [_fees_of(enc) for enc in encounters])
 
     # ── steps ──
 
@@ -178,6 +179,8 @@ class Engine:
         if not isinstance(given, str):
             problems.add(where, f"参保地区应为字符串（如 \"370500\" 或 \"东营\"），得到 {given!r}")
             return None
+        if given in self._by_region and given == given.strip():
+            return given  # a loaded region's own code: what region_code would find first
         code = C.region_code(given.strip(), self._names)
         if code is None or code not in self._by_region:
             known = "未知的地区" if code is None else f"没有载入{C.region_name(code, self._names)}的规定"
@@ -191,7 +194,11 @@ class Engine:
     def _plan(self, code: str, person: Any, enc: Any, problems: Problems) -> tuple:
         """(encounter, regulation, inputs or an error dict) — regulation chosen by the encounter's date."""
         group = self._by_region[code]
-        reg = next((r for r in group if r.covers(enc.date)), None)
+        reg = None
+        for candidate in group:
+            if candidate.covers(enc.date):
+                reg = candidate
+                break
         if reg is None:
             return enc, None, M.no_regulation(enc.date, C.region_name(code, self._names), group)
         try:
@@ -229,9 +236,9 @@ def _fees_of(enc: Any) -> dict:
     return fees
 
 
+_TOP_FIELDS = list(C.TOP_FIELDS)
+_TOP_FIELD_SET = frozenset(C.TOP_FIELDS)
 _MONEY_FIELDS = tuple(f for f in C.SETLINFO_FIELDS if f not in C.RATIO_FIELDS)
-_ZEROS = (0,) * len(C.SETLINFO_FIELDS)
-_INT = frozenset((int,))
 
 
 # ── counters across encounters ────────────────────────────────────────────────────────────────
@@ -249,11 +256,7 @@ class CounterBook:
     encounters the counters continue (the year's admissions do not restart because a new version
     took effect). Each value remembers its period; a value from another year/quarter resets to
     ``init`` before use. ``cuminfo`` (or an example's starting values) replaces ``init`` only in the
-    period of the person's first encounter.
-
-    This runs for every encounter, so the two usual situations (the person's first encounter; every
-    counter still in its period) are served by C-level list and dict operations, and the general
-    per-counter rule is the fallback."""
+    period of the person's first encounter."""
 
     def __init__(self, cuminfo: dict, start: dict, first_date: _dt.date) -> None:
         self.cuminfo = cuminfo
@@ -265,62 +268,40 @@ class CounterBook:
 
     def before(self, program: Any, date: _dt.date) -> list:
         keys = _period_keys(date)
-        names = program.counter_names
-        want = [keys[period] for period in program.counter_periods]
-        self._ready = (program, date)
-        if list(map(self.keys.get, names)) == want:
-            return list(map(self.values.__getitem__, names))  # every counter carried over
-        if not self.keys and keys == self.first_keys:
-            values = self._first(program)
-            self.keys.update(zip(names, want))
-            self.values.update(zip(names, values))
-            return values
-        return self._each(program, keys)
-
-    def _first(self, program: Any) -> list:
-        """Nothing held yet, in the person's first period: the caller's starting values, else ``init``."""
-        start, cuminfo = self.start, self.cuminfo
-        if not start and not cuminfo:
-            return list(program.counter_inits)
-        return [start[name] if name in start else cuminfo[cum] if cum and cum in cuminfo else init
-                for name, _, init, cum in program.counter_specs]
-
-    def _each(self, program: Any, keys: dict) -> list:
-        held_keys, held_values, first = self.keys, self.values, self.first_keys
+        held_keys, held_values = self.keys, self.values
+        first, start, cuminfo = self.first_keys, self.start, self.cuminfo
         values = []
-        for name, period, init, cum in program.counter_specs:
+        for name, period, init, cum in program.counter_specs:  # one flat loop: this runs for every encounter
             key = keys[period]
             held = held_keys.get(name)
-            if held is not None:
-                if held == key:
-                    values.append(held_values[name])
-                    continue
-                value = init  # a new year or quarter
-            elif key != first[period]:
-                value = init
-            elif name in self.start:  # the person's first period: the caller's starting values
-                value = self.start[name]
-            elif cum and cum in self.cuminfo:
-                value = self.cuminfo[cum]
+            if held == key:
+                values.append(held_values[name])
+                continue
+            if held is not None or key != first[period]:
+                value = init  # a new year or quarter, or a counter first met after the first period
+            elif name in start:
+                value = start[name]
+            elif cum and cum in cuminfo:
+                value = cuminfo[cum]
             else:
                 value = init
             held_keys[name] = key
             held_values[name] = value
             values.append(value)
+        self._ready = (program, date)
         return values
 
     def commit(self, program: Any, date: _dt.date, after: list) -> None:
         names = program.counter_names
-        if self._ready is None or self._ready[0] is not program or self._ready[1] != date:
+        ready = self._ready
+        if ready is None or ready[0] is not program or ready[1] != date:
             keys = _period_keys(date)
             self.keys.update(zip(names, [keys[period] for period in program.counter_periods]))
-        self.values.update(zip(names, after))
+        self.values.update(zip(names, after))  # after ``before`` on the same date, the keys are in place
 
 
 def normalise_counters(program: Any, after: list) -> Optional[str]:
     """Money counters must hold whole fen (docs/ir.md: rounded before a counter); fix the int type."""
-    if set(map(type, map(after.__getitem__, program.money_counter_slots))) <= _INT:
-        return None  # the usual case, checked in C
     for i, c in program.money_counters:
         value = after[i]
         if value.__class__ is not int:
@@ -373,24 +354,27 @@ def _setlinfo_fen(ev: Any) -> tuple:
             values[f] = out.get(f, 0)
         values["psn_part_amt"] = values["medfee_sumamt"]
     else:
-        values = dict(zip(C.SETLINFO_FIELDS, map(out.get, C.SETLINFO_FIELDS, _ZEROS)))  # out.get(f, 0), in C
-    if set(map(type, map(values.__getitem__, _MONEY_FIELDS))) <= _INT:
-        return values, _violation(values)  # already whole fen (the usual case, checked in C)
-    for f in _MONEY_FIELDS:
+        values = {f: out.get(f, 0) for f in C.SETLINFO_FIELDS}
+    lowest = 0
+    for f in _MONEY_FIELDS:  # one pass: whole fen, and the lowest amount for the sign check
         value = values[f]
         if value.__class__ is not int:
-            whole = as_whole_fen(value)
-            if whole is None:
-                return values, f"输出 {f} 不是整分（IR 在输出前缺少四舍五入）：{value}"
-            values[f] = whole
-    return values, _violation(values)
+            value = as_whole_fen(value)
+            if value is None:
+                return values, f"输出 {f} 不是整分（IR 在输出前缺少四舍五入）：{values[f]}"
+            values[f] = value
+        if value < lowest:
+            lowest = value
+    return values, _violation(values, lowest < 0)
 
 
-def _violation(v: dict) -> Optional[str]:
-    if _any_negative(v):
+def _violation(v: dict, money_negative: bool) -> Optional[str]:
+    if money_negative or _negative_ratio(v):
         negative = [f for f in C.SETLINFO_FIELDS if v[f] < 0]
         return f"金额为负：{', '.join(f'{f}={v[f]}' for f in negative)}"
-    funds = sum(map(v.__getitem__, C.FUND_FIELDS))
+    funds = 0
+    for f in C.FUND_FIELDS:
+        funds += v[f]
     if v["fund_pay_sumamt"] != funds:
         return f"fund_pay_sumamt {format_money(v['fund_pay_sumamt'])} ≠ 各基金之和 {format_money(funds)}"
     if v["medfee_sumamt"] != v["fund_pay_sumamt"] + v["psn_part_amt"]:
@@ -399,23 +383,17 @@ def _violation(v: dict) -> Optional[str]:
     return None
 
 
-def _any_negative(v: dict) -> bool:
-    """``v[f] < 0`` for some field, without Fraction's slow comparison for the ratio (its denominator is positive)."""
-    if min(map(v.__getitem__, _MONEY_FIELDS)) < 0:
-        return True
+def _negative_ratio(v: dict) -> bool:
     for f in C.RATIO_FIELDS:
         ratio = v[f]
+        # a Fraction's denominator is positive: its numerator has its sign (and Fraction's own < is slow)
         if (ratio.numerator if ratio.__class__ is Fraction else ratio) < 0:
             return True
     return False
 
 
 def _setlinfo_json(v: dict) -> dict:
-    json = dict.fromkeys(C.SETLINFO_FIELDS)  # the contract's order; the amounts fill it in place
-    json.update(zip(_MONEY_FIELDS, money_decimals(list(map(v.__getitem__, _MONEY_FIELDS)))))
-    for f in C.RATIO_FIELDS:
-        json[f] = rate_decimal(v[f])
-    return json
+    return amount_decimals(v, C.RATIO_FIELDS)
 
 
 def _limit(program: Any, ev: Any) -> Optional[int]:

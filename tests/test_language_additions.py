@@ -54,3 +54,13 @@ def test_count_times_rate_is_a_rate():
 ''')
     (lowered,) = [d for d in ir["definitions"] if d["name"] == "降低"]
     assert lowered["type"] == "rate"
+
+
+def test_a_value_declared_not_applicable_is_an_na_node_and_not_an_open_value():
+    ir = compile_ok('''第一条
+    比例X：比例 不适用 "本市不设"
+    输出 hifp_pay = 若 险种 = 职工 则 四舍五入(甲类费用 × 比例X) 否则 0元
+''')
+    (definition,) = [d for d in ir["definitions"] if d["name"] == "比例X"]
+    assert definition["default"]["expr"] == {"na": "比例X"}
+    assert ir["open_values"] == []
