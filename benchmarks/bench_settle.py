@@ -4,13 +4,18 @@ Run on demand (not a test):
 
     /tmp/venv/bin/python benchmarks/bench_settle.py [--iterations N] [--hand-written-ir]
 
-The Engine is built once, from regulations/dongying/dongying-2018.yb when the compiler is available
-(``yibao.compiler.driver.compile_path``), else from the hand-written IR in tests/runtime_fixtures.
-Three things are timed per claim with ``time.perf_counter_ns``:
+Two Engines are built once from the same IR, from regulations/dongying/dongying-2018.yb when the
+compiler is available (``yibao.compiler.driver.compile_path``), else from the hand-written IR in
+tests/runtime_fixtures: the default one, whose rules run as generated Python (runtime/codegen.py),
+and a reference one loaded with ``fast=False``, whose rules run on the closures that are their
+specification. All figures come from the same run, per claim, with ``time.perf_counter_ns``:
 
+- ``plain``: the 东营 inpatient rule written by hand (deductible 800 at 三级, 85%, fen, half-up);
 - ``Engine.settle(case, trace=False)``: the whole embedding call (validation, evaluation, contract output);
-- ``Program.evaluate``: the rule evaluation alone, on an already-read input list;
-- ``plain``: the same 东营 inpatient rule written by hand (deductible 800 at 三级, 85%, fen, half-up).
+- ``Engine.settle(case, trace=True)``: the same with the trace (which walks the closures);
+- evaluation alone, on an already-read input list: ``Program.evaluate`` as settle calls it, and
+  ``Program.evaluate_reference`` (the closures);
+- ``Engine.settle(case, trace=False)`` on the reference Engine, for comparison.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ CASE = """{"region": "370500",
  "person": {"psn_no": "P1", "insutype": "310", "psn_type": "1101", "brdy": "1975-06-01", "gend": "1", "flags": []},
  "encounters": [{"mdtrt_id": "E1", "med_type": "21", "setl_time": "2019-03-10", "dedc_hosp_lv": "3",
                  "fees": {"01": 10000.00, "02": 0, "03": 0}, "overlmt_selfpay": 0, "flags": []}]}"""
+EXCLUDED_KEPT = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay")  # what settle asks an excluded encounter for
 
 
 def plain_dongying_inpatient(fee_fen: int) -> tuple[int, int, int]:
@@ -39,7 +45,7 @@ def plain_dongying_inpatient(fee_fen: int) -> tuple[int, int, int]:
     return deductible, fund, fee_fen - fund
 
 
-def build_engine(hand_written: bool) -> tuple[Engine, str]:
+def load_ir(hand_written: bool) -> tuple[dict, str]:
     if not hand_written:
         try:
             from yibao.compiler.driver import compile_path
@@ -48,20 +54,22 @@ def build_engine(hand_written: bool) -> tuple[Engine, str]:
         else:
             result = compile_path(str(ROOT / "regulations" / "dongying" / "dongying-2018.yb"))
             if result.ir is not None:
-                return Engine([Regulation.from_ir(result.ir)]), "compiled regulations/dongying/dongying-2018.yb"
+                return result.ir, "compiled regulations/dongying/dongying-2018.yb"
     from runtime_fixtures.mini_ir import dongying_ir
-    return Engine([Regulation.from_ir(dongying_ir())]), "hand-written IR (tests/runtime_fixtures/mini_ir.py)"
+    return dongying_ir(), "hand-written IR (tests/runtime_fixtures/mini_ir.py)"
 
 
-def per_call_ns(fn, iterations: int, repeats: int = 5) -> float:
-    """Best median-of-batch time per call: the least disturbed of ``repeats`` batches."""
-    batches = []
-    for _ in range(repeats):
+def per_call_ns(fn, iterations: int, batches: int = 20) -> float:
+    """The least disturbed of ``batches`` batches, per call: short batches, so that a moment of
+    contention on a shared machine spoils one batch rather than the figure."""
+    size = max(iterations // batches, 1)
+    best = float("inf")
+    for _ in range(batches):
         start = time.perf_counter_ns()
-        for _ in range(iterations):
+        for _ in range(size):
             fn()
-        batches.append((time.perf_counter_ns() - start) / iterations)
-    return min(batches)
+        best = min(best, (time.perf_counter_ns() - start) / size)
+    return best
 
 
 def main() -> None:
@@ -70,35 +78,43 @@ def main() -> None:
     parser.add_argument("--hand-written-ir", action="store_true", help="use the hand-written IR even if the compiler is available")
     args = parser.parse_args()
 
-    engine, origin = build_engine(args.hand_written_ir)
+    ir, origin = load_ir(args.hand_written_ir)
+    engine = Engine([Regulation.from_ir(ir)])
+    reference = Engine([Regulation.from_ir(ir, fast=False)])
     case = load_case_text(CASE, "bench.json")
-    result = engine.settle(case, trace=False)
-    info = result.output["encounters"][0]["setlinfo"]
-    assert (str(info["act_pay_dedc"]), str(info["hifp_pay"])) == ("800.00", "7820.00"), info
+    for e in (engine, reference):
+        info = e.settle(case, trace=False).output["encounters"][0]["setlinfo"]
+        assert (str(info["act_pay_dedc"]), str(info["hifp_pay"])) == ("800.00", "7820.00"), info
     assert plain_dongying_inpatient(1000000) == (80000, 782000, 218000)
 
     (reg,) = engine.regulations("370500")
     program = reg.program
-    from yibao.runtime.case import Problems, parse_encounters, parse_person, read_inputs
+    assert program.fast is not None, "the rules did not compile to Python"
+    from yibao.runtime.case import Problems, parse_encounters, parse_person
     schema = engine._schemas["370500"]  # benchmark only: reach past the API to time evaluation alone
     problems = Problems("bench")
     person = parse_person(case["person"], schema, problems)
     (enc,) = parse_encounters(case["encounters"], schema, problems)
-    inputs = read_inputs(reg.readers, person, enc)
+    inputs = reg.read_inputs(person, enc)
     counters = [c.init for c in program.counters]
 
-    settle_ns = per_call_ns(lambda: engine.settle(case, trace=False), args.iterations)
-    traced_ns = per_call_ns(lambda: engine.settle(case, trace=True), max(args.iterations // 4, 1))
-    eval_ns = per_call_ns(lambda: program.evaluate(inputs, counters), args.iterations)
-    plain_ns = per_call_ns(lambda: plain_dongying_inpatient(1000000), args.iterations * 10)
+    n = args.iterations
+    plain = per_call_ns(lambda: plain_dongying_inpatient(1000000), n * 10)
+    rows = [
+        ("Engine.settle(trace=False)", per_call_ns(lambda: engine.settle(case, trace=False), n)),
+        ("Engine.settle(trace=True)", per_call_ns(lambda: engine.settle(case, trace=True), max(n // 4, 1))),
+        ("Program.evaluate (generated)",
+         per_call_ns(lambda: program.evaluate(inputs, counters, EXCLUDED_KEPT, need_env=False, trusted=True), n)),
+        ("Program.evaluate_reference", per_call_ns(lambda: program.evaluate_reference(inputs, counters, EXCLUDED_KEPT), n)),
+        ("reference Engine.settle(trace=False)", per_call_ns(lambda: reference.settle(case, trace=False), n)),
+    ]
+    assert program.fallbacks == 0, "the generated code handed encounters back to the closures"
 
     print(f"engine: {origin}; {len(program.definitions)} definitions, {len(program.tables)} tables, "
           f"{len(program.counters)} counters; Python {sys.version.split()[0]}")
-    print(f"Engine.settle(trace=False)   {settle_ns / 1000:9.2f} µs/claim   ({settle_ns / plain_ns:8.0f}× plain)")
-    print(f"Engine.settle(trace=True)    {traced_ns / 1000:9.2f} µs/claim")
-    print(f"Program.evaluate only        {eval_ns / 1000:9.2f} µs/claim   ({eval_ns / plain_ns:8.0f}× plain)")
-    print(f"plain Python 东营 rule        {plain_ns / 1000:9.3f} µs/claim")
-    print(f"ratio settle / plain = {settle_ns / plain_ns:.1f}; evaluate / plain = {eval_ns / plain_ns:.1f}")
+    print(f"{'plain Python 东营 rule':38s} {plain / 1000:9.3f} µs/claim")
+    for label, ns in rows:
+        print(f"{label:38s} {ns / 1000:9.2f} µs/claim   {ns / plain:6.0f}× plain")
 
 
 if __name__ == "__main__":
