@@ -221,14 +221,16 @@ def _contradict(v1, v2) -> bool:
     return False
 
 
-def _atoms(program: Program, members, e: A.Expr) -> list[tuple[str, object]]:
+def _atoms(program: Program, members, e: A.Expr, depth: int = 0) -> list[tuple[str, object]]:
     """The conjuncts of a condition that fix one name: ``X`` / ``非 X`` (bool), ``E = a`` / ``E ≠ a`` /
-    ``E 属于 {…}`` (the set of members E may have). Other conjuncts say nothing and are skipped."""
+    ``E 属于 {…}`` (the set of members E may have). Other conjuncts say nothing and are skipped. A bool
+    definition that holds is looked through (a few levels): its own conjuncts hold too, so
+    ``市内急诊 = 急诊 且 非 异地就医`` contradicts a condition that requires ``异地就医``."""
     if isinstance(e, A.Binary) and e.op is A.BinaryOp.AND:
-        return _atoms(program, members, e.left) + _atoms(program, members, e.right)
+        return _atoms(program, members, e.left, depth) + _atoms(program, members, e.right, depth)
     name = _value_name(program, e)
     if name is not None:
-        return [(name, True)]
+        return [(name, True)] + _definition_atoms(program, members, name, depth)
     if isinstance(e, A.Unary) and e.op is A.UnaryOp.NOT and _value_name(program, e.operand):
         return [(_value_name(program, e.operand), False)]
     if isinstance(e, A.Binary) and e.op in (A.BinaryOp.EQ, A.BinaryOp.NE):
@@ -237,6 +239,13 @@ def _atoms(program: Program, members, e: A.Expr) -> list[tuple[str, object]]:
         chosen = frozenset(members[m][1] for m in e.members if m in members)
         return [(_value_name(program, e.value), chosen)]
     return []
+
+
+def _definition_atoms(program: Program, members, name: str, depth: int) -> list[tuple[str, object]]:
+    sym = program.definition(name)
+    if depth >= 4 or sym is None or sym.kind is not DefKind.FORMULA or program.exceptions.get(name):
+        return []
+    return _atoms(program, members, sym.node.expr, depth + 1)
 
 
 def _equality_atom(program: Program, members, e: A.Binary) -> list[tuple[str, object]]:

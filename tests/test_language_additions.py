@@ -64,3 +64,26 @@ def test_a_value_declared_not_applicable_is_an_na_node_and_not_an_open_value():
     (definition,) = [d for d in ir["definitions"] if d["name"] == "比例X"]
     assert definition["default"]["expr"] == {"na": "比例X"}
     assert ir["open_values"] == []
+
+
+def test_exceptions_are_disjoint_through_a_bool_definition():
+    # 市内急诊 requires 非 异地就医; the other exception requires 异地就医: they can never both apply.
+    ir = compile_ok('''第一条
+    起付 = 200元
+    市内急诊 = 急诊 且 非 异地就医
+    例外 起付 = 0元 当 市内急诊 优先级 1
+    例外 起付 = 100元 当 异地就医 优先级 1
+    输出 hifp_pay = 起付
+''')
+    assert len(ir["definitions"][-1]["exceptions"]) == 2
+
+
+def test_exceptions_that_may_overlap_through_a_definition_still_conflict():
+    result = compile_text(HEADER + '''第一条
+    起付 = 200元
+    市内急诊 = 急诊 且 非 转院
+    例外 起付 = 0元 当 市内急诊 优先级 1
+    例外 起付 = 100元 当 异地就医 优先级 1
+    输出 hifp_pay = 起付
+''', file="t.yb")
+    assert "YB502" in [d.code for d in result.diagnostics]

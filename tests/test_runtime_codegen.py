@@ -78,7 +78,7 @@ def rule_counters():
 
 MONEY_OPS = ("add", "add3", "sub", "neg", "round_mul", "mul", "round_div", "div", "round", "min", "max", "clamp", "if", "lookup")
 RATE_OPS = ("sub", "add", "div", "mul", "if", "lookup")
-BOOL_OPS = ("compare_money", "compare_rate", "and", "or", "not", "if", "in", "eq_member")
+BOOL_OPS = ("compare_money", "compare_rate", "and", "or", "not", "if", "in", "eq_member", "known")
 COMPARE = ("eq", "ne", "lt", "le", "gt", "ge")
 
 
@@ -144,6 +144,8 @@ def expression(ch: Choices, kind: str, names: dict, depth: int) -> dict:
             return if_(sub_("bool"), sub_("bool"), sub_("bool"))
         if o == "in":
             return in_(sub_("level"), *LEVELS[ch(4):][:1 + ch(3)])
+        if o == "known":  # 有 X: whether an input (the optional 基数, or one always given) is present
+            return op("known", ref(ch.pick(["基数", "金额"])))
         return eq(sub_("level"), enum("医院等级", ch.pick(LEVELS)))
     return if_(sub_("bool"), sub_("level"), sub_("level"))
 
