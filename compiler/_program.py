@@ -67,6 +67,8 @@ class Header:
     effective_end: Optional[_dt.date]
     effective_article: Optional[str]
     effective_span: Optional[A.Span]
+    applies: Optional[A.AppliesDecl] = None  # 适用: whom the regulation covers
+    applies_article: Optional[str] = None
 
 
 @frozen

@@ -480,6 +480,15 @@ class EffectiveDecl:
 
 
 @frozen
+class AppliesDecl:
+    """``适用 险种 居民``: the regulation covers only these members of a vocabulary."""
+
+    vocabulary: str
+    members: tuple[str, ...]
+    span: Span
+
+
+@frozen
 class BasisDecl:
     """``依据 "…"``: the earlier or provincial document this one builds on."""
 
@@ -523,6 +532,7 @@ Clause = Union[
     TitleDecl,
     DocNumberDecl,
     EffectiveDecl,
+    AppliesDecl,
     BasisDecl,
     ModuleDecl,
     UseDecl,

@@ -251,6 +251,10 @@ class _Builder(Transformer_NonRecursive):
         field, expr = children
         return A.OutputDecl(field=str(field), expr=expr, span=self._span(meta))
 
+    def applies(self, meta, children):
+        vocabulary, *members = children
+        return A.AppliesDecl(vocabulary=str(vocabulary), members=tuple(str(m) for m in members), span=self._span(meta))
+
     def interpretation(self, meta, children):
         return A.Interpretation(text=_string(children[0]), span=self._span(meta))
 

@@ -84,12 +84,18 @@ class _Lowerer:
 
     def _regulation(self) -> dict:
         h = self.program.header
-        return {
+        reg = {
             "region_code": h.region_code, "region_name": h.region_name, "title": h.title,
             "doc_number": h.doc_number, "basis": h.basis,
             "effective": [_iso(h.effective_start), _iso(h.effective_end)],
             "effective_article": h.effective_article, "source": self.root_relative(self.program.city),
         }
+        if h.applies is not None:
+            vocabulary = self.program.vocabulary(h.applies.vocabulary)
+            reg["applies_to"] = {"vocabulary": vocabulary.name, "field": vocabulary.field,
+                                 "members": [m for m in vocabulary.member_names if m in h.applies.members],
+                                 "article": h.applies_article}
+        return reg
 
     def _vocabulary(self, v) -> dict:
         return {

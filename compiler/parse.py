@@ -73,6 +73,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "_NOT": ("非", "not"),
     "_KNOWN": ("有", "known"),
     "_NAMED": ("名为", "named"),
+    "_APPLIES": ("适用", "applies_to"),
     "_IN": ("属于", "in"),
     "TRUE": ("真", "true"),
     "FALSE": ("假", "false"),

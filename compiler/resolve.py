@@ -95,8 +95,10 @@ class _Resolver:
         binder = Binder(ns, self.diagnostics, {i.name: i.field for i in inputs})
         binder.bind_clauses(placed)
         binder.check_types(placed)
+        header = self._header(placed)
+        self._check_applies(header, vocabularies)
         return Program(
-            city=self.city.path, files=tuple(f.path for f in files), header=self._header(placed),
+            city=self.city.path, files=tuple(f.path for f in files), header=header,
             vocabularies=vocabularies, inputs=inputs, params=params,
             definitions=self._definitions(placed, params, notes, ns), exceptions=self._exceptions(placed, ns),
             counters=self._counters(placed), exclusions=_collect(placed, A.Exclusion, ExclusionSym),
@@ -181,6 +183,19 @@ class _Resolver:
         effective = first.get(A.EffectiveDecl)
         self._require_header(region, effective, mine)
         return _make_header(self.city.path, first, region, effective)
+
+    def _check_applies(self, header: Header, vocabularies) -> None:
+        """适用 names a vocabulary read from the case (it has a field) and members of it."""
+        decl = header.applies
+        if decl is None:
+            return
+        vocab = next((v for v in vocabularies if decl.vocabulary in (v.name, v.english)), None)
+        if vocab is None or vocab.field is None:
+            self._report("YB210", decl.span, name=decl.vocabulary)
+            return
+        for member in decl.members:
+            if member not in vocab.member_names:
+                self._report("YB204", decl.span, name=member, vocabulary=vocab.name)
 
     def _require_header(self, region, effective, mine: list[_Placed]) -> None:
         where = mine[0].clause.span if mine else self.city.span
@@ -403,4 +418,6 @@ def _make_header(source: str, first: dict, region, effective) -> Header:
         title=text(A.TitleDecl), doc_number=text(A.DocNumberDecl), basis=text(A.BasisDecl),
         effective_start=e.start if e else None, effective_end=e.end if e else None,
         effective_article=effective.article if effective else None, effective_span=e.span if e else None,
+        applies=first[A.AppliesDecl].clause if A.AppliesDecl in first else None,
+        applies_article=first[A.AppliesDecl].article if A.AppliesDecl in first else None,
     )

@@ -11,8 +11,9 @@ Two liberties, both invisible in results:
 
 - A sentinel check is left out where the value cannot be a sentinel. Inputs that a case can never leave
   absent (neither ``optional`` nor an implicit vocabulary input) and counters are taken to be plain
-  values; the function checks that on entry and answers None when it does not hold, and the caller
-  then uses the closures.
+  values. Unless the caller vouches for that (``Program.evaluate(..., trusted=True)``: settlement reads
+  its inputs with the case readers and its counters from a CounterBook), the function checks it on
+  entry and answers None when it does not hold; the caller then uses the closures.
 - A strict operation evaluates all its operands before it looks for the leftmost sentinel, where the
   closures stop at it; so do ``and``/``or`` whose operands cannot be sentinels. Operations are pure, so
   this costs time only in those cases. Only malformed values can make an operation raise; the caller
@@ -37,8 +38,9 @@ ARITH = {"add": "+", "sub": "-", "mul": "*"}
 PICK = {"min": "<", "max": ">"}  # builtin min/max keep the first extreme: x replaces it only if strictly beyond
 
 
-class TooDeep(Exception):
-    """The rules nest deeper than generated code may; the program keeps the closure evaluator."""
+class NotGenerated(Exception):
+    """These rules stay on the closures: nested deeper than generated code may be, or an operation this
+    generator does not know (the loader refuses those, but a guess must never be generated)."""
 
 
 class Val:
@@ -59,7 +61,7 @@ def generate(program: Any) -> Optional[Callable]:
     try:
         source, namespace = generate_source(program)
         code = compile(source, f"<yibao generated: {len(program.definitions)} definitions>", "exec")
-    except (TooDeep, RecursionError, SyntaxError, MemoryError):
+    except (NotGenerated, RecursionError, SyntaxError, MemoryError):
         return None
     exec(code, namespace)  # the source holds only generated names and repr() literals (see the module doc)
     return namespace[FUNCTION]
@@ -98,7 +100,7 @@ class _Gen:
         self.emit(header)
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise TooDeep(header)
+            raise NotGenerated(header)
 
     def end(self) -> None:
         self.depth -= 1
@@ -287,7 +289,7 @@ class _Gen:
             return self.strict(vals, lambda t: self.assign(t, unary[kind].format(codes[0])))
         if kind == "in":
             return self.strict(vals, lambda t: self.assign(t, f"{codes[0]} in {self.const(n.data)}"))
-        raise TooDeep(f"unknown operation {kind!r}")  # the loader refuses these; never generate a guess
+        raise NotGenerated(f"unknown operation {kind!r}")
 
     def pick(self, target: str, codes: list[str], beyond: str) -> None:
         self.assign(target, codes[0])
@@ -350,7 +352,7 @@ class _Gen:
         shift = "    " * extra
         for line in lines:
             if (len(line) - len(line.lstrip(" "))) // 4 + extra > MAX_DEPTH:
-                raise TooDeep(line)
+                raise NotGenerated(line)
             self.lines.append(shift + line)
 
     def lookup(self, n: CNode, target: Optional[str]) -> Val:

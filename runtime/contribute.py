@@ -156,6 +156,9 @@ class ContributionEngine:
 
     def _run(self, code: str, chosen: ContributionProgram, case: ContributionCase, trace: bool) -> ContributionResult:
         reg = chosen.regulation
+        outside = reg.out_of_scope(case, case)  # the case keeps every field by its contract path
+        if outside is not None:
+            return _failed(code, outside)
         try:
             inputs = read_contribution_inputs(chosen.program, case)
         except NotCoveredCode as exc:

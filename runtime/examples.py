@@ -110,6 +110,9 @@ def _check_encounter(regulation: Regulation, inputs: list, date: _dt.date, enc: 
     if not regulation.covers(date):  # as a case would: no regulation in force on that date
         error = M.no_regulation(date, regulation.region_name, [regulation])
         return _compare(program, None, error, expect, expect.get("values") or {}, number, at)
+    outside = _out_of_scope(regulation, inputs)
+    if outside is not None:  # as a case would: the 适用 clause leaves this person out
+        return _compare(program, None, outside, expect, expect.get("values") or {}, number, at)
     counters = book.before(program, date)
     ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS)
     error = M.from_sentinel(ev.error, ev.error_at) if ev.error is not None else None
@@ -123,6 +126,17 @@ def _check_encounter(regulation: Regulation, inputs: list, date: _dt.date, enc: 
     if error is None and ev.excluded is None:
         book.commit(program, date, ev.counters_after)
     return _compare(program, ev, error, expect, values, number, at)
+
+
+def _out_of_scope(regulation: Regulation, inputs: list) -> Optional[dict]:
+    """Examples give vocabulary inputs by member name: compare those with the covered members."""
+    if regulation.scope is None:
+        return None
+    field, _, vocab, members, article = regulation.scope
+    for spec, value in zip(regulation.program.inputs, inputs):
+        if spec.field == field and value.__class__ is not Sentinel and value not in members:
+            return M.out_of_scope(vocab, str(value), members, article, regulation.title)
+    return None
 
 
 def _sentinel_in_expected(program: Program, env: list, values: dict) -> Optional[dict]:

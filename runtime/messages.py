@@ -77,6 +77,11 @@ def not_covered(field: str, code: str, vocab: str, title: str) -> dict:
     return error("YR05", f"《{title}》的词表「{vocab}」没有代码 {code}（{field}）：该规定不涵盖这一{vocab}，无法按它结算", None)
 
 
+def out_of_scope(vocab: str, code: str, covered: list[str], article: Optional[str], title: str) -> dict:
+    return error("YR05", f"《{title}》只适用于{vocab}「{'、'.join(covered)}」{_cite(article)}，"
+                         f"代码 {code} 不在其内，无法按它结算", article)
+
+
 def internal(detail: str) -> dict:
     return error("YR90", f"内部错误：{detail}。结果未输出，请把案例和规则报告给维护者", None)
 

@@ -21,7 +21,7 @@ from . import messages as M
 from .case import (FEE_FIELDS, CaseError, Problems, Schema, check_keys, load_case_text, parse_cuminfo,
                    parse_encounters, parse_person)
 from .evaluate import Program
-from .inputs import Absent, NotCovered, make_input_reader, make_readers
+from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_inputs
 from .ir import IRError, load_ir
 from .jsonout import dumps_output
 from .trace import build_trace
@@ -40,7 +40,9 @@ class Regulation:
         self.ir = doc
         self.program = Program(doc, fast)
         self.readers = make_readers(self.program)
-        self.read_inputs = make_input_reader(self.program, self.readers)
+        readers = self.readers
+        self.read_inputs = (make_input_reader(self.program, readers) if fast
+                            else lambda person, enc: read_inputs(readers, person, enc))
         reg = doc["regulation"]
         try:
             start = _dt.date.fromisoformat(reg["effective"][0])
@@ -49,12 +51,25 @@ class Regulation:
             raise IRError(f"regulation.effective 的日期不合法：{reg['effective']}") from None
         self._effective = (start, end)
         self.block_parts = (reg["title"], start.isoformat(), end.isoformat() if end else None, doc["sha256"])
+        self.scope = _scope(doc)
         _LOADED[self.sha256] = self
+
+    def out_of_scope(self, person: Any, enc: Any) -> Optional[dict]:
+        """The YR05 error when the regulation's 适用 clause leaves this person or encounter out, else None."""
+        if self.scope is None:
+            return None
+        field, codes, vocab, members, article = self.scope
+        values = person.values if field.startswith("person.") else enc.values
+        code = values.get(field)
+        if code is None or code in codes:
+            return None
+        return M.out_of_scope(vocab, str(code), members, article, self.title)
 
     @classmethod
     def from_ir(cls, ir: Union[dict, str, bytes, os.PathLike], *, verify: bool = True, fast: bool = True) -> "Regulation":
         """From an IR dict, JSON text/bytes or a path. ``verify`` checks the sha256 (docs/ir.md); without
-        ``fast`` the rules run on the reference closures only (for differential tests and benchmarks)."""
+        ``fast`` the rules run on the reference closures only, and inputs are read by the closure readers
+        (for differential tests and benchmarks)."""
         return cls(load_ir(ir, verify=verify), fast=fast)
 
     region_code = property(lambda self: self.ir["regulation"]["region_code"])
@@ -201,6 +216,9 @@ class Engine:
                 break
         if reg is None:
             return enc, None, M.no_regulation(enc.date, C.region_name(code, self._names), group)
+        outside = reg.out_of_scope(person, enc)
+        if outside is not None:
+            return enc, reg, outside
         try:
             return enc, reg, reg.read_inputs(person, enc)
         except Absent as exc:
@@ -220,6 +238,18 @@ class Engine:
             return settle_encounter(reg, person, enc, inputs, book, trace)
         except (ArithmeticError, KeyError, TypeError, ValueError) as exc:  # a bug must not sink the batch
             return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(f"{type(exc).__name__}: {exc}")}
+
+
+def _scope(doc: dict) -> Optional[tuple]:
+    """(field, covered codes, vocabulary, covered members, article) from ``regulation.applies_to``."""
+    applies = doc["regulation"].get("applies_to")
+    if not applies:
+        return None
+    vocab = next((v for v in doc["vocabularies"] if v["name"] == applies["vocabulary"]), None)
+    if vocab is None or not vocab.get("field"):
+        raise IRError(f"regulation.applies_to 指向没有字段的词表 {applies['vocabulary']!r}")
+    codes = frozenset(m["code"] for m in vocab["members"] if m["name"] in applies["members"])
+    return vocab["field"], codes, vocab["name"], list(applies["members"]), applies.get("article")
 
 
 def _check_no_overlap(group: list[Regulation]) -> None:

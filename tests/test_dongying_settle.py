@@ -283,3 +283,13 @@ def test_resident_lapse_lowers_the_ratio_one_point_per_year_article_46():
     assert status == 0
     assert info(out, 0)["pool_prop_selfpay"] == money("0.5800")
     assert info(out, 0)["hifp_pay"] == money("5336.00")
+
+
+def test_a_regulation_that_applies_to_residents_only_refuses_an_employee_with_yr05():
+    # 济宁 第二条: 本办法只适用于城乡居民 (适用 险种 居民); the error cites the article.
+    case = employee(stay("E1", "2", "5000", date="2018-03-01"))
+    case["region"] = "370800"
+    status, out, _ = settle(case)
+    assert status == 1
+    assert out["encounters"][0]["error"]["code"] == "YR05"
+    assert out["encounters"][0]["error"]["article"] == "第二条"

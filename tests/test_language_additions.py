@@ -87,3 +87,13 @@ def test_exceptions_that_may_overlap_through_a_definition_still_conflict():
     输出 hifp_pay = 起付
 ''', file="t.yb")
     assert "YB502" in [d.code for d in result.diagnostics]
+
+
+def test_applies_to_names_members_of_a_vocabulary_with_a_field():
+    ir = compile_ok('''第二条
+    适用 险种 居民
+    输出 hifp_pay = 0元
+''')
+    assert ir["regulation"]["applies_to"] == {"vocabulary": "险种", "field": "person.insutype", "members": ["居民"], "article": "第二条"}
+    bad = compile_text(HEADER + "第二条\n    适用 险种 农民\n    输出 hifp_pay = 0元\n", file="t.yb")
+    assert [d.code for d in bad.diagnostics] == ["YB204"]
