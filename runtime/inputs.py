@@ -125,7 +125,7 @@ def _inline_read(spec: Any, program: Any, k: int, namespace: dict) -> str:
     field = spec.field or ""
     values = "pv" if field.startswith("person.") else "ev"
     if field in ("person.flags", "encounter.flags"):
-        return f"{spec.name!r} in e.flags"
+        return f"{spec.name!r} in {field.split('.')[0][0]}.flags"
     if field == "person.chronic":
         return f"{spec.name!r} in p.chronic"
     if field == "person.age":

@@ -1,7 +1,9 @@
 """The embedding API: ``Regulation`` (one loaded IR) and ``Engine`` (settles cases in the contract's shape).
 
 Load once, settle many: an IR is parsed, checked and compiled into closures when its ``Regulation`` is
-built; ``Engine.settle`` only validates the case and runs the closures.
+built, and from those into one generated Python function (runtime/codegen.py) and one generated input
+reader (runtime/inputs.py); ``Engine.settle`` only validates the case and runs them. ``fast=False``
+keeps to the closures, which are the specification the generated code is tested against.
 
     engine = Engine([load("dongying-2018.ir.json")])
     result = engine.settle(load_case_text(text, "case.json"))
