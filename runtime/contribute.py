@@ -51,7 +51,7 @@ class ContributionProgram:
                 raise IRError(f"IR 的 contribution.{key} 应为列表")
             doc[key] = section[key]
         self.regulation = regulation
-        self.program = Program(doc)
+        self.program = Program(doc, fast=False)  # it evaluates by the closures; generated code would go unused
         self.examples = section["examples"]
         self.outputs = _contract_order(self.program.outputs)
         self._check_outputs(regulation.title)
