@@ -71,6 +71,12 @@ def test_settle_missing_file_exits_2():
 
 def test_explain_cites_articles():
     result = run("explain", str(ROOT / "examples" / "dongying-case.json"))
-    assert result.exit_code == 1  # E5 needs an open value
+    assert result.exit_code == 0
     assert "第三十条" in result.stdout and "7820.00" in result.stdout
-    assert "YR01" in result.stdout
+
+
+def test_explain_says_which_open_value_stopped_an_encounter():
+    result = run("explain", str(ROOT / "examples" / "dongying-open-value.json"))
+    assert result.exit_code == 1
+    assert "YR01" in result.stdout and "住院起付标准[未定级]" in result.stdout
+    assert "5520.00" in result.stdout  # (10000 − 800) × 60%: the third encounter still settles

@@ -253,12 +253,12 @@ def test_bad_input_exits_2_and_names_the_field(mutate, field):
 
 
 def test_same_case_same_bytes_under_different_hash_seeds():
-    case_file = ROOT / "examples" / "dongying-case.json"
+    case_file = ROOT / "examples" / "dongying-open-value.json"
     outputs = []
     for seed in ("1", "4242"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
         proc = subprocess.run([sys.executable, "-m", "yibao", "settle", str(case_file)], capture_output=True, env=env)
-        assert proc.returncode == 1  # E5 at an unrated hospital needs the open 起付标准[未定级]
+        assert proc.returncode == 1  # E1 and E2 need open values (第三十三条, 第三十条); E3 settles
         outputs.append(proc.stdout)
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) > 1000
