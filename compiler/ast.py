@@ -427,6 +427,7 @@ class ExcludedExpectation:
 class ErrorExpectation:
     code: Optional[str]
     span: Span
+    subject: Optional[str] = None  # ``错误 YR01（住院支付比例）``: the value whose absence must be the cause
 
 
 Expectation = Union[ValueExpectation, ExcludedExpectation, ErrorExpectation]

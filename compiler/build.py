@@ -413,8 +413,9 @@ class _Builder(Transformer_NonRecursive):
         return A.ExcludedExpectation(span=self._span(meta))
 
     def error_expectation(self, meta, children):
-        code = children[0] if children else None
-        return A.ErrorExpectation(code=str(code) if code is not None else None, span=self._span(meta))
+        code, subject = children
+        return A.ErrorExpectation(code=str(code) if code is not None else None,
+                                  subject=str(subject) if subject is not None else None, span=self._span(meta))
 
 
 def _number(token: Token) -> Decimal:

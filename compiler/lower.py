@@ -227,6 +227,8 @@ class _Lowerer:
                 expect["excluded"] = True
             else:
                 expect["error"] = e.code or "*"
+                if e.subject:
+                    expect["error_subject"] = e.subject
 
 
 def cell_name(table: str, key: tuple[str, ...]) -> str:

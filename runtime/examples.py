@@ -154,7 +154,12 @@ def _compare(program: Program, ev: Any, error: Optional[dict], expect: dict, val
         actual = "无错误" if error is None else f"{error['code']}：{error['message']}"
         if error is None or (wanted != "*" and wanted != error["code"]):
             return [Mismatch(number, "错误", str(wanted), actual, at)]
-        return []
+        subject = expect.get("error_subject")
+        if subject and not _names(error.get("name"), subject):
+            return [Mismatch(number, "错误的原因", subject, error.get("name") or actual, at)]
+        # values the rules did compute before the open one stopped the encounter can still be checked
+        return [m for name, node in values.items() for m in _compare_value(program, ev.env, name, node, number, at)] \
+            if ev is not None and ev.env is not None else []
     if error is not None:
         return [Mismatch(number, "错误", "无", f"{error['code']}：{error['message']}", at)]
     found = []
@@ -164,6 +169,11 @@ def _compare(program: Program, ev: Any, error: Optional[dict], expect: dict, val
     for name, node in values.items():
         found += _compare_value(program, ev.env, name, node, number, at)
     return found
+
+
+def _names(actual: Optional[str], subject: str) -> bool:
+    """``住院支付比例`` names the table and every cell of it (``住院支付比例[职工,未定级]``)."""
+    return actual is not None and (actual == subject or actual.startswith(subject + "["))
 
 
 def _compare_value(program: Program, env: list, name: str, node: dict, number: int, at: Optional[str]) -> list:

@@ -45,16 +45,24 @@ def from_sentinel(s: Sentinel, at: Optional[str]) -> dict:
     """The encounter error for a sentinel that reached a result."""
     if s.kind == "open":
         reason = f"：{s.reason}" if s.reason else "：规定未给出这个值"
-        return error("YR01", f"「{s.name}」待定{_cite(s.article)}{reason}。本次结算需要它{_where(at)}，无法结算", s.article)
+        return named(error("YR01", f"「{s.name}」待定{_cite(s.article)}{reason}。本次结算需要它{_where(at)}，无法结算", s.article),
+                     s.name)
     if s.kind == "na":
-        return error("YR02", f"「{s.name}」不适用{_cite(s.article)}：规定对这种情形没有这个值，本次结算却需要它{_where(at)}", s.article)
+        return named(error("YR02", f"「{s.name}」不适用{_cite(s.article)}：规定对这种情形没有这个值，本次结算却需要它{_where(at)}",
+                           s.article), s.name)
     if s.kind == "missing":
         field = s.field or s.name
-        return error("YR03", f"缺少输入 {field}（{s.name}）：本次结算需要它{_cite(s.article)}{_where(at)}；请在案例中给出 {field}",
-                     s.article)
+        return named(error("YR03", f"缺少输入 {field}（{s.name}）：本次结算需要它{_cite(s.article)}{_where(at)}；请在案例中给出 {field}",
+                           s.article), s.name)
     if s.kind == "divzero":
         return error("YR06", f"计算中除数为零{_cite(s.article)}{_where(at)}，无法结算", s.article)
     return internal(f"未知的哨兵值 {s.kind}")
+
+
+def named(err: dict, name: str) -> dict:
+    """Name the open, 不适用 or missing value behind an error, so callers and tests need not parse the message."""
+    err["name"] = name
+    return err
 
 
 def no_regulation(date: _dt.date, region: str, regulations: list, what: str = "结算日期") -> dict:

@@ -61,3 +61,14 @@ def test_a_wrong_expectation_is_reported_not_passed():
     outcome = run_case(_engine(rule_file), wrong)
     assert not outcome.passed
     assert "期望 7820.01，实际 7820.00" in outcome.problems[0]
+
+
+def test_a_wrong_cause_is_reported():
+    rule_file = default_root() / "dongying" / "dongying-2018.yb"
+    _, cases = load_case_file(rule_file.parent / "dongying-2018.cases.yaml")
+    (case,) = [c for c in cases if c.name == "居民普通门诊比例待定"]
+    wrong = type(case)(case.name, case.feature, case.article, case.input,
+                       ({"mdtrt_id": "E1", "error": "YR01", "cause": "住院支付比例"},), case.file)
+    outcome = run_case(_engine(rule_file), wrong)
+    assert not outcome.passed
+    assert "门诊支付比例[居民,一级]" in outcome.problems[0]

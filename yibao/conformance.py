@@ -12,7 +12,7 @@ prints a city × feature pass matrix.
         input: {person: {...}, encounters: [...]}
         expect:
           - {mdtrt_id: E3, act_pay_dedc: "0.00", hifp_pay: "1377.50"}
-          - {mdtrt_id: E4, error: YR01}
+          - {mdtrt_id: E4, error: YR01, cause: 门诊支付比例}
           - {mdtrt_id: E5, excluded: 第三十八条}
 
 A contribution case (spec/settlement-io.md section 2) says ``kind: contribute``; its input is a
@@ -129,7 +129,9 @@ def _compare(expected: dict, actual: Optional[dict]) -> list[str]:
         return [f"{mdtrt_id}: 输出中没有这次就诊"]
     if "error" in expected:
         got = actual.get("error", {}).get("code")
-        return [] if got == expected["error"] else [f"{mdtrt_id}: 期望错误 {expected['error']}，实际 {got or '已结算'}"]
+        if got != expected["error"]:
+            return [f"{mdtrt_id}: 期望错误 {expected['error']}，实际 {got or '已结算'}"]
+        return _compare_cause(mdtrt_id, expected.get("cause"), actual["error"].get("name"))
     if "error" in actual:
         return [f"{mdtrt_id}: 期望结算，实际错误 {actual['error']['code']}：{actual['error']['message']}"]
     problems = []
@@ -142,6 +144,13 @@ def _compare(expected: dict, actual: Optional[dict]) -> list[str]:
             continue
         problems += _compare_amount(mdtrt_id, field, want, actual["setlinfo"].get(field))
     return problems
+
+
+def _compare_cause(mdtrt_id: str, cause: Optional[str], name: Optional[str]) -> list[str]:
+    """``cause: 住院支付比例`` — the open (or missing) value named by the error, a table covering its cells."""
+    if cause is None or (name is not None and (name == cause or name.startswith(f"{cause}["))):
+        return []
+    return [f"{mdtrt_id}: 期望错误的原因是「{cause}」，实际是「{name or '（未指明）'}」"]
 
 
 def _compare_amount(mdtrt_id: str, field: str, want: Any, got: Any) -> list[str]:
