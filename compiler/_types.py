@@ -56,7 +56,8 @@ _DIV = {(M, R): E, (M, C): E, (E, R): E, (E, C): E, (R, R): R}
 _ARITH = {A.BinaryOp.ADD: _ADD, A.BinaryOp.SUB: _ADD, A.BinaryOp.MUL: _MUL, A.BinaryOp.DIV: _DIV}
 _ORDERED = {M, E, R, C, D}
 _NUMERIC = {M, E, R, C}
-_ARITY = {A.Func.MIN: "args.at_least_two", A.Func.MAX: "args.at_least_two", A.Func.CLAMP: "args.three", A.Func.ROUND: "args.one"}
+_ARITY = {A.Func.MIN: "args.at_least_two", A.Func.MAX: "args.at_least_two", A.Func.CLAMP: "args.three", A.Func.ROUND: "args.one",
+          A.Func.COUNT_OF: "args.at_least_one"}
 
 
 def type_of_ref(program: Program, typeref: Optional[A.TypeRef]) -> Ty:
@@ -79,6 +80,8 @@ def compatible(a: Ty, b: Ty) -> bool:
 
 
 def _arity_ok(func: A.Func, n: int) -> bool:
+    if func is A.Func.COUNT_OF:
+        return n >= 1
     return n >= 2 if func in (A.Func.MIN, A.Func.MAX) else n == (3 if func is A.Func.CLAMP else 1)
 
 
@@ -396,6 +399,10 @@ class Typer:
             return MONEY if e.func is A.Func.ROUND else ANY
         if e.func is A.Func.ROUND:
             return self._check_round_call(e.args[0])
+        if e.func is A.Func.COUNT_OF:
+            for arg in e.args:
+                self.condition(arg)
+            return COUNT
         return self.join(list(e.args), f"op.{e.func.value}", e.span, ordered=True)
 
     def _check_round_call(self, arg: A.Expr) -> Ty:

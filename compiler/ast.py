@@ -84,6 +84,7 @@ class Func(enum.Enum):
     MAX = "max"  # 最大
     ROUND = "round"  # 四舍五入: half-up to the fen
     CLAMP = "clamp"  # 介于(x, lo, hi)
+    COUNT_OF = "count_of"  # 个数(a, b, …): how many of the conditions hold
 
 
 # ───────────────────────────── expressions ─────────────────────────────

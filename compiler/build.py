@@ -33,7 +33,7 @@ _BASE_TYPES = {
     "T_FLAG": A.BaseType.FLAG,
 }
 _PERIODS = {"PER_YEAR": A.Period.YEAR, "PER_QUARTER": A.Period.QUARTER, "PER_CASE": A.Period.CASE}
-_FUNCS = {"MIN": A.Func.MIN, "MAX": A.Func.MAX, "ROUND": A.Func.ROUND, "CLAMP": A.Func.CLAMP}
+_FUNCS = {"MIN": A.Func.MIN, "MAX": A.Func.MAX, "ROUND": A.Func.ROUND, "CLAMP": A.Func.CLAMP, "COUNT_OF": A.Func.COUNT_OF}
 _MAX_DIGITS = 100
 # A date that cannot be read becomes this placeholder (its diagnostic stops compilation).
 PLACEHOLDER_DATE = _dt.date(1, 1, 1)

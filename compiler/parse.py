@@ -78,6 +78,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "TRUE": ("真", "true"),
     "FALSE": ("假", "false"),
     "MIN": ("最小", "min"),
+    "COUNT_OF": ("个数", "count_of"),
     "MAX": ("最大", "max"),
     "ROUND": ("四舍五入", "round"),
     "CLAMP": ("介于", "clamp"),

@@ -282,6 +282,8 @@ class _Gen:
             return self.strict(vals, lambda t: self.pick(t, codes, PICK[kind]))
         if kind == "clamp":
             return self.strict(vals, lambda t: self.clamp(t, codes))
+        if kind == "count_of":  # 0 + (a is True) + …: an int, as the closures count
+            return self.strict(vals, lambda t: self.assign(t, " + ".join(["0"] + [f"({c} is True)" for c in codes])))
         if kind == "div":
             return self.strict(vals, lambda t: self.assign(t, f"_dv({codes[0]}, {codes[1]})"), (True, True))
         unary = {"neg": "-{}", "not": "not {}", "round": "_rh({})"}

@@ -26,7 +26,7 @@ SHAPE_KEYS = LITERAL_KEYS + ("ref", "open", "na", "op")
 BINARY = ("add", "sub", "mul", "div", "eq", "ne", "lt", "le", "gt", "ge")
 ARITY = {"sub": 2, "div": 2, "eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2, "neg": 1, "round": 1,
          "not": 1, "known": 1, "clamp": 3, "if": 3, "in": 1}
-MIN_ARITY = {"add": 2, "mul": 2, "min": 1, "max": 1, "and": 1, "or": 1}
+MIN_ARITY = {"add": 2, "mul": 2, "min": 1, "max": 1, "and": 1, "or": 1, "count_of": 1}
 
 
 class CNode:
@@ -241,6 +241,19 @@ def _unary(apply: Callable[[Any], Any]) -> Callable[[Fn], Fn]:
     return factory
 
 
+def _count_of(fns: list) -> Fn:
+    """``个数(…)``: how many conditions hold; like any strict operation, the leftmost sentinel wins."""
+    def f(env):
+        n = 0
+        for fn in fns:
+            v = fn(env)
+            if v.__class__ is Sentinel:
+                return v
+            n += v is True
+        return n
+    return f
+
+
 def _known(fa: Fn) -> Fn:
     """``有 X``: false exactly when the optional input X is absent; never a sentinel itself."""
     def f(env):
@@ -412,6 +425,7 @@ _FACTORIES: dict = {
     "min": _extreme(min),
     "max": _extreme(max),
     "clamp": _clamp,
+    "count_of": lambda fns: _count_of(fns),
     "if": _if,
     "and": _and,
     "or": _or,

@@ -97,3 +97,23 @@ def test_applies_to_names_members_of_a_vocabulary_with_a_field():
     assert ir["regulation"]["applies_to"] == {"vocabulary": "险种", "field": "person.insutype", "members": ["居民"], "article": "第二条"}
     bad = compile_text(HEADER + "第二条\n    适用 险种 农民\n    输出 hifp_pay = 0元\n", file="t.yb")
     assert [d.code for d in bad.diagnostics] == ["YB204"]
+
+
+def test_count_of_counts_the_conditions_that_hold():
+    ir = compile_ok('''第一条
+    项数 = 个数(急诊, 转院, 异地就医)
+    输出 hifp_pay = 若 项数 ≥ 2 则 1元 否则 0元
+    例 "两项"：
+        人员 险种=职工
+        就诊 医疗类别=普通住院 急诊 转院
+        期望 项数=2次
+    例 "一项"：
+        人员 险种=职工
+        就诊 医疗类别=普通住院 异地就医
+        期望 项数=1次
+''')
+    (n,) = [d for d in ir["definitions"] if d["name"] == "项数"]
+    assert n["type"] == "count" and n["default"]["expr"]["op"] == "count_of"
+    regulation = Regulation.from_ir(ir)
+    assert all(o.passed for o in run_examples(regulation)), [o.describe_failures() for o in run_examples(regulation)]
+    assert regulation.program.fast is not None  # the generated code handles 个数 too
