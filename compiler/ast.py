@@ -376,10 +376,12 @@ class OutputDecl:
 
 @frozen
 class Interpretation:
-    """``解释 "…"``: the reading chosen where the text allows two."""
+    """``解释 [名称] "…"``: the reading chosen where the text allows two; ``名称`` names the value it
+    explains (else the nearest clause above it in the same article that gives a name a value)."""
 
     text: str
     span: Span
+    subject: Optional[str] = None
 
 
 @frozen

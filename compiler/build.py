@@ -256,7 +256,9 @@ class _Builder(Transformer_NonRecursive):
         return A.AppliesDecl(vocabulary=str(vocabulary), members=tuple(str(m) for m in members), span=self._span(meta))
 
     def interpretation(self, meta, children):
-        return A.Interpretation(text=_string(children[0]), span=self._span(meta))
+        subject, text = children
+        return A.Interpretation(text=_string(text), subject=str(subject) if subject is not None else None,
+                                span=self._span(meta))
 
     def not_applicable(self, meta, children):
         return A.NotApplicableDecl(reason=_string(children[0]), span=self._span(meta))

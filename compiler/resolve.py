@@ -280,10 +280,19 @@ class _Resolver:
             if field is not None:
                 subject = getattr(p.clause, field)
             elif isinstance(p.clause, A.Interpretation):
-                found.append(InterpretationSym(node=p.clause, article=p.article, subject=subject))
-                if subject is not None:
-                    notes.setdefault(subject, []).append(p.clause.text)
+                about = p.clause.subject or subject
+                found.append(InterpretationSym(node=p.clause, article=p.article, subject=about))
+                if about is not None:
+                    notes.setdefault(about, []).append(p.clause.text)
+        self._check_subjects(found, placed)
         return notes, tuple(found)
+
+    def _check_subjects(self, found, placed: list[_Placed]) -> None:
+        """An explicit 解释 subject must be a name the rules give a value (or a meaning)."""
+        named = {getattr(p.clause, f) for p in placed for t, f in _SUBJECT_FIELD.items() if isinstance(p.clause, t)}
+        for sym in found:
+            if sym.node.subject and sym.node.subject not in named:
+                self._report("YB201", sym.node.span, hints=did_you_mean(sym.node.subject, named), name=sym.node.subject)
 
     # ── definitions, exceptions, counters, outputs ──
 

@@ -91,7 +91,7 @@ def _encounter(row: dict, reg: Optional[Regulation], fees: Optional[dict]) -> st
     for detail in row.get("setldetail", []):
         if detail.get("crt_payb_lmt_amt") is not None:
             lines.append(f"  本次可支付限额 {_yuan(detail['crt_payb_lmt_amt'])} 元（{detail['fund_pay_type_name']}，本次结算前）")
-    notes = _notes(row.get("trace", []))
+    notes = _notes(row.get("trace", []), reg)
     if notes:
         lines.append("  所用解释：")
         lines += [f"    · {note}" for note in notes]
@@ -138,13 +138,28 @@ def _articles(field: str, reg: Optional[Regulation], trace: dict) -> list[str]:
         return []
     frontier, seen = [out.expr.name], set()
     while frontier:
-        found = [trace[n]["article"] for n in frontier if n in trace and trace[n].get("article")]
+        found = [a for n in frontier if n in trace and trace[n].get("article") for a in _passed_through(reg, trace, n)]
         if found:
             return list(dict.fromkeys(found))
         seen.update(frontier)
         frontier = [r for n in frontier for r in _static_refs(reg, n) if r in trace and r not in seen]
         frontier = list(dict.fromkeys(frontier))
     return []
+
+
+def _passed_through(reg: Regulation, trace: dict, name: str) -> list[str]:
+    """The article of ``name`` and, first, of the rules its value came from unchanged: 统筹支付比例 (第三十一条)
+    that only picks 门诊支付比例 (第三十三条) cites 第三十三条 as well, where the number is written."""
+    articles, seen = [trace[name]["article"]], {name}
+    while True:
+        value = trace[name]["value"]
+        same = [r for r in _static_refs(reg, name) if r in trace and r not in seen and trace[r]["value"] == value]
+        if not same:
+            return articles
+        name = same[0]
+        seen.add(name)
+        if trace[name].get("article"):
+            articles.insert(0, trace[name]["article"])
 
 
 def _static_refs(reg: Regulation, name: str) -> list[str]:
@@ -161,11 +176,19 @@ def _static_refs(reg: Regulation, name: str) -> list[str]:
     return names
 
 
-def _notes(trace: list[dict]) -> list[str]:
+def _notes(trace: list[dict], reg: Optional[Regulation] = None) -> list[str]:
+    """The interpretations behind the values used, each under the article that records it (a note on a
+    value set in 第三十一条 may come from 第四十六条, which adjusts it)."""
+    by_subject: dict = {}
+    for note in (reg.ir.get("interpretations", []) if reg is not None else []):
+        by_subject.setdefault(note.get("subject"), []).append(note)
     notes = []
     for item in trace:
-        if item.get("note"):
-            text = f"{item['article'] or '—'}（{item['name']}）：{item['note']}"
+        if not item.get("note"):
+            continue
+        recorded = by_subject.get(item["name"]) or [{"article": item["article"], "text": item["note"]}]
+        for note in recorded:
+            text = f"{note['article'] or '—'}（{item['name']}）：{note['text']}"
             if text not in notes:
                 notes.append(text)
     return notes

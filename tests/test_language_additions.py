@@ -117,3 +117,16 @@ def test_count_of_counts_the_conditions_that_hold():
     regulation = Regulation.from_ir(ir)
     assert all(o.passed for o in run_examples(regulation)), [o.describe_failures() for o in run_examples(regulation)]
     assert regulation.program.fast is not None  # the generated code handles 个数 too
+
+
+def test_an_interpretation_can_name_its_subject():
+    ir = compile_ok('''第一条
+    甲值 = 100元
+    乙值 = 200元
+    解释 甲值 "读作甲"
+    输出 hifp_pay = 甲值 + 乙值
+''')
+    (note,) = ir["interpretations"]
+    assert note["subject"] == "甲值"
+    bad = compile_text(HEADER + '第一条\n    甲值 = 100元\n    解释 甲直 "x"\n    输出 hifp_pay = 甲值\n', file="t.yb")
+    assert [d.code for d in bad.diagnostics if d.severity.value == "error"] == ["YB201"]
