@@ -433,3 +433,25 @@ def parse_cuminfo(raw: Any, schema: Schema, problems: Problems) -> dict[str, Any
         except ValueError as exc:
             problems.add(f"cuminfo.{key}", f"累计信息「{key}」：{exc}")
     return values
+
+
+def find_region(given: Any, overridden: bool, loaded: Any, names: dict, problems: "Problems",
+                rules: str = "规定") -> Optional[str]:
+    """The loaded region a case names (code, or city name with or without 市), or None once the problem is
+    reported. ``rules`` says what was loaded (规定, 缴费规定) so the message lists the right regions."""
+    where = "--region" if overridden else "region"
+    if isinstance(given, str) and given in loaded and given == given.strip():
+        return given  # the common case: a loaded region's own code
+    listed = "、".join(f"{code} {C.region_name(code, names)}" for code in sorted(loaded)) or "（无）"
+    if given is None:
+        problems.add(where, f"缺少参保地区 region（区划代码或城市名）；已载入{rules}的地区：{listed}")
+        return None
+    if not isinstance(given, str):
+        problems.add(where, f"参保地区应为字符串（如 \"370500\" 或 \"东营\"），得到 {given!r}；已载入{rules}的地区：{listed}")
+        return None
+    code = C.region_code(given.strip(), names)
+    if code is None or code not in loaded:
+        what = "未知的地区" if code is None else f"没有载入{C.region_name(code, names)}的{rules}"
+        problems.add(where, f"{what}：{given!r}；已载入{rules}的地区：{listed}")
+        return None
+    return code

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Optional
 
 from . import contract as C
 from . import messages as M
-from .case import CaseError, Problems, Schema
+from .case import CaseError, Problems, Schema, find_region
 from .contribution_case import (ContributionCase, NotCoveredCode, missing_needed, parse_contribution_case,
                                 read_contribution_inputs)
 from .evaluate import Program
@@ -129,7 +129,8 @@ class ContributionEngine:
         problems = Problems(name)
         if not isinstance(case, dict):
             raise CaseError(name, [("$", "缴费案例应为 JSON 对象")])
-        code = self._region(region if region is not None else case.get("region"), region is not None, problems)
+        code = find_region(region if region is not None else case.get("region"), region is not None, self._by_region,
+                           self._names, problems, "缴费规定")
         problems.check()
         parsed = parse_contribution_case(case, self._schemas[code], problems)
         problems.check()
@@ -139,20 +140,6 @@ class ContributionEngine:
             regs = [p.regulation for p in group]
             return _failed(code, M.no_regulation(parsed.date, self._names[code], regs, "缴费日期"))
         return self._run(code, chosen, parsed, trace)
-
-    def _region(self, given: Any, overridden: bool, problems: Problems) -> Optional[str]:
-        where = "--region" if overridden else "region"
-        known = "、".join(f"{c} {self._names[c]}" for c in sorted(self._by_region)) or "（无）"
-        if not isinstance(given, str):
-            what = "缺少参保地区 region" if given is None else f"参保地区应为字符串，得到 {given!r}"
-            problems.add(where, f"{what}（区划代码或城市名）；已载入缴费规定的地区：{known}")
-            return None
-        code = C.region_code(given.strip(), self._names)
-        if code is None or code not in self._by_region:
-            what = "未知的地区" if code is None else f"没有载入{C.region_name(code, self._names)}的缴费规定"
-            problems.add(where, f"{what}：{given!r}；已载入缴费规定的地区：{known}")
-            return None
-        return code
 
     def _run(self, code: str, chosen: ContributionProgram, case: ContributionCase, trace: bool) -> ContributionResult:
         reg = chosen.regulation

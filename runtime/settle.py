@@ -20,7 +20,7 @@ from typing import Any, Iterable, Optional, Union
 
 from . import contract as C
 from . import messages as M
-from .case import (FEE_FIELDS, CaseError, Problems, Schema, check_keys, load_case_text, parse_cuminfo,
+from .case import (FEE_FIELDS, CaseError, Problems, Schema, check_keys, find_region, load_case_text, parse_cuminfo,
                    parse_encounters, parse_person)
 from .evaluate import Program
 from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_inputs
@@ -169,7 +169,8 @@ class Engine:
         if not isinstance(case, dict):
             raise CaseError(name, [("$", "结算案例应为 JSON 对象")])
         check_keys(case, _TOP_FIELDS, "", problems, _TOP_FIELD_SET)
-        code = self._region(region if region is not None else case.get("region"), region is not None, problems)
+        code = find_region(region if region is not None else case.get("region"), region is not None, self._by_region,
+                           self._names, problems)
         if code is None:
             problems.check()
         schema = self._schemas[code]
@@ -187,26 +188,6 @@ class Engine:
         return SettleResult(output, status, [_fees_of(enc) for enc in encounters])
 
     # ── steps ──
-
-    def _region(self, given: Any, overridden: bool, problems: Problems) -> Optional[str]:
-        where = "--region" if overridden else "region"
-        if given is None:
-            problems.add(where, f"缺少参保地区 region（区划代码或城市名）；已载入的地区：{self._region_list()}")
-            return None
-        if not isinstance(given, str):
-            problems.add(where, f"参保地区应为字符串（如 \"370500\" 或 \"东营\"），得到 {given!r}")
-            return None
-        if given in self._by_region and given == given.strip():
-            return given  # a loaded region's own code: what region_code would find first
-        code = C.region_code(given.strip(), self._names)
-        if code is None or code not in self._by_region:
-            known = "未知的地区" if code is None else f"没有载入{C.region_name(code, self._names)}的规定"
-            problems.add(where, f"{known}：{given!r}；已载入的地区：{self._region_list()}")
-            return None
-        return code
-
-    def _region_list(self) -> str:
-        return "、".join(f"{code} {C.region_name(code, self._names)}" for code in sorted(self._by_region)) or "（无）"
 
     def _plan(self, code: str, person: Any, enc: Any, problems: Problems) -> tuple:
         """(encounter, regulation, inputs or an error dict) — regulation chosen by the encounter's date."""
