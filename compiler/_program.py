@@ -138,6 +138,7 @@ class ExceptionSym:
     node: A.ExceptionDef
     article: Optional[str]
     order: int  # position among all exceptions, for ties in priority
+    notes: tuple[str, ...] = ()  # interpretations written right after this exception: shown when it applies
 
 
 @frozen

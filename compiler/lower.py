@@ -161,10 +161,13 @@ class _Lowerer:
         return self.x.expr(sym.node.expr)
 
     def _exception(self, e) -> dict:
-        return {
+        lowered = {
             "when": self.x.expr(e.node.condition), "expr": self.x.expr(e.node.expr),
             "priority": e.node.priority or 0, "article": e.article, "at": self.at(e.node.span),
         }
+        if e.notes:
+            lowered["notes"] = list(e.notes)
+        return lowered
 
     # ── exclusions, outputs, open values, interpretations ──
 

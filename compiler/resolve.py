@@ -89,7 +89,7 @@ class _Resolver:
         accepted = self._claim_all(placed, ns)
         placed = [p for p in placed if p.clause.span in accepted or not _declares(p.clause)]
         params = {p.clause.name: p.clause for p in placed if isinstance(p.clause, A.ParamDecl)}
-        notes, interpretations = self._interpretations(placed)
+        notes, exception_notes, interpretations = self._interpretations(placed)
         self._require_params(params, ns)
         inputs = self._inputs(placed, ns)
         binder = Binder(ns, self.diagnostics, {i.name: i.field for i in inputs})
@@ -100,7 +100,7 @@ class _Resolver:
         return Program(
             city=self.city.path, files=tuple(f.path for f in files), header=header,
             vocabularies=vocabularies, inputs=inputs, params=params,
-            definitions=self._definitions(placed, params, notes, ns), exceptions=self._exceptions(placed, ns),
+            definitions=self._definitions(placed, params, notes, ns), exceptions=self._exceptions(placed, ns, exception_notes),
             counters=self._counters(placed), exclusions=_collect(placed, A.Exclusion, ExclusionSym),
             outputs=self._outputs(placed), interpretations=interpretations,
             examples=_collect(placed, A.Example, ExampleSym), articles=self._articles(),
@@ -269,23 +269,28 @@ class _Resolver:
 
     # ── interpretations ──
 
-    def _interpretations(self, placed: list[_Placed]) -> tuple[dict[str, list[str]], tuple[InterpretationSym, ...]]:
+    def _interpretations(self, placed: list[_Placed]) -> tuple[dict, dict, tuple[InterpretationSym, ...]]:
+        """Notes by the definition they explain, and by the exception they explain: a note written right
+        after an exception belongs to that exception and is shown only where it applied."""
         notes: dict[str, list[str]] = {}
+        exception_notes: dict[A.ExceptionDef, list[str]] = {}
         found = []
-        subject, group = None, None
+        subject, clause, group = None, None, None
         for p in placed:
             if (p.file, p.article) != group:
-                subject, group = None, (p.file, p.article)
+                subject, clause, group = None, None, (p.file, p.article)
             field = _SUBJECT_FIELD.get(type(p.clause))
             if field is not None:
-                subject = getattr(p.clause, field)
+                subject, clause = getattr(p.clause, field), p.clause
             elif isinstance(p.clause, A.Interpretation):
                 about = p.clause.subject or subject
                 found.append(InterpretationSym(node=p.clause, article=p.article, subject=about))
-                if about is not None:
+                if isinstance(clause, A.ExceptionDef) and not p.clause.subject:
+                    exception_notes.setdefault(clause, []).append(p.clause.text)
+                elif about is not None:
                     notes.setdefault(about, []).append(p.clause.text)
         self._check_subjects(found, placed)
-        return notes, tuple(found)
+        return notes, exception_notes, tuple(found)
 
     def _check_subjects(self, found, placed: list[_Placed]) -> None:
         """An explicit 解释 subject must be a name the rules give a value (or a meaning)."""
@@ -327,12 +332,13 @@ class _Resolver:
             self._report("YB201", ref.span, hints=did_you_mean(ref.name, ns.vocabulary_names()), name=ref.name)
         return None
 
-    def _exceptions(self, placed: list[_Placed], ns: Namespace) -> dict[str, tuple[ExceptionSym, ...]]:
+    def _exceptions(self, placed: list[_Placed], ns: Namespace, notes: dict) -> dict[str, tuple[ExceptionSym, ...]]:
         groups: dict[str, list[ExceptionSym]] = {}
         for p in placed:
             if isinstance(p.clause, A.ExceptionDef):
                 order = sum(len(g) for g in groups.values())
-                groups.setdefault(p.clause.target, []).append(ExceptionSym(node=p.clause, article=p.article, order=order))
+                sym = ExceptionSym(node=p.clause, article=p.article, order=order, notes=tuple(notes.get(p.clause, ())))
+                groups.setdefault(p.clause.target, []).append(sym)
         for target, group in groups.items():
             if ns.kind(target) not in (Namespace.DEFINITION, Namespace.PARAM):
                 for e in group:

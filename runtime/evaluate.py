@@ -37,11 +37,13 @@ class Vocab:
 class Rule:
     """The default of a definition or one of its exceptions."""
 
-    def __init__(self, expr: CNode, when: Optional[CNode], article: Optional[str], at: Optional[str]) -> None:
+    def __init__(self, expr: CNode, when: Optional[CNode], article: Optional[str], at: Optional[str],
+                 notes: tuple = ()) -> None:
         self.expr = expr
         self.when = when
         self.article = article
         self.at = at
+        self.notes = notes  # an exception's own interpretations (the default's are the definition's)
 
 
 class Definition:
@@ -269,7 +271,8 @@ class Program:
                 scope = Scope(self, frozenset(visible), exc.get("article"), self_name=name)
                 exceptions.append(Rule(compile_expr(need(exc, "expr", dict, ew), scope, f"{ew}.expr"),
                                        compile_expr(need(exc, "when", dict, ew), scope, f"{ew}.when"),
-                                       exc.get("article"), exc.get("at")))
+                                       exc.get("article"), exc.get("at"),
+                                       tuple(n for n in (exc.get("notes") or []) if isinstance(n, str))))
             notes = [n for n in (item.get("notes") or []) if isinstance(n, str)]
             self.definitions.append(Definition(name, item.get("type"), self.slot_of[name], rule, exceptions, notes))
             visible.add(name)

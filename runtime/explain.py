@@ -179,15 +179,13 @@ def _static_refs(reg: Regulation, name: str) -> list[str]:
 def _notes(trace: list[dict], reg: Optional[Regulation] = None) -> list[str]:
     """The interpretations behind the values used, each under the article that records it (a note on a
     value set in 第三十一条 may come from 第四十六条, which adjusts it)."""
-    by_subject: dict = {}
-    for note in (reg.ir.get("interpretations", []) if reg is not None else []):
-        by_subject.setdefault(note.get("subject"), []).append(note)
+    recorded = [n for n in (reg.ir.get("interpretations", []) if reg is not None else []) if n.get("text")]
     notes = []
     for item in trace:
         if not item.get("note"):
             continue
-        recorded = by_subject.get(item["name"]) or [{"article": item["article"], "text": item["note"]}]
-        for note in recorded:
+        used = [n for n in recorded if n.get("subject") == item["name"] and n["text"] in item["note"]]
+        for note in used or [{"article": item["article"], "text": item["note"]}]:
             text = f"{note['article'] or '—'}（{item['name']}）：{note['text']}"
             if text not in notes:
                 notes.append(text)

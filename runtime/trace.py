@@ -111,8 +111,9 @@ class _Walker:
         supplier, source = self.fold(d)
         self.env[d.slot] = final
         item = _item(d.name, format_value(final, d.type), supplier.article, source)
-        if d.notes:
-            item["note"] = _join_notes(d.notes)
+        notes = [*d.notes, *supplier.notes] if supplier is not d.default else d.notes
+        if notes:
+            item["note"] = _join_notes(notes)
         self.items.append(item)
 
     def fold(self, d: Any) -> tuple:

@@ -293,3 +293,13 @@ def test_a_regulation_that_applies_to_residents_only_refuses_an_employee_with_yr
     assert status == 1
     assert out["encounters"][0]["error"]["code"] == "YR05"
     assert out["encounters"][0]["error"]["article"] == "第二条"
+
+
+def test_an_exceptions_interpretation_shows_only_where_it_applied_article_30():
+    # The 转院 reading is written under the 转院 exception of 第三十条: a first stay does not cite it, a transfer does.
+    case = employee(stay("E1", "1", "3000"), stay("E2", "3", "5000", date="2019-03-20", flags=["转院"]))
+    _, out, _ = settle(case)
+    def note(i):
+        return {t["name"]: t.get("note", "") for t in out["encounters"][i]["trace"]}["住院应付起付线"]
+    assert "转院读作" not in note(0)
+    assert "转院读作" in note(1)

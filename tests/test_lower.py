@@ -150,7 +150,8 @@ def test_counters(ir):
 def test_vocabularies_notes_and_interpretations(ir):
     level = named(ir["vocabularies"], "医院等级")
     assert level["aliases"] == {"社区": "一级"} and level["members"][3] == {"name": "未定级", "code": "9"}
-    assert any("转院读作" in n for n in named(ir["definitions"], "住院应付起付线")["notes"])
+    (transfer,) = named(ir["definitions"], "住院应付起付线")["exceptions"]
+    assert any("转院读作" in n for n in transfer["notes"])
     note = [i for i in ir["interpretations"] if i["text"].startswith("转院读作")][0]
     assert (note["article"], note["subject"]) == ("第三十条", "住院应付起付线")
 

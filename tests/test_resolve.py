@@ -212,7 +212,9 @@ def test_interpretation_attaches_to_the_nearest_defining_clause_of_its_article()
     assert found == []
     first, second = program.interpretations
     assert (first.subject, first.article, second.subject) == ("支付比例", "第三十条", None)
-    assert program.definition("支付比例").notes == ("转院读作…",)
+    # written right after the exception, the note explains that exception (shown only where it applies)
+    assert program.definition("支付比例").notes == ()
+    assert program.exceptions["支付比例"][0].notes == ("转院读作…",)
 
 
 def test_example_lines_may_only_set_inputs_of_their_level():
