@@ -79,6 +79,9 @@ class Vocabulary:
     members: tuple[A.Member, ...]
     aliases: tuple[tuple[str, str], ...]  # (alias, canonical member), in source order
     span: A.Span
+    open: bool = False  # the regulation leaves the members open (待定)
+    open_reason: Optional[str] = None
+    article: Optional[str] = None
 
     @property
     def member_names(self) -> tuple[str, ...]:

@@ -261,6 +261,8 @@ class VocabularyDecl:
     field: Optional[str]
     members: tuple[Member, ...]
     span: Span
+    open: bool = False  # ``词表 … 待定 "理由"``: the regulation names no members (any name is taken as given)
+    open_reason: Optional[str] = None
 
 
 @frozen

@@ -174,6 +174,12 @@ class _Builder(Transformer_NonRecursive):
                                 field=str(field) if field is not None else None, members=tuple(members),
                                 span=self._span(meta))
 
+    def open_vocabulary(self, meta, children):
+        name, english, field, reason = children
+        return A.VocabularyDecl(name=str(name), english=str(english) if english is not None else None,
+                                field=str(field) if field is not None else None, members=(), open=True,
+                                open_reason=_string(reason) if reason is not None else None, span=self._span(meta))
+
     def member(self, meta, children):
         name, code = children
         code_text = _string(code) if code.type == "STRING" else str(code)

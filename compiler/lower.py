@@ -98,11 +98,17 @@ class _Lowerer:
         return reg
 
     def _vocabulary(self, v) -> dict:
-        return {
+        lowered = {
             "name": v.name, "english": v.english, "field": v.field,
             "members": [{"name": m.name, "code": m.code} for m in v.members],
             "aliases": dict(v.aliases), "at": self.at(v.span),
         }
+        if v.open:
+            lowered["open"] = self._open_vocabulary_reason(v)
+        return lowered
+
+    def _open_vocabulary_reason(self, v) -> str:
+        return v.open_reason or word("open.reason", article=v.article or word("no_article"))
 
     def _input(self, i) -> dict:
         t = type_json(self.checked.types[i.name])
@@ -189,6 +195,8 @@ class _Lowerer:
                     for c in self.checked.tables[sym.name].cells
                     if isinstance(c.cell, A.OpenCell)
                 ]
+        found += [self._open_value(v.name, self._open_vocabulary_reason(v), v.article, v.span)
+                  for v in self.program.vocabularies if v.open]
         return found
 
     def _open_value(self, name: str, reason: str, article: Optional[str], span: A.Span) -> dict:

@@ -211,13 +211,16 @@ class _Resolver:
 
     def _vocabularies(self, placed: list[_Placed]) -> tuple[Vocabulary, ...]:
         decls: list[A.VocabularyDecl] = []
+        articles: dict[A.Span, Optional[str]] = {}
         for p in placed:
             if isinstance(p.clause, A.VocabularyDecl):
                 self._claim_vocabulary(p.clause, decls)
+                articles[p.clause.span] = p.article
         aliases = self._aliases(placed, decls)
         return tuple(
             Vocabulary(name=d.name, english=d.english, field=d.field, members=d.members,
-                       aliases=tuple(aliases.get(d.name, ())), span=d.span)
+                       aliases=tuple(aliases.get(d.name, ())), span=d.span, open=d.open,
+                       open_reason=d.open_reason, article=articles.get(d.span))
             for d in decls
         )
 

@@ -66,6 +66,7 @@ class Schema:
     def __init__(self) -> None:
         self.flags: dict[str, list[str]] = {"person.flags": list(C.PERSON_FLAGS), "encounter.flags": list(C.ENCOUNTER_FLAGS)}
         self.chronic: list[str] = []
+        self.chronic_open = False  # the regulation leaves its disease list open: any certified name is taken
         self.extensions: dict[str, Any] = {}    # "person.annual_base" → "money"
         self.labels: dict[str, str] = {}        # "person.annual_base" → "本人年缴费基数"
         self.enum_codes: dict[str, set] = {}    # non-contract enum field → accepted codes
@@ -81,6 +82,7 @@ class Schema:
         for vocab in program.vocabs.values():
             if vocab.field == "person.chronic":
                 _extend(self.chronic, vocab.members + sorted(vocab.aliases))
+                self.chronic_open = self.chronic_open or bool(vocab.open)
         self._derive()
 
     def _derive(self) -> None:
@@ -212,6 +214,17 @@ def parse_amount(value: Any, path: str, label: str, problems: Problems) -> Optio
         return None
 
 
+def _open_names(value: Any, problems: Problems) -> frozenset:
+    """Disease names under an open list (词表 … 待定): any non-empty string, as the agency certified it."""
+    if not isinstance(value, list):
+        problems.add("person.chronic", f"门诊慢性病病种应为字符串列表，得到 {_json_kind(value)}")
+        return frozenset()
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            problems.add(f"person.chronic[{i}]", f"门诊慢性病病种应为非空字符串，得到 {_json_kind(item)}")
+    return frozenset(item for item in value if isinstance(item, str))
+
+
 def parse_names(value: Any, known: list, path: str, what: str, problems: Problems) -> frozenset:
     """A list of flag or disease names, each one the regulations know."""
     if value is None or value == []:
@@ -296,6 +309,8 @@ def parse_person(raw: Any, schema: Schema, problems: Problems) -> Person:
 def _parse_chronic(raw: Any, schema: Schema, problems: Problems) -> frozenset:
     if raw is None:
         return _NO_NAMES
+    if schema.chronic_open:
+        return _open_names(raw, problems)
     if raw and not schema.chronic and isinstance(raw, list):
         problems.add("person.chronic", "本地区规定没有声明门诊慢性病病种，不能给出 chronic："
                      f"{'、'.join(str(x) for x in raw)}")

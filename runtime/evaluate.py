@@ -32,6 +32,7 @@ class Vocab:
                 self.code_to_member[str(code)] = m["name"]
         self.aliases = dict(raw.get("aliases") or {})
         self.at = raw.get("at")
+        self.open = raw.get("open")  # the reason, when the regulation leaves the members open (待定)
 
 
 class Rule:

@@ -104,7 +104,10 @@ def test_open_values_list_every_open_declaration_and_cell(ir):
         "退休人员大额单位缴费", "居民个人年缴费", "居民个人月缴费",  # contributions: 第十二条, 第十三条
         "住院起付标准[未定级]", "住院支付比例[职工,未定级]", "住院支付比例[居民,未定级]",
         "门诊支付比例[居民,一级]", "门诊乙类先行自付比例[居民]", "生育应付起付线",
+        "门诊慢性病病种",  # 第三十二条: the open disease list (词表 … 待定)
     ]
+    diseases = named(ir["vocabularies"], "门诊慢性病病种")
+    assert diseases["members"] == [] and "未列" in diseases["open"]
     birth = named(ir["open_values"], "生育应付起付线")
     assert birth["article"] == "第四十条" and "计划生育" in birth["reason"]
     d = named(ir["definitions"], "生育应付起付线")
