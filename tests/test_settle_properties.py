@@ -129,3 +129,38 @@ def test_same_case_gives_the_same_bytes(engine, p, encounters):
     first = dumps_output(engine.settle(load_case_text(json.dumps(case, ensure_ascii=False), "c"), trace=True).output)
     second = dumps_output(engine.settle(load_case_text(json.dumps(case, ensure_ascii=False), "c"), trace=True).output)
     assert first == second
+
+
+CITY_CASES = {
+    # region, a date in force, the 险种 the regulation covers
+    "370800": ("2019", "390"),  # 济宁 2017: residents
+    "370600": ("2025", "310"),  # 烟台 2023: employees, from 2024
+}
+
+
+@pytest.fixture(scope="module")
+def every_city() -> Engine:
+    from yibao.compiler.driver import compile_all
+
+    return Engine([Regulation.from_ir(r.ir) for r in compile_all()])
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(CITY_CASES)), person, st.lists(encounter, min_size=1, max_size=5),
+       st.lists(st.sampled_from(["中医医疗机构", "纯中医疗法", "基本药物", "无责任人意外伤害"]), unique=True, max_size=2))
+def test_every_city_settles_to_the_fen_without_internal_errors(every_city, region, p, encounters, extra):
+    year, insutype = CITY_CASES[region]
+    case = build_case(dict(p, insutype=insutype, flags=[]), encounters)
+    case["region"] = region
+    case.pop("cuminfo")
+    case["person"].pop("annual_base")  # a 东营 extension (第三十七条); other cities do not know it
+    for row in case["encounters"]:
+        row["setl_time"] = year + row["setl_time"][4:]
+        row["flags"] = [f for f in row["flags"] if f not in ("转院",)] + (extra if region == "370800" else [])
+    output = run(every_city, case)
+    for row in output["encounters"]:
+        assert row.get("error", {}).get("code") != "YR90", row
+    for s in settled(output):
+        assert all(v >= 0 for v in s.values()), s
+        assert s["fund_pay_sumamt"] == sum(s[f] for f in FUNDS)
+        assert s["medfee_sumamt"] == s["fund_pay_sumamt"] + s["psn_part_amt"]
