@@ -12,6 +12,7 @@ logic (a false conjunct / true disjunct decides, even beside a sentinel).
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 from fractions import Fraction
 from operator import itemgetter
 from typing import Any, Callable, Optional
@@ -299,31 +300,6 @@ def _round_of_quotient(fa: Fn, fb: Fn) -> Fn:
     return _binary(half_up_quotient)(fa, fb)
 
 
-def _add_factory(fa: Fn, fb: Fn) -> Fn:
-    # add is the hottest operation; spelled out rather than going through _binary's extra call
-    def f(env):
-        a = fa(env)
-        if a.__class__ is Sentinel:
-            return a
-        b = fb(env)
-        if b.__class__ is Sentinel:
-            return b
-        return a + b
-    return f
-
-
-def _sub_factory(fa: Fn, fb: Fn) -> Fn:
-    def f(env):
-        a = fa(env)
-        if a.__class__ is Sentinel:
-            return a
-        b = fb(env)
-        if b.__class__ is Sentinel:
-            return b
-        return a - b
-    return f
-
-
 def _fold(fns: list, combine: Callable[[Any, Any], Any]) -> Fn:
     """A left fold over two or more operands (n-ary add/mul), leftmost sentinel first."""
     if len(fns) == 2:
@@ -409,8 +385,9 @@ def _or(fns: list) -> Fn:
 
 
 _FACTORIES: dict = {
-    "add": lambda *fns: _add_factory(*fns) if len(fns) == 2 else _fold(list(fns), lambda a, b: a + b),
-    "sub": _sub_factory,
+    # the closures are the specification (the generated code is the fast path): no hand-specialised copies
+    "add": lambda *fns: _fold(list(fns), operator.add),
+    "sub": _binary(operator.sub),
     "mul": lambda *fns: _fold(list(fns), lambda a, b: a * b),
     "div": _binary(divide),
     "eq": _binary(lambda a, b: a == b),

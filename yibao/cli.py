@@ -172,12 +172,21 @@ def _report_check(result) -> tuple[bool, int]:
     return bool(errors), len(report.missing)
 
 
+def _case_options(command):
+    """The arguments settle and contribute share: the case file and where the rules and the output go."""
+    for option in reversed([
+        click.argument("case_file", metavar="CASE.json"),
+        click.option("--region", help="参保地区划代码或城市名，覆盖 CASE 中的 region"),
+        click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）"),
+        click.option("--no-trace", is_flag=True, help="不输出 trace"),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="结果写入文件（原子写入）"),
+    ]):
+        command = option(command)
+    return command
+
+
 @main.command("settle")
-@click.argument("case_file", metavar="CASE.json")
-@click.option("--region", help="参保地区划代码或城市名，覆盖 CASE 中的 region")
-@click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
-@click.option("--no-trace", is_flag=True, help="不输出 trace")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="结果写入文件（原子写入）")
+@_case_options
 def settle_command(case_file: str, region: Optional[str], rules: Optional[str], no_trace: bool, output: Optional[Path]) -> None:
     """按 spec/settlement-io.md 结算 CASE.json（- 为标准输入）。"""
     result = _settle(case_file, region, rules, trace=not no_trace)
@@ -200,11 +209,7 @@ def _settle(case_file: str, region: Optional[str], rules: Optional[str], *, trac
 
 
 @main.command("contribute")
-@click.argument("case_file", metavar="CASE.json")
-@click.option("--region", help="参保地区划代码或城市名，覆盖 CASE 中的 region")
-@click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
-@click.option("--no-trace", is_flag=True, help="不输出 trace")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="结果写入文件（原子写入）")
+@_case_options
 def contribute_command(case_file: str, region: Optional[str], rules: Optional[str], no_trace: bool,
                        output: Optional[Path]) -> None:
     """按 spec/settlement-io.md 第 2 节计算 CASE.json 一个月的缴费和个人账户划入（- 为标准输入）。
