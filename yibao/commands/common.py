@@ -1,0 +1,91 @@
+"""What the command families share: exit-2 failures, atomic output, compiling and loading the rules.
+
+Exit statuses follow the settlement contract: 0 all good; 1 some encounters (or examples) failed but
+the output is complete; 2 the input or the rules cannot be used at all (then stdout is empty and stderr
+names the file, the place and what was expected).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from yibao.compiler.diagnostics import has_errors, render
+
+
+def fail(message: str) -> "click.exceptions.Exit":
+    click.echo(message, err=True)
+    return click.exceptions.Exit(2)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place, so a reader never sees half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def emit(text: str, output: Optional[Path]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomically(output, text)
+
+
+def render_all(result) -> str:
+    return "\n".join(render(d, result.sources) for d in result.diagnostics)
+
+
+def rules_root(rules: Optional[str]) -> Optional[Path]:
+    return Path(rules) if rules else None
+
+
+def compile_regulations(rules: Optional[str]):
+    """Compile every city regulation under the rules root; exit 2 with all diagnostics if any fails."""
+    from yibao.compiler.driver import compile_all
+
+    results = compile_all(rules_root(rules))
+    bad = [r for r in results if has_errors(r.diagnostics)]
+    if bad:
+        raise fail("\n".join(render_all(r) for r in bad) + "\n规则文件有错误，无法结算 (rule files have errors)")
+    return results
+
+
+def loaded(irs, build=list):
+    """Load compiled IR into the runtime. The compiler made it, so a refusal here is a compiler bug:
+    say so plainly instead of showing a traceback."""
+    from yibao.runtime import IRError, Regulation
+
+    try:
+        return build([Regulation.from_ir(ir) for ir in irs])
+    except IRError as exc:
+        raise fail(f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}")
+
+
+def engine(rules: Optional[str]):
+    from yibao.runtime import Engine
+
+    return loaded((r.ir for r in compile_regulations(rules)), Engine)
+
+
+def read_case(case_file: str) -> tuple[str, str]:
+    if case_file == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return Path(case_file).read_text(encoding="utf-8"), case_file
+    except FileNotFoundError:
+        raise fail(f"{case_file}: 文件不存在 (file not found)")
+    except (UnicodeDecodeError, OSError) as exc:
+        raise fail(f"{case_file}: 无法读取：{exc}")

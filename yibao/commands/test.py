@@ -1,0 +1,107 @@
+"""``yibao test``: the worked examples beside the clauses and each city's conformance cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from yibao.compiler.diagnostics import has_errors
+
+from .common import fail, loaded, render_all, rules_root
+
+
+@click.command("test")
+@click.argument("path", required=False, type=click.Path(exists=True))
+@click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
+@click.option("-v", "--verbose", is_flag=True, help="列出每个示例和用例")
+def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> None:
+    """运行条文旁的示例和各市的一致性用例（*.cases.yaml），打印城市 × 功能通过矩阵。"""
+    from yibao.compiler.driver import compile_all, compile_path
+
+    if path and Path(path).is_file():
+        results = [compile_path(path, root=rules_root(rules))]
+    else:
+        results = compile_all(Path(path) if path else rules_root(rules))
+    broken = [r for r in results if r.ir is None or has_errors(r.diagnostics)]
+    if broken:
+        raise fail("\n".join(render_all(r) for r in broken))
+    matrix = _TestMatrix()
+    for result in results:
+        _run_city(result, matrix, verbose)
+    click.echo(matrix.render())
+    click.echo(f"{matrix.passed} passed, {matrix.failed} failed")
+    raise click.exceptions.Exit(1 if matrix.failed else 0)
+
+
+def _run_city(result, matrix: "_TestMatrix", verbose: bool) -> None:
+    from yibao.conformance import CaseFileError, case_files_beside, load_case_file, run_case
+    from yibao.runtime import Engine, run_examples
+
+    (regulation,) = loaded([result.ir])
+    city = result.ir["regulation"]["region_name"]
+    for outcome in run_examples(regulation):
+        matrix.add(city, "条文示例", outcome.passed)
+        if verbose or not outcome.passed:
+            _print_outcome(outcome.passed, f"{outcome.article or ''} {outcome.title}", outcome.at, outcome.describe_failures())
+    engine = Engine([regulation])
+    for case_file in case_files_beside(result.file) if result.file else ():
+        try:
+            _, cases = load_case_file(case_file)
+        except CaseFileError as exc:
+            raise fail(str(exc))
+        for case in cases:
+            outcome = run_case(engine, case)
+            matrix.add(city, case.feature, outcome.passed)
+            if verbose or not outcome.passed:
+                _print_outcome(outcome.passed, f"{case.article or ''} {case.name}", case_file.name, outcome.problems)
+
+
+def _print_outcome(passed: bool, title: str, where: str, problems) -> None:
+    click.echo(f"  {'✓' if passed else '✗'} {title}  ({where})")
+    for line in problems:
+        click.echo(f"      {line}")
+
+
+class _TestMatrix:
+    """Pass counts by feature (rows) and city (columns), in the order first seen."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[str, str], list[int]] = {}
+        self.cities: list[str] = []
+        self.features: list[str] = []
+        self.passed = self.failed = 0
+
+    def add(self, city: str, feature: str, passed: bool) -> None:
+        if city not in self.cities:
+            self.cities.append(city)
+        if feature not in self.features:
+            self.features.append(feature)
+        cell = self.cells.setdefault((feature, city), [0, 0])
+        cell[0] += passed
+        cell[1] += 1
+        self.passed += passed
+        self.failed += not passed
+
+    def render(self) -> str:
+        width = max([_width(f) for f in self.features] + [4]) + 2
+        lines = [_pad("功能 \\ 城市", width) + "".join(_pad(c, 12) for c in self.cities)]
+        for feature in self.features:
+            row = _pad(feature, width)
+            for city in self.cities:
+                ok, total = self.cells.get((feature, city), (0, 0))
+                mark = "—" if total == 0 else f"{'✓' if ok == total else '✗'} {ok}/{total}"
+                row += _pad(mark, 12)
+            lines.append(row.rstrip())
+        return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - _width(text), 1)
