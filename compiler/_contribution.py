@@ -2,7 +2,7 @@
 
 A rule file that adopts the contribution model declares outputs whose field starts with
 ``contribution.`` (``输出 contribution.base = 缴费基数``): the fields of the contribution contract,
-spec/settlement-io.md section 2. They, and every input, table and definition only they need, move into
+docs/contract.md section 2. They, and every input, table and definition only they need, move into
 the IR's ``contribution`` section, and the top level keeps settlement alone. So a settlement never reads
 a contribution input (a wage, the provincial average wage) and a contribution never evaluates a claim's
 definitions; a runtime that knows nothing of contributions loads the IR unchanged.

@@ -14,7 +14,7 @@ Embedding::
         sys.stdout.write(dumps_output(result.output))         # the contract's JSON, exact to the fen
         status = result.status                                # 0 all settled, 1 some encounter has an error
 
-Contributions (spec/settlement-io.md section 2) use the same regulations::
+Contributions (docs/contract.md section 2) use the same regulations::
 
     contributions = ContributionEngine(engine.regulations())
     result = contributions.contribute(load_case_text(text, "case.json"))   # CaseError as above

@@ -1,4 +1,4 @@
-"""Reading a settlement case (spec/settlement-io.md §1) into validated values, and from those values
+"""Reading a settlement case (docs/contract.md §1) into validated values, and from those values
 the input list of one IR for one encounter.
 
 Every problem with the input becomes a ``CaseError`` naming the file, the JSON path of the field and

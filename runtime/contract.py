@@ -1,4 +1,4 @@
-"""The settlement contract's fixed vocabulary (spec/settlement-io.md): code tables, field names, funds,
+"""The settlement contract's fixed vocabulary (docs/contract.md): code tables, field names, funds,
 regions. Everything here is the national platform's, not a regulation's; a regulation's IR maps these
 codes to its own member names through its vocabularies."""
 

@@ -1,5 +1,5 @@
 """Contributions: one person's monthly contribution and personal-account credit
-(spec/settlement-io.md section 2, ``yibao contribute``).
+(docs/contract.md section 2, ``yibao contribute``).
 
 A regulation that adopts the contribution model carries a ``contribution`` section in its IR
 (docs/ir.md): the contribution outputs and only the inputs, tables and definitions they need. It is

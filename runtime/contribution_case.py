@@ -1,4 +1,4 @@
-"""Reading a contribution case (spec/settlement-io.md section 2) into validated values, and from those
+"""Reading a contribution case (docs/contract.md section 2) into validated values, and from those
 values the input list of one regulation's contribution program.
 
 Like a settlement case, every problem with the input is collected and then refused at once as a

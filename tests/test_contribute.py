@@ -1,4 +1,4 @@
-"""Contributions end to end (spec/settlement-io.md section 2): the IR's contribution section, the runtime
+"""Contributions end to end (docs/contract.md section 2): the IR's contribution section, the runtime
 API and ``yibao contribute`` with its exit statuses, on the 东营 regulation."""
 
 from __future__ import annotations

@@ -54,3 +54,36 @@ def test_installed_wheel_compiles_without_a_checkout(wheel: Path, tmp_path: Path
     assert proc.returncode == 0, proc.stderr
     for line in proc.stdout.splitlines():
         assert line.startswith(str(site)), proc.stdout
+
+
+def test_the_wheel_settles_the_contract_example_in_a_fresh_virtualenv(wheel: Path, tmp_path: Path):
+    # A fresh venv with no pip and no system site-packages; the wheel goes in with --no-deps --no-index. Its
+    # dependencies come from this environment's site-packages through a .pth line: a directory named in a .pth
+    # file is put on the path but its own .pth files are not run, so the editable install of this checkout
+    # (an import hook started from a .pth file there) stays out, and the script asserts it did.
+    import site
+    import sysconfig
+    import venv
+
+    from test_contract import contract_examples, load, matches
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    deps = sorted({sysconfig.get_paths()["purelib"], *site.getsitepackages()})
+    Path(purelib, "yibao_test_deps.pth").write_text("\n".join(deps) + "\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
+                    str(wheel)], check=True, capture_output=True)
+    (_, case, documented) = contract_examples()[0]
+    (tmp_path / "case.json").write_text(case, encoding="utf-8")
+    clean = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    where = subprocess.run([str(python), "-c", "import yibao.cli, lark; print(yibao.cli.__file__)"],
+                           capture_output=True, text=True, cwd=tmp_path, env=clean)
+    assert where.returncode == 0, where.stderr
+    assert where.stdout.startswith(purelib), where.stdout
+    proc = subprocess.run([str(env_dir / "bin" / "yibao"), "settle", "case.json"], capture_output=True, text=True,
+                          cwd=tmp_path, env=clean)
+    assert proc.returncode == 0, proc.stderr
+    matches(load(documented), load(proc.stdout))

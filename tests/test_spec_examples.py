@@ -1,4 +1,4 @@
-"""The two examples printed in spec/settlement-io.md, run exactly as written there.
+"""The two example cases of docs/contract.md, run exactly as written there (tests/test_contract.py reads them from the page).
 
 Hospital-system developers copy these first, so they must work byte for byte as the spec shows.
 """

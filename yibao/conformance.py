@@ -15,7 +15,7 @@ prints a city × feature pass matrix.
           - {mdtrt_id: E4, error: YR01, cause: 门诊支付比例}
           - {mdtrt_id: E5, excluded: 第三十八条}
 
-A contribution case (spec/settlement-io.md section 2) says ``kind: contribute``; its input is a
+A contribution case (docs/contract.md section 2) says ``kind: contribute``; its input is a
 contribution case and ``expect`` one mapping: amounts by output field (``null`` for an undetermined
 one), optionally ``undetermined`` (the exact list of undetermined fields), ``error`` (the output's error
 code) or ``input_error`` (the JSON path the exit-status-2 message must name):

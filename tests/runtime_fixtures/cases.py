@@ -1,4 +1,4 @@
-"""Small builders for settlement cases in the contract's shape (spec/settlement-io.md)."""
+"""Small builders for settlement cases in the contract's shape (docs/contract.md)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ def _case_options(command):
 @click.command("settle")
 @_case_options
 def settle_command(case_file: str, region: Optional[str], rules: Optional[str], no_trace: bool, output: Optional[Path]) -> None:
-    """按 spec/settlement-io.md 结算 CASE.json（- 为标准输入）。"""
+    """按 docs/contract.md 结算 CASE.json（- 为标准输入）。"""
     result = _settle(case_file, region, rules, trace=not no_trace)
     from yibao.runtime import dumps_output
 
@@ -51,7 +51,7 @@ def _settle(case_file: str, region: Optional[str], rules: Optional[str], *, trac
 @_case_options
 def contribute_command(case_file: str, region: Optional[str], rules: Optional[str], no_trace: bool,
                        output: Optional[Path]) -> None:
-    """按 spec/settlement-io.md 第 2 节计算 CASE.json 一个月的缴费和个人账户划入（- 为标准输入）。
+    """按 docs/contract.md 第 2 节计算 CASE.json 一个月的缴费和个人账户划入（- 为标准输入）。
 
     退出状态同结算：0 已算出（规定未定的输出为 null，列在 undetermined 中，这不是错误）；1 无法按规定计算
     （缴费日期没有施行中的规定等，输出含 error）；2 输入或规则不可用（stderr 指明字段）。
