@@ -8,7 +8,8 @@ A ``CompilerBug`` is raised only for an internal inconsistency, never for bad in
 from __future__ import annotations
 
 import enum
-from typing import Iterable, Optional, Sequence
+import json
+from typing import Callable, Iterable, Optional, Sequence
 
 import attrs
 
@@ -237,3 +238,53 @@ def _carets(span: Span, line: str) -> str:
     end = span.end_col if span.end_line == span.line else len(line) + 1
     covered = line[span.col - 1 : max(end - 1, span.col)]
     return "^" * max(_display_width(covered), 1)
+
+
+# ───────────────────────────── machine-readable forms (docs/diagnostics.md) ─────────────────────────────
+
+# The keys of ``record``, in order; docs/diagnostics.md lists them and tests/test_diagnostic_docs.py checks it.
+RECORD_KEYS = ("code", "severity", "message", "summary", "file", "line", "column", "end", "hints", "related")
+
+
+def _same(file: str) -> str:
+    return file
+
+
+def record(d: Diagnostic, file_of: Callable[[str], str] = _same) -> dict:
+    """One diagnostic as plain JSON data. Lines and columns are 1-based and count code points; ``end`` is
+    the position just after the last character. ``file_of`` maps a span's file to the path to show."""
+    s = d.span
+    return {
+        "code": d.code,
+        "severity": d.severity.value,
+        "message": d.message,
+        "summary": d.summary,
+        "file": file_of(s.file) if s else None,
+        "line": s.line if s else None,
+        "column": s.col if s else None,
+        "end": {"line": s.end_line, "column": s.end_col} if s else None,
+        "hints": list(d.hints),
+        "related": [{"file": file_of(r.file), "line": r.line, "column": r.col} for r in d.related],
+    }
+
+
+def render_json(d: Diagnostic, file_of: Callable[[str], str] = _same) -> str:
+    """``record`` as one line of JSON (JSON Lines: one object per diagnostic)."""
+    return json.dumps(record(d, file_of), ensure_ascii=False, separators=(",", ":"))
+
+
+def render_github(d: Diagnostic, file_of: Callable[[str], str] = _same) -> str:
+    """A GitHub Actions workflow command: ``::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message``."""
+    s = d.span
+    props = [("file", file_of(s.file)), ("line", s.line), ("col", s.col), ("endLine", s.end_line),
+             ("endColumn", s.end_col)] if s else []
+    props.append(("title", f"{d.code} {d.summary}"))
+    body = "\n".join((d.message, *(f"提示: {h}" for h in d.hints)))
+    fields = ",".join(f"{key}={_github_escape(str(value), property=True)}" for key, value in props)
+    return f"::{d.severity.value} {fields}::{_github_escape(body, property=False)}"
+
+
+def _github_escape(text: str, property: bool) -> str:
+    """GitHub's escaping for workflow commands: %, CR and LF always; ``:`` and ``,`` inside a property."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property else text

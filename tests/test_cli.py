@@ -80,3 +80,34 @@ def test_explain_says_which_open_value_stopped_an_encounter():
     assert result.exit_code == 1
     assert "YR01" in result.stdout and "住院起付标准[未定级]" in result.stdout
     assert "5520.00" in result.stdout  # (10000 − 800) × 60%: the third encounter still settles
+
+
+def test_check_format_json_prints_one_object_per_diagnostic_with_the_text_forms_places(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.yb"
+    bad.write_text("地区 东营市 370500\n施行 2020-01-01\n第一条\n    甲 = 乙 + 1元\n    丙 = 甲 ×\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    text = run("check", "bad.yb")
+    places = [tuple(line.split(": ", 1)[0].rsplit(":", 2)[1:]) for line in text.output.splitlines()
+              if line.startswith("bad.yb:")]
+    result = run("check", "--format", "json", "bad.yb")
+    assert result.exit_code == text.exit_code == 2
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [(str(r["line"]), str(r["column"])) for r in records] == places and places
+    assert {r["file"] for r in records} == {"bad.yb"}
+    assert records[0]["code"] == "YB101" and records[0]["severity"] == "error"
+
+
+def test_check_format_github_annotates_each_diagnostic(tmp_path, monkeypatch):
+    (tmp_path / "bad.yb").write_text("地区 东营市 370500\n施行 2020-01-01\n第一条\n    甲 = 乙 + 1元\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "--format", "github", "bad.yb")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "::warning file=bad.yb,line=4,col=5,endLine=4,endColumn=15,title=YB217 unused definition::甲 已定义但未被使用",
+        "::error file=bad.yb,line=4,col=9,endLine=4,endColumn=10,title=YB201 unknown name::未知的名称 乙",
+    ]
+
+
+def test_check_format_json_of_the_bundled_rules_is_silent_and_succeeds():
+    result = run("check", "--format", "json")
+    assert (result.exit_code, result.output) == (0, "")

@@ -35,24 +35,59 @@ def compile_command(file: str, output: Optional[Path], rules: Optional[str]) -> 
 @click.argument("path", required=False, type=click.Path(exists=True))
 @click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
 @click.option("--strict", is_flag=True, help="条文原文中含数字的条文有未编码的（缺），以状态 1 退出")
-def check_command(path: Optional[str], rules: Optional[str], strict: bool) -> None:
+@click.option("--format", "form", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="text：供人阅读；json：每条诊断一行 JSON；github：GitHub Actions 注解（见 docs/diagnostics.md）")
+def check_command(path: Optional[str], rules: Optional[str], strict: bool, form: str) -> None:
     """静态检查：报告全部诊断，列出每个待定值及其条文，并对照条文原文报告覆盖情况。"""
-    from yibao.compiler.driver import compile_all, compile_path
+    from yibao.compiler.driver import compile_all, compile_path, default_root
 
+    root = rules_root(rules)
     if path and Path(path).is_file():
-        results = [compile_path(path, root=rules_root(rules))]
+        results = [compile_path(path, root=root)]
     else:
-        results = compile_all(Path(path) if path else rules_root(rules))
+        root = Path(path) if path else root
+        results = compile_all(root)
+    report = _report_check if form == "text" else _machine_report(form, root or default_root())
     failed, missing = False, 0
     for result in results:
-        errors, absent = _report_check(result)
+        errors, absent = report(result)
         failed, missing = failed or errors, missing + absent
     raise click.exceptions.Exit(2 if failed else 1 if strict and missing else 0)
 
 
+def _coverage_of(result):
+    """The coverage report of a compiled regulation against its bundled source text, or None."""
+    from yibao.compiler.coverage import coverage, source_text_beside
+
+    source = source_text_beside(result.file) if result.file and result.ir is not None else None
+    return coverage(result.ir, source.read_text(encoding="utf-8")) if source else None
+
+
+def _machine_report(form: str, root: Path):
+    """A reporter printing only diagnostics, one per line, as JSON or GitHub annotations. A span's file
+    is shown as a path from the current directory when it is a file under the rules root."""
+    import os
+
+    from yibao.compiler.diagnostics import render_github, render_json
+
+    renderer = render_json if form == "json" else render_github
+
+    def file_of(name: str) -> str:
+        on_disk = root / name
+        return os.path.relpath(on_disk) if on_disk.is_file() else name
+
+    def report(result) -> tuple[bool, int]:
+        cover = _coverage_of(result)
+        for d in [*result.diagnostics, *(cover.diagnostics if cover else ())]:
+            click.echo(renderer(d, file_of))
+        return has_errors(result.diagnostics) or result.ir is None, len(cover.missing) if cover else 0
+
+    return report
+
+
 def _report_check(result) -> tuple[bool, int]:
     """Print one regulation's check; return whether it has errors and how many articles it misses."""
-    from yibao.compiler.coverage import coverage, render_coverage, source_text_beside
+    from yibao.compiler.coverage import render_coverage
     from yibao.compiler.diagnostics import word
 
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
@@ -72,12 +107,11 @@ def _report_check(result) -> tuple[bool, int]:
     click.echo(f"  解释 {len(notes)} 项：")
     for note in notes:
         click.echo(f"    {note['article'] or '—'}  {note['text']}")
-    source = source_text_beside(result.file) if result.file else None
-    if source is None:
+    report = _coverage_of(result)
+    if report is None:
         name = f"{Path(result.path).stem}.source.txt"
         click.echo("  " + word("coverage.no_source", name=name))
         return bool(errors), 0
-    report = coverage(result.ir, source.read_text(encoding="utf-8"))
     if report.diagnostics:
         click.echo("\n".join(render(d, result.sources) for d in report.diagnostics))
     summary, *lines = render_coverage(report)
