@@ -3,5 +3,6 @@
 - ``common``: what every family shares (exit-2 failures, atomic output, compiling and loading the rules);
 - ``rules``: ``compile`` and ``check``;
 - ``settle``: ``settle``, ``contribute`` and ``explain``;
-- ``test``: ``test`` (worked examples and conformance cases).
+- ``test``: ``test`` (worked examples and conformance cases);
+- ``fmt``: ``fmt`` (the formatter, ``compiler/format.py``).
 """
