@@ -35,6 +35,7 @@ MAX_JSON_INT_DIGITS = 40            # a JSON integer literal in a case; longer i
 MAX_IR_BYTES = 64 * 1024 * 1024
 MAX_IR_EXPR_DEPTH = 200   # nesting of expression nodes; the compiler refuses deeper rules (YB106)
 MAX_IR_DEPTH = 2 * MAX_IR_EXPR_DEPTH + 16   # JSON nesting of a whole IR document
+MAX_IR_INT_DIGITS = 30    # an integer literal in IR (fen, counts, priorities)
 
 
 def amount_problem_decimal(value: Decimal) -> Optional[str]:
@@ -120,3 +121,8 @@ def long_integer_problem(text: str, limit: int) -> Optional[str]:
         else:
             run = 0
     return None
+
+
+def shown_path(path: str, keep: int = 60) -> str:
+    """A JSON path short enough for a message: its first and last ``keep`` characters around an ellipsis."""
+    return path if len(path) <= 2 * keep + 1 else f"{path[:keep]}…{path[-keep:]}"
