@@ -8,6 +8,7 @@ A ``CompilerBug`` is raised only for an internal inconsistency, never for bad in
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from typing import Callable, Iterable, Optional, Sequence
 
@@ -35,6 +36,8 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB105": (Severity.ERROR, "日期 {text} 无效", "invalid date"),
     "YB106": (Severity.ERROR, "文件不是有效的 UTF-8 文本：{detail}", "file is not UTF-8"),
     "YB107": (Severity.ERROR, "文件意外结束；应为 {expected}", "unexpected end of file"),
+    "YB108": (Severity.ERROR, "嵌套过深：超过 {limit} 层（见 docs/limits.md）；请把表达式拆成几个有名字的定义", "nesting too deep"),
+    "YB109": (Severity.ERROR, "规则文件过大：{what}，上限 {limit}（见 docs/limits.md）", "rule file too large"),
     # 2xx: names and structure
     "YB201": (Severity.ERROR, "未知的名称 {name}", "unknown name"),
     "YB202": (Severity.ERROR, "{name} 重复定义；前一处定义在 {other}", "duplicate definition"),
@@ -211,16 +214,24 @@ def render(d: Diagnostic, sources: dict[str, str]) -> str:
     if d.span is not None:
         text = sources.get(d.span.file)
         if text is not None:
-            src_lines = text.splitlines()
+            src_lines = _split_lines(text)
             if 1 <= d.span.line <= len(src_lines):
                 line = src_lines[d.span.line - 1]
-                lines.append(f"  {d.span.line:>4} | {line}")
-                lines.append("       | " + _caret_padding(line, d.span.col) + _carets(d.span, line))
+                number = f"{d.span.line:>4}"
+                lines.append(f"  {number} | {line}")
+                lines.append("  " + " " * len(number) + " | " + _caret_padding(line, d.span.col) + _carets(d.span, line))
     for r in d.related:
         lines.append(f"  另见 {r}")
     for h in d.hints:
         lines.append(f"  提示: {h}")
     return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=16)
+def _split_lines(text: str) -> list[str]:
+    """The source's lines, split once per source however many diagnostics it has (rendering stays linear).
+    Keyed by the text itself: a str caches its hash, and the same object compares equal at once."""
+    return text.splitlines()
 
 
 def _display_width(text: str) -> int:

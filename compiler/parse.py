@@ -23,6 +23,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, Un
 from lark.indenter import Indenter
 
 from yibao.compiler.ast import Span
+from yibao.compiler._limits import too_deep, too_large
 from yibao.compiler.diagnostics import Diagnostic, diag
 
 # terminal → spellings: Chinese first, then the English aliases. The grammar declares each terminal.
@@ -282,12 +283,19 @@ def parse(text: str, file: str) -> tuple[Optional[Tree], list[Diagnostic]]:
     front-end diagnostics, but later passes must not, since names defined on the dropped lines are
     missing. The tree is None only when the text has too many errors to go on.
     """
+    large = too_large(text, file)
+    if large is not None:
+        return None, [large]
     lines = _normalise(text).split("\n")
     diagnostics: list[Diagnostic] = []
     parser = get_parser()
     while len(diagnostics) < _MAX_ERRORS:
         try:
-            return parser.parse("\n".join(lines)), sorted(diagnostics, key=_position)
+            tree = parser.parse("\n".join(lines))
+            deep = too_deep(tree, file)  # later passes recurse over the tree: refuse it here, not crash there
+            if deep is not None:
+                return None, sorted([*diagnostics, deep], key=_position)
+            return tree, sorted(diagnostics, key=_position)
         except _IndentError as exc:
             line = exc.token.end_line
             diagnostics.append(diag("YB103", _line_span(file, lines, line)))

@@ -5,7 +5,7 @@ Embedding::
 
     from yibao.runtime import Engine, load, load_case_text, dumps_output, CaseError
 
-    engine = Engine([load("dongying-2018.ir.json")])        # load once (parses, checks sha256, compiles)
+    engine = Engine([load(path="dongying-2018.ir.json")])   # load once (parses, checks sha256, compiles)
     try:
         result = engine.settle(load_case_text(text, "case.json"), trace=False)   # settle many
     except CaseError as exc:                                  # the input cannot be used: exit status 2

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from . import contract as C
+from . import limits
 from .inputs import Absent, NotCovered, Reader, make_readers, read_inputs  # noqa: F401  (re-exported: they lived here)
 from .values import parse_count, parse_date, parse_rate_text, parse_setl_time, yuan_to_fen
 
@@ -48,6 +49,7 @@ def load_case_text(text: str, name: str) -> dict:
             seen[key] = value
         return seen
 
+    _within_limits(text, name)
     try:
         data = json.loads(text, parse_float=Decimal, parse_constant=no_constant, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
@@ -57,6 +59,21 @@ def load_case_text(text: str, name: str) -> dict:
     case = CaseText(data)
     case.source_name = name
     return case
+
+
+def _within_limits(text: str, name: str) -> None:
+    """Refuse, before parsing, a case too large, too deep or with a number too long (runtime/limits.py)."""
+    if not isinstance(text, str):
+        raise CaseError(name, [("", f"结算案例应为文本（str），得到 {type(text).__name__}")])
+    if len(text) > limits.MAX_CASE_BYTES:
+        raise CaseError(name, [("", f"案例过大（{len(text)} 个字符，上限 {limits.MAX_CASE_BYTES}）")])
+    deep = limits.json_depth_problem(text, limits.MAX_CASE_DEPTH)
+    if deep is not None:
+        line, col, message = deep
+        raise CaseError(name, [(f"第 {line} 行第 {col} 列", message)])
+    long_number = limits.long_integer_problem(text, limits.MAX_JSON_INT_DIGITS)
+    if long_number is not None:
+        raise CaseError(name, [("", f"{long_number}：金额最大 {limits.MAX_AMOUNT_TEXT} 元，计数最大 {limits.MAX_COUNT}")])
 
 
 class Schema:

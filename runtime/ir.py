@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Any, Union
 
+from . import limits
+
 FORMAT = "yibao-ir/1"
 
 TOP_LEVEL = ("format", "sha256", "regulation", "vocabularies", "inputs", "tables", "counters", "definitions",
@@ -35,10 +37,20 @@ def _no_constant(text: str) -> Any:
 
 def parse_ir_text(text: Union[str, bytes]) -> dict:
     if isinstance(text, bytes):
+        if len(text) > limits.MAX_IR_BYTES:
+            raise IRError(f"IR 过大（{len(text)} 字节，上限 {limits.MAX_IR_BYTES}）")
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise IRError(f"IR 不是 UTF-8：{exc}") from None
+    if len(text) > limits.MAX_IR_BYTES:
+        raise IRError(f"IR 过大（{len(text)} 个字符，上限 {limits.MAX_IR_BYTES}）")
+    deep = limits.json_depth_problem(text, limits.MAX_IR_DEPTH)
+    if deep is not None:  # json.loads would raise RecursionError
+        raise IRError(f"IR 第 {deep[0]} 行第 {deep[1]} 列：{deep[2]}（docs/limits.md）")
+    long_number = limits.long_integer_problem(text, limits.MAX_IR_INT_DIGITS)
+    if long_number is not None:  # json.loads would raise ValueError past 4,300 digits
+        raise IRError(f"IR 中{long_number}")
     try:
         doc = json.loads(text, parse_float=_refuse_floating_point, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
@@ -48,20 +60,45 @@ def parse_ir_text(text: Union[str, bytes]) -> dict:
     return doc
 
 
-def read_ir(source: Union[dict, str, bytes, os.PathLike]) -> dict:
-    """The IR as a dict, from a dict, JSON text or bytes, or a path to a JSON file."""
+def read_ir(source: Union[dict, str, bytes, os.PathLike, None] = None, *, text: Union[str, bytes, None] = None,
+            path: Union[str, os.PathLike, None] = None) -> dict:
+    """The IR as a dict, from exactly one of: ``source`` (a dict, bytes, JSON text that starts with ``{``, or
+    an ``os.PathLike`` such as ``pathlib.Path``), ``text=`` (JSON text or bytes) or ``path=`` (a file).
+
+    A plain string is never taken as a path by guessing: untrusted text must not make the runtime open
+    files. A string that is not JSON text is refused; pass ``path=`` to read a file."""
+    given = [x for x in (source, text, path) if x is not None]
+    if len(given) != 1:
+        raise IRError("读取 IR 须给出且只给出一个来源：IR 对象、text=（JSON 文本）或 path=（文件路径）")
+    if text is not None:
+        if not isinstance(text, (str, bytes)):
+            raise IRError(f"text= 应为 JSON 文本（str 或 bytes），得到 {type(text).__name__}")
+        return parse_ir_text(text)
+    if path is not None:
+        if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+            raise IRError(f"path= 应为非空的文件路径，得到 {path!r}")
+        return _read_ir_file(path)
     if isinstance(source, dict):
         return source
     if isinstance(source, bytes):
         return parse_ir_text(source)
-    if isinstance(source, str) and source.lstrip().startswith("{"):
-        return parse_ir_text(source)
-    if isinstance(source, (str, os.PathLike)):
-        try:
-            return parse_ir_text(Path(source).read_bytes())
-        except OSError as exc:
-            raise IRError(f"无法读取 IR 文件 {source}：{exc}") from None
+    if isinstance(source, str):
+        if source.lstrip().startswith("{"):
+            return parse_ir_text(source)
+        shown = f"{source[:40]!r}{'…' if len(source) > 40 else ''}"
+        raise IRError(f"无法把字符串 {shown} 当作 IR：它不是 JSON 文本；要读取文件请用 path=（不会猜测字符串是路径）")
+    if isinstance(source, os.PathLike):
+        return _read_ir_file(source)
     raise IRError(f"无法从 {type(source).__name__} 读取 IR")
+
+
+def _read_ir_file(path: Union[str, os.PathLike]) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limits.MAX_IR_BYTES + 1)
+    except OSError as exc:
+        raise IRError(f"无法读取 IR 文件 {os.fspath(path)}：{exc.strerror or exc}") from None
+    return parse_ir_text(data)
 
 
 def canonical_bytes(doc: dict) -> bytes:
@@ -82,17 +119,24 @@ def compute_sha256(doc: dict) -> str:
     return hashlib.sha256(_hashed_bytes(body)).hexdigest()
 
 
-def _reject_floats(node: Any, path: str) -> None:
-    if isinstance(node, float):
-        raise IRError(f"{path}: IR 中不允许浮点数：{node!r}")
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if not isinstance(key, str):
-                raise IRError(f"{path}: 键必须是字符串：{key!r}")
-            _reject_floats(value, f"{path}.{key}")
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            _reject_floats(value, f"{path}[{i}]")
+def _reject_floats(doc: Any, root: str) -> None:
+    """No float, no non-string key, and no nesting deeper than the limit anywhere in ``doc``: checked with an
+    explicit stack, so a document handed over as a dict cannot exhaust the interpreter's stack here (or in
+    ``json.dumps`` after it)."""
+    stack = [(doc, root, 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if isinstance(node, float):
+            raise IRError(f"{path}: IR 中不允许浮点数：{node!r}")
+        if depth > limits.MAX_IR_DEPTH and isinstance(node, (dict, list)):
+            raise IRError(f"{limits.shown_path(path)}: IR 嵌套超过 {limits.MAX_IR_DEPTH} 层（docs/limits.md）")
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    raise IRError(f"{path}: 键必须是字符串：{key!r}")
+                stack.append((value, f"{path}.{key}", depth + 1))
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}[{i}]", depth + 1) for i, value in enumerate(node))
 
 
 def verify_sha256(doc: dict) -> str:
@@ -126,10 +170,15 @@ def check_outline(doc: dict) -> None:
         raise IRError("IR 的 regulation.effective 应为 [开始日期, 结束日期或 null]")
 
 
-def load_ir(source: Union[dict, str, bytes, os.PathLike], *, verify: bool = True) -> dict:
-    """Read, check the outline and (unless told not to) the hash of an IR document."""
-    doc = read_ir(source)
+def load_ir(source: Union[dict, str, bytes, os.PathLike, None] = None, *, verify: bool = True,
+            text: Union[str, bytes, None] = None, path: Union[str, os.PathLike, None] = None) -> dict:
+    """Read (see ``read_ir``), check the outline, the schema (runtime/schema.py) and, unless told not
+    to, the hash of an IR document."""
+    from .schema import check_schema  # schema.py raises this module's IRError
+
+    doc = read_ir(source, text=text, path=path)
     check_outline(doc)
+    check_schema(doc)
     if verify:
         verify_sha256(doc)
     return doc

@@ -5,7 +5,7 @@ built, and from those into one generated Python function (runtime/codegen.py) an
 reader (runtime/inputs.py); ``Engine.settle`` only validates the case and runs them. ``fast=False``
 keeps to the closures, which are the specification the generated code is tested against.
 
-    engine = Engine([load("dongying-2018.ir.json")])
+    engine = Engine([load(path="dongying-2018.ir.json")])
     result = engine.settle(load_case_text(text, "case.json"))
     print(dumps_output(result.output)); sys.exit(result.status)
 """
@@ -68,11 +68,13 @@ class Regulation:
         return M.out_of_scope(vocab, str(code), members, article, self.title)
 
     @classmethod
-    def from_ir(cls, ir: Union[dict, str, bytes, os.PathLike], *, verify: bool = True, fast: bool = True) -> "Regulation":
-        """From an IR dict, JSON text/bytes or a path. ``verify`` checks the sha256 (docs/ir.md); without
-        ``fast`` the rules run on the reference closures only, and inputs are read by the closure readers
-        (for differential tests and benchmarks)."""
-        return cls(load_ir(ir, verify=verify), fast=fast)
+    def from_ir(cls, ir: Union[dict, str, bytes, os.PathLike, None] = None, *, text: Union[str, bytes, None] = None,
+                path: Union[str, os.PathLike, None] = None, verify: bool = True, fast: bool = True) -> "Regulation":
+        """From exactly one of: ``ir`` (an IR dict, JSON text or bytes, or a ``pathlib.Path``), ``text=`` (JSON
+        text) or ``path=`` (a file; a plain string is a path only when passed as ``path=``). ``verify`` checks
+        the sha256 (docs/ir.md); without ``fast`` the rules run on the reference closures only, and inputs
+        are read by the closure readers (for differential tests and benchmarks)."""
+        return cls(load_ir(ir, text=text, path=path, verify=verify), fast=fast)
 
     region_code = property(lambda self: self.ir["regulation"]["region_code"])
     region_name = property(lambda self: self.ir["regulation"]["region_name"])
@@ -103,9 +105,10 @@ class Regulation:
         return f"Regulation({self.region_code} {self.title} {start}..{end or ''})"
 
 
-def load(source: Union[dict, str, bytes, os.PathLike], *, verify: bool = True, fast: bool = True) -> Regulation:
-    """Load one IR (dict, JSON text/bytes, or a path) as a Regulation."""
-    return Regulation.from_ir(source, verify=verify, fast=fast)
+def load(source: Union[dict, str, bytes, os.PathLike, None] = None, *, text: Union[str, bytes, None] = None,
+         path: Union[str, os.PathLike, None] = None, verify: bool = True, fast: bool = True) -> Regulation:
+    """Load one IR as a Regulation; the sources are those of ``Regulation.from_ir``."""
+    return Regulation.from_ir(source, text=text, path=path, verify=verify, fast=fast)
 
 
 class ContractOutput(dict):

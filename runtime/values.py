@@ -13,6 +13,8 @@ from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Optional, Union
 
+from . import limits
+
 Number = Union[int, Fraction]
 
 _DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -171,12 +173,13 @@ def yuan_to_fen(value: object) -> int:
     cls = value.__class__
     if cls is str:  # the common forms, "7820" and "7820.5" / "7820.50", without the regex and Decimal below
         whole, dot, cents = value.partition(".")
-        if value.isascii() and whole.isdigit() and (not dot or (cents.isdigit() and len(cents) <= 2)):
+        if (len(whole) <= limits.MAX_AMOUNT_YUAN_DIGITS and value.isascii() and whole.isdigit()
+                and (not dot or (cents.isdigit() and len(cents) <= 2))):
             return int(whole) * 100 + (int(cents) * (10 if len(cents) == 1 else 1) if dot else 0)
-    elif cls is int and value >= 0:
+    elif cls is int and 0 <= value <= limits.MAX_AMOUNT_FEN // 100:
         return value * 100
-    elif cls is Decimal and value.is_finite():  # a JSON number with a fraction, as load_case_text reads it
-        n, d = value.as_integer_ratio()  # exact, whatever the decimal context
+    elif cls is Decimal and value.is_finite() and -6 < value.adjusted() < limits.MAX_AMOUNT_YUAN_DIGITS:
+        n, d = value.as_integer_ratio()  # exact, whatever the decimal context; small: the exponent is bounded
         if n >= 0 and (n * 100) % d == 0:
             return n * 100 // d
     if isinstance(value, bool) or value is None:
@@ -186,13 +189,16 @@ def yuan_to_fen(value: object) -> int:
         if text == "":
             return 0
         if not _DECIMAL_TEXT.fullmatch(text):
-            raise ValueError(f"不是金额：{value!r}")
+            raise ValueError(f"不是金额：{value[:40]!r}")
+        _refuse(limits.amount_problem_text(text))
         n, d = Decimal(text).as_integer_ratio()
     elif isinstance(value, int):
+        _refuse(limits.amount_problem_fen(value * 100) if value >= 0 else None)
         n, d = value, 1
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"不是有限的金额：{value}")
+        _refuse(limits.amount_problem_decimal(value))  # before as_integer_ratio, which expands 1e999999999
         n, d = value.as_integer_ratio()  # exact, whatever the decimal context
     else:
         raise ValueError("应为金额（数字或数字字符串）；浮点数请以 JSON 文本传入")
@@ -201,7 +207,13 @@ def yuan_to_fen(value: object) -> int:
     fen, rest = divmod(n * 100, d)
     if rest:
         raise ValueError(f"金额最多两位小数（精确到分）：{value}")
+    _refuse(limits.amount_problem_fen(fen))
     return fen
+
+
+def _refuse(problem: Optional[str]) -> None:
+    if problem is not None:
+        raise ValueError(problem)
 
 
 def parse_count(value: object) -> int:
@@ -209,11 +221,11 @@ def parse_count(value: object) -> int:
     if isinstance(value, bool) or value is None:
         raise ValueError("应为非负整数")
     if isinstance(value, str):
-        if not _DECIMAL_TEXT.fullmatch(value.strip()):
-            raise ValueError(f"不是整数：{value!r}")
+        if not _DECIMAL_TEXT.fullmatch(value.strip()) or len(value) > 40:
+            raise ValueError(f"不是整数：{value[:40]!r}")
         value = Fraction(value.strip())
     elif isinstance(value, Decimal):
-        if not value.is_finite():
+        if not value.is_finite() or not -40 < value.adjusted() < 40:
             raise ValueError(f"不是整数：{value}")
         value = Fraction(value)
     if isinstance(value, Fraction):
@@ -224,6 +236,8 @@ def parse_count(value: object) -> int:
         raise ValueError("应为非负整数")
     if value < 0:
         raise ValueError(f"不能为负：{value}")
+    if value > limits.MAX_COUNT:
+        raise ValueError(f"超出范围（最大 {limits.MAX_COUNT}）")
     return value
 
 

@@ -169,7 +169,9 @@ def test_ir_loads_from_text_bytes_and_path(tmp_path):
     text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
     path = tmp_path / "ir.json"
     path.write_text(text, encoding="utf-8")
-    shas = {Regulation.from_ir(src).sha256 for src in (doc, text, text.encode("utf-8"), path, str(path))}
+    shas = {Regulation.from_ir(src).sha256 for src in (doc, text, text.encode("utf-8"), path)}
+    shas |= {Regulation.from_ir(text=text).sha256, Regulation.from_ir(path=str(path)).sha256,
+             Regulation.from_ir(path=path).sha256}
     assert shas == {doc["sha256"]}
     reg = Regulation.from_ir(path)
     assert reg.region_code == "370500" and reg.title == "东营市社会医疗保险办法"

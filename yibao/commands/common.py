@@ -40,8 +40,11 @@ def emit(text: str, output: Optional[Path]) -> None:
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
-    else:
+        return
+    try:
         write_atomically(output, text)
+    except OSError as exc:
+        raise fail(f"{output}: 无法写入输出文件（cannot write the output）：{exc.strerror or exc}")
 
 
 def render_all(result) -> str:
@@ -49,7 +52,13 @@ def render_all(result) -> str:
 
 
 def rules_root(rules: Optional[str]) -> Optional[Path]:
-    return Path(rules) if rules else None
+    """The ``--rules`` directory; one that does not exist is the user's mistake, named as such."""
+    if not rules:
+        return None
+    root = Path(rules)
+    if not root.is_dir():
+        raise fail(f"--rules {rules}: 规则根目录不存在 (no such directory)")
+    return root
 
 
 def compile_regulations(rules: Optional[str]):
@@ -57,6 +66,8 @@ def compile_regulations(rules: Optional[str]):
     from yibao.compiler.driver import compile_all
 
     results = compile_all(rules_root(rules))
+    if not results:
+        raise fail(f"--rules {rules}: 其中没有城市规则文件 (no regulations under the rules root)")
     bad = [r for r in results if has_errors(r.diagnostics)]
     if bad:
         raise fail("\n".join(render_all(r) for r in bad) + "\n规则文件有错误，无法结算 (rule files have errors)")
@@ -81,11 +92,25 @@ def engine(rules: Optional[str]):
 
 
 def read_case(case_file: str) -> tuple[str, str]:
-    if case_file == "-":
-        return sys.stdin.read(), "<stdin>"
+    """The case's text, decoded as UTF-8 here (never by the terminal's locale) so that other bytes are
+    named as an encoding problem, not as invalid JSON."""
+    from yibao.runtime.limits import MAX_CASE_BYTES
+
+    name = "<stdin>" if case_file == "-" else case_file
     try:
-        return Path(case_file).read_text(encoding="utf-8"), case_file
+        if case_file == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            data = stream.read(MAX_CASE_BYTES + 1) if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+        else:
+            with open(case_file, "rb") as handle:
+                data = handle.read(MAX_CASE_BYTES + 1)
     except FileNotFoundError:
         raise fail(f"{case_file}: 文件不存在 (file not found)")
-    except (UnicodeDecodeError, OSError) as exc:
-        raise fail(f"{case_file}: 无法读取：{exc}")
+    except OSError as exc:
+        raise fail(f"{case_file}: 无法读取：{exc.strerror or exc}")
+    if len(data) > MAX_CASE_BYTES:
+        raise fail(f"{name}: 案例过大（超过 {MAX_CASE_BYTES} 字节，见 docs/limits.md）")
+    try:
+        return data.decode("utf-8"), name
+    except UnicodeDecodeError as exc:
+        raise fail(f"{name}: 不是 UTF-8 文本（第 {exc.start} 字节 0x{data[exc.start]:02x}）：案例须为 UTF-8 编码的 JSON")

@@ -1,0 +1,205 @@
+"""Hostile input (issue 11): each class of defect found by attacking yibao, with its regression test.
+
+Limits are those of docs/limits.md (runtime/limits.py). Past each one the input is refused at once
+with exit status 2 and a message naming the field or the place; never a hang, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from yibao.cli import main
+from yibao.runtime import CaseError, load_case_text
+from yibao.runtime.limits import MAX_AMOUNT_FEN, MAX_CASE_DEPTH
+from yibao.runtime.values import yuan_to_fen
+
+ROOT = Path(__file__).resolve().parents[1]
+CASE = (ROOT / "examples" / "dongying-case.json").read_text(encoding="utf-8")
+EMPLOYEE = {"region": "370500", "date": "2020-06-01", "avg_wage": 6000.00,
+            "person": {"psn_no": "P9", "insutype": "310", "psn_type": "1101", "brdy": "1980-01-01", "gend": "1",
+                       "employer_type": "企业", "wage": 5000.00, "pension": 0}}
+
+
+def run(*args: str, input=None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def settle_text(text: str):
+    return run("settle", "-", input=text)
+
+
+# ── 1. huge exponents and amounts: a documented range, refused at once ─────────────────────────
+
+
+@pytest.mark.parametrize("amount", ["1e999999999", "1E+13", "1000000000000", "1e-999999999", "0E-999999999"])
+def test_an_amount_outside_the_range_is_a_named_input_error_at_once(amount):
+    result = settle_text(CASE.replace("10000.00", amount, 1))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "encounters[0].fees.01" in result.stderr and "金额" in result.stderr
+
+
+def test_the_largest_amount_in_range_settles():
+    assert yuan_to_fen(Decimal("999999999999.99")) == MAX_AMOUNT_FEN
+    assert yuan_to_fen("999999999999.99") == MAX_AMOUNT_FEN
+    assert yuan_to_fen(999999999999) == MAX_AMOUNT_FEN - 99
+    for too_big in (Decimal("1000000000000"), "1000000000000", 1000000000000, Decimal("1e999999999")):
+        with pytest.raises(ValueError, match="超出范围"):
+            yuan_to_fen(too_big)
+
+
+def test_a_wage_with_a_huge_exponent_is_refused_in_contribute():
+    text = json.dumps(EMPLOYEE).replace("5000.0", "1e999999999")
+    result = run("contribute", "-", input=text)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "person.wage" in result.stderr and "超出范围" in result.stderr
+
+
+# ── 2. deep or huge JSON: exit 2 with a message, never a traceback ────────────────────────────
+
+
+def test_a_case_nested_a_thousand_deep_is_exit_2_not_a_recursion_error():
+    result = settle_text(CASE.replace('"chronic": []', '"chronic": ' + "[" * 1000 + "]" * 1000, 1))
+    assert result.exit_code == 2 and result.stdout == "" and not isinstance(result.exception, RecursionError)
+    assert f"嵌套超过 {MAX_CASE_DEPTH} 层" in result.stderr and "第 4 行" in result.stderr
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "9" * 4000 + ".5", "1" + "0" * 45])
+def test_a_number_with_thousands_of_digits_is_exit_2(number):
+    result = settle_text(CASE.replace("10000.00", number, 1))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "位" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_long_digit_string_inside_a_json_string_is_not_a_number():
+    text = CASE.replace('"P001"', '"' + "1" * 60 + '"', 1)
+    assert load_case_text(text, "c.json")["person"]["psn_no"] == "1" * 60
+
+
+def test_load_case_text_refuses_a_non_string():
+    with pytest.raises(CaseError, match="应为文本"):
+        load_case_text(b"{}", "c.json")
+
+
+# ── 6. CLI edges ─────────────────────────────────────────────────────────────────────────────
+
+
+def test_an_unwritable_output_path_is_exit_2_with_a_message(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    result = run("settle", str(ROOT / "examples" / "dongying-case.json"), "-o", str(blocker / "out.json"))
+    assert result.exit_code == 2 and "无法写入输出文件" in result.stderr
+    assert not isinstance(result.exception, OSError)
+
+
+def test_a_missing_rules_root_is_reported_as_such(tmp_path):
+    result = run("settle", str(ROOT / "examples" / "dongying-case.json"), "--rules", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2 and "规则根目录不存在" in result.stderr and "region" not in result.stderr
+    result = run("settle", str(ROOT / "examples" / "dongying-case.json"), "--rules", str(tmp_path))
+    assert result.exit_code == 2 and "没有城市规则文件" in result.stderr
+
+
+def test_non_utf8_stdin_is_an_encoding_error_not_invalid_json():
+    result = run("settle", "-", input=b"\xff\xfe{}")
+    assert result.exit_code == 2 and "不是 UTF-8" in result.stderr and "JSON" in result.stderr
+    assert "不是合法的 JSON" not in result.stderr
+
+
+# ── 4. nesting: a documented limit with its own diagnostic, never a crash ────────────────────
+
+DONGYING_TEXT = (ROOT / "regulations" / "dongying" / "dongying-2018.yb").read_text(encoding="utf-8")
+ANCHOR = "    单位缴费比例 = 6.5%\n"
+
+
+def city_with(tmp_path: Path, extra: str, anchor: str = ANCHOR, replace: str = None):
+    """The 东营 file with ``extra`` lines after ``anchor`` (or ``anchor`` replaced by ``replace``), compiled
+    under a copy of the bundled modules."""
+    import shutil
+
+    from yibao.compiler.driver import compile_path
+
+    shutil.copytree(ROOT / "regulations" / "shandong", tmp_path / "shandong", dirs_exist_ok=True)
+    (tmp_path / "dongying").mkdir(exist_ok=True)
+    assert anchor in DONGYING_TEXT
+    text = DONGYING_TEXT.replace(anchor, replace if replace is not None else anchor + extra, 1)
+    path = tmp_path / "dongying" / "dongying-2018.yb"
+    path.write_text(text, encoding="utf-8")
+    return compile_path(path, root=tmp_path)
+
+
+@pytest.mark.parametrize("line", [
+    "    甲合计 = " + " + ".join(["1元"] * 500) + "\n",
+    "    甲分支 = " + "".join(f"若 全省月平均工资 > {i}元 则 {i}元 否则 " for i in range(250)) + "0元\n",
+    "    甲最大 = " + "最大(1元, " * 250 + "1元" + ")" * 250 + "\n",
+])
+def test_expressions_nested_past_the_limit_get_yb108_at_their_line(tmp_path, line):
+    result = city_with(tmp_path, line)
+    assert result.ir is None
+    (d,) = [d for d in result.diagnostics if d.code == "YB108"]
+    assert d.span.line == 13 and "100" in d.message
+
+
+def test_an_expression_within_the_nesting_limit_compiles_and_runs(tmp_path):
+    from yibao.runtime import Regulation
+
+    result = city_with(tmp_path, "    甲合计 = " + " + ".join(["1元"] * 80) + "\n    例外 单位缴费比例 = 6.5% 当 甲合计 > 0元 优先级 3\n")
+    assert result.ir is not None, [str(d) for d in result.diagnostics if d.severity.value == "error"]
+    Regulation.from_ir(result.ir)
+
+
+def test_ir_nested_600_deep_is_an_ir_error_not_a_recursion_error():
+    from yibao.compiler.driver import compile_path
+    from yibao.runtime import IRError, Regulation
+    from yibao.runtime.ir import compute_sha256
+
+    doc = compile_path(ROOT / "regulations" / "dongying" / "dongying-2018.yb").ir
+    node = {"money": 1}
+    for _ in range(600):
+        node = {"op": "add", "args": [node, {"money": 1}]}
+    doc["definitions"][0]["default"]["expr"] = node
+    with pytest.raises(IRError, match="嵌套超过"):
+        compute_sha256(doc)
+    doc["sha256"] = "0" * 64
+    with pytest.raises(IRError, match="嵌套超过"):
+        Regulation.from_ir(doc)
+    doc["definitions"][0]["default"]["expr"] = "DEEP"
+    deep = '{"op":"add","args":[' * 600 + '{"money":1}' + ',{"money":1}]}' * 600  # json.dumps cannot write it
+    with pytest.raises(IRError, match="嵌套超过"):
+        Regulation.from_ir(text=json.dumps(doc).replace('"DEEP"', deep))
+
+
+# ── 5. size: linear rendering, a documented limit ────────────────────────────────────────────
+
+
+def test_rendering_splits_each_source_once(monkeypatch, tmp_path):
+    from yibao.commands.common import render_all
+    from yibao.compiler import diagnostics
+
+    result = city_with(tmp_path, "".join(f"    甲{i} = {i}元\n" for i in range(300)))
+    assert sum(d.code == "YB217" for d in result.diagnostics) >= 300
+    diagnostics._split_lines.cache_clear()
+    render_all(result)
+    assert diagnostics._split_lines.cache_info().misses <= len(result.sources)
+
+
+def test_carets_stay_under_the_span_past_line_10000():
+    from yibao.compiler.ast import Span
+    from yibao.compiler.diagnostics import diag, render
+
+    text = "\n" * 12344 + "    甲 = 1元 + 乙\n"
+    d = diag("YB201", Span(file="f.yb", line=12345, col=14, end_line=12345, end_col=15), name="乙")
+    _, source, carets = render(d, {"f.yb": text}).split("\n")[:3]
+    assert source.index("|") == carets.index("|")
+    assert carets[carets.index("|") + 2:].index("^") == len("    甲 = 1元 + ") + 2  # 甲 and 元 take two columns each
+
+
+def test_a_rule_file_past_the_size_limit_gets_yb109(tmp_path):
+    from yibao.compiler._limits import MAX_CLAUSES
+
+    result = city_with(tmp_path, "".join(f"    甲{i} = {i}元\n" for i in range(MAX_CLAUSES)))
+    assert result.ir is None and [d.code for d in result.diagnostics] == ["YB109"]
+    assert result.diagnostics[0].span.line == 1
