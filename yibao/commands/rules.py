@@ -35,19 +35,53 @@ def compile_command(file: str, output: Optional[Path], rules: Optional[str]) -> 
 @click.argument("path", required=False, type=click.Path(exists=True))
 @click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
 @click.option("--strict", is_flag=True, help="条文原文中含数字的条文有未编码的（缺），以状态 1 退出")
-def check_command(path: Optional[str], rules: Optional[str], strict: bool) -> None:
-    """静态检查：报告全部诊断，列出每个待定值及其条文，并对照条文原文报告覆盖情况。"""
-    from yibao.compiler.driver import compile_all, compile_path
+@click.option("--claims", "persons", type=click.IntRange(min=0), default=100, show_default=True,
+              help="每个城市用 synth 生成的参保人数，用于「每次结算」的省级不变式（0 不做动态检查）")
+@click.option("--seed", type=int, default=1, show_default=True, help="synth 的随机种子")
+def check_command(path: Optional[str], rules: Optional[str], strict: bool, persons: int, seed: int) -> None:
+    """静态检查：报告全部诊断，列出每个待定值及其条文，对照条文原文报告覆盖情况，并逐市检查省级不变式。
 
+    退出状态：2 规则文件有错误；1 有未豁免的省级不变式违反（或 --strict 时有缺编码的条文）；0 其余。
+    """
+    from yibao.compiler.driver import compile_all, compile_path, default_root
+
+    root = Path(path) if path and not Path(path).is_file() else (rules_root(rules) or default_root())
+    results = compile_all(root)
     if path and Path(path).is_file():
-        results = [compile_path(path, root=rules_root(rules))]
+        single = compile_path(path, root=rules_root(rules))
+        others = [r for r in results if r.ir is not None and (single.ir is None or r.path != single.path)]
+        checked, context = [single], others
     else:
-        results = compile_all(Path(path) if path else rules_root(rules))
+        checked, context = results, []
     failed, missing = False, 0
-    for result in results:
+    for result in checked:
         errors, absent = _report_check(result)
         failed, missing = failed or errors, missing + absent
-    raise click.exceptions.Exit(2 if failed else 1 if strict and missing else 0)
+    if failed:
+        raise click.exceptions.Exit(2)
+    violated = _report_province(root, [r.ir for r in checked], [r.ir for r in context], persons, seed)
+    raise click.exceptions.Exit(2 if violated is None else 1 if violated or (strict and missing) else 0)
+
+
+def _report_province(root: Path, irs: list, context: list, persons: int, seed: int) -> Optional[int]:
+    """Hold every checked city to the province invariants; the number of unwaived violations (None: the
+    province files have errors). ``context`` are the other cities, which only serve to resolve names."""
+    from yibao.crosscity.invariants import check_all, render_outcomes, unwaived
+    from yibao.crosscity.province import load_province
+    from yibao.runtime import Engine, Regulation
+
+    province = load_province(root, [*irs, *context])
+    if province.diagnostics:
+        click.echo("\n".join(render(d, province.sources) for d in province.diagnostics))
+    if province.doc is None:
+        click.echo(f"✗ 省级不变式：{sum(d.severity is Severity.ERROR for d in province.diagnostics)} 个错误")
+        return None
+    if not province.files:
+        return 0
+    engine = Engine([Regulation.from_ir(ir) for ir in irs])
+    outcomes = check_all(province.doc, irs, engine, persons, seed)
+    click.echo("\n".join(render_outcomes(outcomes, province.files)))
+    return len(unwaived(outcomes))
 
 
 def _report_check(result) -> tuple[bool, int]:

@@ -12,6 +12,8 @@ import datetime as _dt
 import random
 from typing import Any, Optional
 
+from .jsonl import Fen, dumps_case
+
 # NHSA 人员类别 codes by the 险种 they belong to, with the ages (周岁) each stands for
 _EMPLOYEE_AGES = {"1101": (20, 59), "1102": (22, 59), "1103": (20, 59), "1201": (60, 90), "1202": (60, 90),
                   "1203": (60, 85)}
@@ -36,15 +38,11 @@ class SynthError(ValueError):
     """The requested year has no regulation of the region in force."""
 
 
-class Fen(int):
-    """An amount in fen, written as a JSON number with two decimals."""
-
-
 def synthesize(irs: list[dict], persons: int, seed: int, year: Optional[int] = None) -> str:
     """``persons`` cases for the region whose regulations are ``irs``, one JSON object per line."""
     plan = _RegionPlan(irs, year)
     rng = random.Random(seed)
-    return "".join(_dumps(_person_year(plan, rng, i + 1)) + "\n" for i in range(persons))
+    return "".join(dumps_case(_person_year(plan, rng, i + 1)) + "\n" for i in range(persons))
 
 
 class _RegionPlan:
@@ -266,17 +264,3 @@ def _cuminfo(plan: _RegionPlan, rng: random.Random) -> dict:
         elif type_ == "bool":
             values[key] = rng.random() < 0.5
     return values
-
-
-# ── canonical JSON with amounts as numbers of two decimals ──
-
-def _dumps(value: Any) -> str:
-    import json
-
-    if isinstance(value, Fen):
-        return f"{int(value) // 100}.{int(value) % 100:02d}"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_dumps(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_dumps(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
