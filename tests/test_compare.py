@@ -118,3 +118,22 @@ def test_a_city_that_refuses_a_case_is_counted_there_only():
     report = compare_claims(bundled_engine(), good, bad, ["370500", "370800"], NAMES)
     assert report["bad_lines"] == []
     assert report["totals"]["370500"]["refused"] == 1 and report["totals"]["370800"]["refused"] == 0
+
+
+def test_without_a_case_the_claims_come_from_synth():
+    result = run("compare", "--regions", "东营,临沂", "--persons", "5", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["bad_lines"] == [] and report["totals"]["370500"]["encounters"] >= 5
+    for total in report["totals"].values():  # medfee = fund + patient, exactly, over everything settled
+        from decimal import Decimal
+        assert Decimal(total["medfee"]) == Decimal(total["fund"]) + Decimal(total["patient"])
+
+
+def test_a_bad_date_or_a_missing_file_is_refused_without_a_traceback(tmp_path):
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(_case()), encoding="utf-8")
+    bad_date = run("compare", str(path), "--date", "2020-02-30")
+    assert bad_date.exit_code == 2 and "--date" in bad_date.stderr and "2020-02-30" in bad_date.stderr
+    missing = run("compare", str(tmp_path / "nope.json"))
+    assert missing.exit_code == 2 and "文件不存在" in missing.stderr

@@ -88,3 +88,9 @@ def test_an_unknown_region_lists_the_known_ones():
     result = run("synth", "--region", "北京", "--persons", "1")
     assert result.exit_code == 2
     assert "北京" in result.stderr and "370500 东营市" in result.stderr and "371300 临沂市" in result.stderr
+
+
+def test_amounts_are_json_numbers_with_two_decimals():
+    line = synthesize(bundled_regions()["370500"], 1, 11).splitlines()[0]
+    fees = json.loads(line, parse_float=str)["encounters"][0]["fees"]
+    assert fees and all(isinstance(v, str) and v.split(".")[1].__len__() == 2 for v in fees.values())
