@@ -24,8 +24,10 @@ def compile_province(files: Iterable[A.RuleFile], irs: Iterable[dict]) -> tuple[
     """{"parameters": […], "invariants": […]} and every diagnostic; invariants with errors are left out."""
     cities = _CityNames(list(irs))
     clauses = [c for f in files for c in _clauses(f)]
-    parameters = [_parameter(c) for c in clauses if isinstance(c, A.ProvinceParamDecl)]
+    declarations = [c for c in clauses if isinstance(c, A.ProvinceParamDecl)]
+    parameters = [_parameter(c) for c in declarations]
     lowering = _Lowering({p["name"] for p in parameters}, cities)
+    lowering.diagnostics += [d for decl in declarations for d in _type_mismatches(decl, cities)]
     invariants, seen = [], {}
     for clause in clauses:
         if not isinstance(clause, (A.MonotoneInvariant, A.TableInvariant, A.ClaimInvariant, A.MetamorphicInvariant)):
@@ -52,6 +54,17 @@ def _type_name(type_ref: A.TypeRef) -> Optional[str]:
     return type_ref.vocabulary if type_ref.vocabulary is not None else type_ref.base.value
 
 
+def _type_mismatches(decl: A.ProvinceParamDecl, cities: "_CityNames") -> list[Diagnostic]:
+    """A city whose table or definition of the parameter's name has another type: its cells would not compare."""
+    declared = _type_name(decl.type)
+    return [diag("YB808", decl.span, name=decl.name, declared=_TYPE_WORDS.get(declared, declared), city=city,
+                 actual=_TYPE_WORDS.get(actual, str(actual)))
+            for city, actual in cities.types.get(decl.name, []) if isinstance(actual, str) and actual != declared]
+
+
+_TYPE_WORDS = {"money": "金额", "rate": "比例", "count": "次数", "date": "日期", "bool": "布尔"}
+
+
 def _parameter(decl: A.ProvinceParamDecl) -> dict:
     return {"name": decl.name, "type": _type_name(decl.type), "label": decl.label or decl.name, "at": str(decl.span)}
 
@@ -64,10 +77,14 @@ class _CityNames:
         self.outputs: dict[str, str] = {}
         self.money_inputs: dict[str, str] = {}
         self.members: dict[str, set[str]] = {}
+        self.types: dict[str, list[tuple[str, object]]] = {}  # name → (city, IR type) for each city declaring it
         for ir in irs:
+            city = ir["regulation"]["region_name"]
             for section in (ir, ir.get("contribution") or {}):
-                self.declared.update(t["name"] for t in section.get("tables", []))
-                self.declared.update(d["name"] for d in section.get("definitions", []))
+                for item in [*section.get("tables", []), *section.get("definitions", [])]:
+                    if item["name"] not in self.declared or all(c != city for c, _ in self.types.get(item["name"], [])):
+                        self.types.setdefault(item["name"], []).append((city, item.get("type")))
+                    self.declared.add(item["name"])
             for out in ir["outputs"]:
                 if set(out["expr"]) == {"ref"}:
                     self.outputs.setdefault(out["expr"]["ref"], out["field"])

@@ -156,3 +156,13 @@ def test_shrink_keeps_only_what_the_failure_needs():
     small = shrink(case, lambda c: "b" in c["person"]["flags"] and "z" in c["encounters"][-1]["flags"])
     assert small["person"]["flags"] == ["b"]
     assert [e["mdtrt_id"] for e in small["encounters"]] == ["E2"] and small["encounters"][0]["flags"] == ["z"]
+
+
+def test_a_province_parameter_whose_type_differs_in_a_city_is_a_warning(tmp_path):
+    root = _copy(tmp_path)
+    path = root / "shandong" / "parameters.yb"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("省级参数 住院起付标准：金额", "省级参数 住院起付标准：比例"), encoding="utf-8")
+    result = run("check", str(root), "--claims", "0")
+    assert "警告[YB808]: 省级参数 住院起付标准 声明为比例，但东营市的 住院起付标准 是金额" in result.stdout
+    assert result.exit_code == 0
