@@ -70,3 +70,13 @@ def test_text_and_csv_agree():
     csv_lines = run("matrix", "--csv").stdout.splitlines()
     assert csv_lines[0] == "parameter,label,key,region,region_name,status,value,article,at"
     assert "住院起付标准,住院起付标准（按医院等级）,三级,370500,东营市,value,800元,第三十条,dongying/dongying-2018.yb:204:33" in csv_lines
+
+
+def test_a_city_covering_residents_only_sits_in_the_resident_rows():
+    matrix = _matrix()
+    ratio = _row(matrix, "住院支付比例", "居民", "一级")["cells"]
+    assert ratio["370500"]["value"] == "90%" and ratio["370500"]["article"] == "第三十一条"  # 东营 居民一级
+    assert ratio["370800"]["value"] == "80%" and ratio["370800"]["article"] == "第十九条"  # 济宁 第二条: 居民 only
+    cap = _row(matrix, "统筹基金年度限额", "居民")["cells"]
+    assert cap["370500"]["value"] == "160000元" and cap["370800"]["value"] == "150000元"
+    assert _row(matrix, "统筹基金年度限额", "职工")["cells"]["370600"]["status"] == "open"  # 烟台 二（一）: 职工 only

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Optional
 
+import attrs
+
 from . import params as P
 from .exprtext import expr_text
 
@@ -33,6 +35,7 @@ def build_matrix(province: dict, by_code: dict[str, list[dict]], date: Optional[
         bindings = {code: P.binding(ir, parameter["name"]) if ir else None for code, ir in chosen.items()}
         if not any(bindings.values()):
             continue  # no city in force declares it
+        bindings = _within_scope(bindings, chosen)
         for key in _keys(bindings):
             cells = {code: _cell(bindings[code], key, chosen[code]) for code in by_code}
             rows.append({"parameter": parameter["name"], "label": parameter["label"], "key": key, "cells": cells})
@@ -43,6 +46,21 @@ def _region(code: str, group: list[dict], ir: Optional[dict]) -> dict:
     out = {"code": code, "name": group[0]["regulation"]["region_name"]}
     if ir is not None:
         out.update(title=ir["regulation"]["title"], effective=ir["regulation"]["effective"])
+    return out
+
+
+def _within_scope(bindings: dict, chosen: dict) -> dict:
+    """A city whose regulation covers one member only (济宁 第二条: 居民) has no column for that dimension; where
+    other cities split the parameter by it, its cells go in that member's rows (济宁 居民 beside 东营 居民)."""
+    split_by = {d for b in bindings.values() if b for d in b.dims}
+    out = {}
+    for code, bound in bindings.items():
+        applies = (chosen[code] or {}).get("regulation", {}).get("applies_to")
+        if bound and applies and len(applies["members"]) == 1 and applies["vocabulary"] in split_by - set(bound.dims):
+            fixed = {applies["vocabulary"]: applies["members"][0]}
+            cells = tuple(attrs.evolve(c, key={**fixed, **c.key}) for c in bound.cells)
+            bound = attrs.evolve(bound, dims=(applies["vocabulary"], *bound.dims), cells=cells)
+        out[code] = bound
     return out
 
 
