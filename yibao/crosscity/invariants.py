@@ -418,13 +418,14 @@ _MARK = {"通过": "✓", "违反": "✗", "豁免": "◇", "不适用": "–", 
 
 def render_outcomes(outcomes: list[Outcome], files: list[str]) -> list[str]:
     """The check report: one line per invariant with every city's status, then each violation in full."""
-    lines = [f"省级不变式（{'、'.join(files)}）：{len({o.invariant['title'] for o in outcomes})} 条"]
+    lines = [f"省级不变式（{'、'.join(files)}）：{len({o.invariant['title'] for o in outcomes})} 条"
+             "（括号内为比较过的表格单元或结算次数）"]
     by_title: dict[str, list[Outcome]] = {}
     for o in outcomes:
         by_title.setdefault(o.invariant["title"], []).append(o)
     for title, group in by_title.items():
         worst = "✗" if any(o.status == "违反" for o in group) else "✓"
-        cities = "  ".join(f"{o.city}{_MARK[o.status]}{o.status}" for o in group)
+        cities = "  ".join(f"{o.city}{_MARK[o.status]}{o.status}" + (f"({o.checked})" if o.checked else "") for o in group)
         lines.append(f"  {worst} {title}  [{group[0].invariant['at']}]  {cities}")
         for o in group:
             for v in o.violations:
