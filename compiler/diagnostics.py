@@ -91,6 +91,7 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB805": (Severity.ERROR, "不变式「{title}」的 {dimension} 没有成员 {member}（没有城市的词表有它）", "unknown member in an invariant"),
     "YB806": (Severity.ERROR, "不变式「{title}」只能比较参数、字面量及其加减：{what}", "unsupported invariant expression"),
     "YB807": (Severity.ERROR, "不变式「{title}」重复；前一处在 {other}", "duplicate invariant"),
+    "YB809": (Severity.WARNING, "省级参数和不变式只能写在省级文件（声明「模块」、不被城市采用的文件）中；此处的不会被检查", "province clause in a city file"),
     "YB808": (Severity.WARNING, "省级参数 {name} 声明为{declared}，但{city}的 {name} 是{actual}", "province parameter type differs in a city"),
     # 7xx: coverage of the regulation's own text (yibao check)
     "YB701": (Severity.WARNING, "{label} 在条文原文中找不到：条号或条目的标签是否写错？", "article not in the source text"),

@@ -166,3 +166,12 @@ def test_a_province_parameter_whose_type_differs_in_a_city_is_a_warning(tmp_path
     result = run("check", str(root), "--claims", "0")
     assert "警告[YB808]: 省级参数 住院起付标准 声明为比例，但东营市的 住院起付标准 是金额" in result.stdout
     assert result.exit_code == 0
+
+
+def test_an_invariant_written_in_a_city_file_is_flagged_not_silently_ignored(tmp_path):
+    root = _copy(tmp_path)
+    path = root / "dongying" / "dongying-2018.yb"
+    path.write_text(path.read_text(encoding="utf-8") + '不变式 "城市自己写的"：住院支付比例 ≤ 100%\n', encoding="utf-8")
+    result = run("check", str(root), "--claims", "0")
+    assert "dongying/dongying-2018.yb:" in result.stdout and "警告[YB809]" in result.stdout
+    assert "城市自己写的" not in result.stdout.split("省级不变式（")[1]  # never held as a province invariant

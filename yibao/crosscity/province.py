@@ -10,7 +10,7 @@ import attrs
 
 from yibao.compiler import ast as A
 from yibao.compiler.build import build_ast
-from yibao.compiler.diagnostics import Diagnostic, has_errors, sort_key
+from yibao.compiler.diagnostics import Diagnostic, diag, has_errors, sort_key
 from yibao.compiler.invariants import compile_province
 from yibao.compiler.parse import parse
 
@@ -42,18 +42,22 @@ def load_province(root: Path, irs: Iterable[dict]) -> Province:
             continue
         rule_file, built = build_ast(tree, name)
         diagnostics += built
-        if _declares_province(rule_file):
+        clauses = _province_clauses(rule_file)
+        if clauses and not any(isinstance(i, A.ModuleDecl) for i in rule_file.items):
+            diagnostics += [diag("YB809", c.span) for c in clauses]  # a city's own: the province pass never sees it
+            sources[name] = text
+        elif clauses:
             asts.append(rule_file)
             sources[name] = text
     doc, found = compile_province(asts, irs)
     diagnostics = sorted([*diagnostics, *found], key=sort_key)
-    return Province(doc=None if has_errors(diagnostics) else doc, diagnostics=diagnostics, sources=sources,
-                    files=sorted(sources))
+    files = sorted(f.path for f in asts)
+    return Province(doc=None if has_errors(diagnostics) else doc, diagnostics=diagnostics, sources=sources, files=files)
 
 
-def _declares_province(rule_file: A.RuleFile) -> bool:
+def _province_clauses(rule_file: A.RuleFile) -> list:
+    found = []
     for item in rule_file.items:
         clauses = item.clauses if isinstance(item, A.Article) else (item,)
-        if any(isinstance(c, _PROVINCE_CLAUSES) for c in clauses):
-            return True
-    return False
+        found += [c for c in clauses if isinstance(c, _PROVINCE_CLAUSES)]
+    return found
