@@ -94,3 +94,16 @@ def test_amounts_are_json_numbers_with_two_decimals():
     line = synthesize(bundled_regions()["370500"], 1, 11).splitlines()[0]
     fees = json.loads(line, parse_float=str)["encounters"][0]["fees"]
     assert fees and all(isinstance(v, str) and v.split(".")[1].__len__() == 2 for v in fees.values())
+
+
+def test_the_bytes_do_not_depend_on_the_hash_seed():
+    import os
+    import subprocess
+    import sys
+
+    def generate(hash_seed: str) -> bytes:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        return subprocess.run([sys.executable, "-m", "yibao", "synth", "--region", "济宁", "--persons", "50",
+                               "--seed", "4"], env=env, capture_output=True, check=True).stdout
+
+    assert generate("0") == generate("12345")
