@@ -20,7 +20,8 @@ def main() -> None:
 
 for command in (rules.compile_command, rules.check_command, settle.settle_command, settle.contribute_command,
                 settle.explain_command, test.test_command,
-                synth.synth_command, compare.compare_command,
+                synth.synth_command,
+                compare.compare_command,
                 matrix.matrix_command):
     main.add_command(command)
 
