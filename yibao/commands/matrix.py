@@ -19,7 +19,10 @@ from .common import compile_regulations, emit, fail, render_all, rules_root
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="结果写入文件（原子写入）")
 def matrix_command(date_text: Optional[str], as_json: bool, as_csv: bool, rules: Optional[str],
                    output: Optional[Path]) -> None:
-    """按省级参数（regulations/shandong/parameters.yb）逐市并列各项参数，每格注明条文；待定、不适用照实写出。"""
+    """按省级参数逐市并列各项参数，每格注明条文；待定、不适用照实写出。
+
+    行来自 regulations/shandong/parameters.yb 的「省级参数」；某市没有同名的表或定义时该格为 —。
+    """
     from yibao.compiler.diagnostics import render
     from yibao.compiler.driver import default_root
     from yibao.crosscity.compare import CompareError, parse_date
