@@ -53,7 +53,7 @@ def _dongying() -> dict:
 def test_the_province_file_compiles_against_the_four_cities():
     province = _province()
     assert province.diagnostics == []
-    assert len(province.doc["invariants"]) == 20
+    assert len(province.doc["invariants"]) == 21
     assert {i["kind"] for i in province.doc["invariants"]} == {"monotone", "table", "claim", "metamorphic"}
 
 

@@ -219,10 +219,9 @@ class ClaimChecker:
             for index, row in enumerate(self._rows(case, region)):
                 if "setlinfo" not in row or row.get("regulation", {}).get("ir_sha256") != ir["sha256"]:
                     continue
-                if invariant["kind"] == "metamorphic" and "excluded" in row:
-                    continue  # nothing is paid either way: not a comparison
-                checked += 1
-                if self._fails_at(invariant, case, index, region, row):
+                failed = self._fails_at(invariant, case, index, region, row)
+                checked += failed is not None
+                if failed:
                     violations.append(self._violation(invariant, city, region, _truncated(case, index)))
                     break  # one counterexample per person-year is enough
             if len(violations) >= 3:
@@ -232,33 +231,35 @@ class ClaimChecker:
     def _rows(self, case: dict, region: str) -> list[dict]:
         return self.engine.settle(case, region=region, trace=False).output["encounters"]
 
-    def _fails_at(self, inv: dict, case: dict, index: int, region: str, row: Optional[dict] = None) -> bool:
+    def _fails_at(self, inv: dict, case: dict, index: int, region: str, row: Optional[dict] = None) -> Optional[bool]:
+        """Whether encounter ``index`` breaks the invariant; None when there is nothing to compare (it did not
+        settle, or the raised claim did not)."""
         if row is None:
             rows = self._rows(case, region)
             if index >= len(rows) or "setlinfo" not in rows[index]:
-                return False
+                return None
             row = rows[index]
         if inv["kind"] == "claim":
             values = [_claim_term(arg, row["setlinfo"]) for arg in inv["relation"]["args"]]
             return not _COMPARE[inv["relation"]["op"]](*values)
         return self._metamorphic_fails(inv, case, index, region, row)
 
-    def _metamorphic_fails(self, inv: dict, case: dict, index: int, region: str, row: dict) -> bool:
+    def _metamorphic_fails(self, inv: dict, case: dict, index: int, region: str, row: dict) -> Optional[bool]:
         if "excluded" in row:
-            return False
+            return None
         raised = _raise_fee(_truncated(case, index), index, inv["input"]["field"])
         if raised is None:
-            return False
+            return None
         after = self._rows(raised, region)[index]
         if "setlinfo" not in after or "excluded" in after:
-            return False
+            return None
         field = inv["outcome"]["field"]
         before_value, after_value = row["setlinfo"][field], after["setlinfo"][field]
         return after_value < before_value if inv["direction"] == "nondecreasing" else after_value > before_value
 
     def _violation(self, inv: dict, city: str, region: str, case: dict) -> Violation:
         index = len(case["encounters"]) - 1
-        small = shrink(case, lambda c: self._fails_at(inv, c, len(c["encounters"]) - 1, region))
+        small = shrink(case, lambda c: bool(self._fails_at(inv, c, len(c["encounters"]) - 1, region)))
         settled = self.engine.settle(small, region=region, trace=True).output["encounters"][-1]
         detail = self._detail(inv, small, settled, region)
         names = _claim_names(inv)
