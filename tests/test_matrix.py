@@ -80,3 +80,10 @@ def test_a_city_covering_residents_only_sits_in_the_resident_rows():
     cap = _row(matrix, "统筹基金年度限额", "居民")["cells"]
     assert cap["370500"]["value"] == "160000元" and cap["370800"]["value"] == "150000元"
     assert _row(matrix, "统筹基金年度限额", "职工")["cells"]["370600"]["status"] == "open"  # 烟台 二（一）: 职工 only
+
+
+def test_exceptions_that_can_replace_a_value_are_cited():
+    # 济宁 第二十条 慢病起付标准 500元, lowered for 扶贫对象 by 第二十五条
+    cell = _row(_matrix(), "慢病起付标准")["cells"]["370800"]
+    assert cell["value"] == "500元" and cell["article"] == "第二十条" and cell["exceptions"] == ["第二十五条"]
+    assert "500元（第二十条），另有例外 1 条（第二十五条）" in run("matrix").stdout

@@ -86,7 +86,7 @@ def _cell(bound: Optional[P.Binding], key: dict, ir: Optional[dict]) -> dict:
     if cell.kind == "open":
         out["reason"] = cell.expr.get("reason")
     if bound.exceptions:
-        out["exceptions"] = bound.exceptions
+        out["exceptions"] = list(bound.exceptions)
     return out
 
 
@@ -101,7 +101,8 @@ def cell_text(cell: dict) -> str:
     if status == "absent":
         return "—"
     cited = f"（{cell['article']}）" if cell.get("article") else ""
-    extra = f"，另有例外 {cell['exceptions']} 条" if cell.get("exceptions") else ""
+    exceptions = cell.get("exceptions") or []
+    extra = f"，另有例外 {len(exceptions)} 条（{'、'.join(dict.fromkeys(exceptions))}）" if exceptions else ""
     return f"{cell['value']}{cited}{extra}"
 
 

@@ -47,7 +47,7 @@ class Binding:
     dims: tuple[str, ...]
     cells: tuple[Cell, ...]
     article: Optional[str]
-    exceptions: int  # exceptions that can replace the value (a definition's 例外)
+    exceptions: tuple[str, ...]  # the articles of the exceptions (例外) that can replace the value
 
     def cell(self, assignment: dict) -> Optional[Cell]:
         wanted = {d: assignment[d] for d in self.dims}
@@ -72,12 +72,16 @@ def binding(ir: dict, name: str) -> Optional[Binding]:
                     continue  # the table's own reading; the table itself was not found above
                 cell = Cell(key={}, expr=default["expr"], article=default["article"], at=default["at"])
                 return Binding(name=name, dims=(), cells=(cell,), article=default["article"],
-                               exceptions=len(definition["exceptions"]))
+                               exceptions=_articles(definition))
     return None
 
 
-def _exceptions(section: dict, name: str) -> int:
-    return next((len(d["exceptions"]) for d in section.get("definitions", []) if d["name"] == name), 0)
+def _exceptions(section: dict, name: str) -> tuple[str, ...]:
+    return next((_articles(d) for d in section.get("definitions", []) if d["name"] == name), ())
+
+
+def _articles(definition: dict) -> tuple[str, ...]:
+    return tuple(e["article"] or "—" for e in definition["exceptions"])
 
 
 def members(ir: dict, vocabulary: str) -> list[str]:
