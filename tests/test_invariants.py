@@ -175,3 +175,29 @@ def test_an_invariant_written_in_a_city_file_is_flagged_not_silently_ignored(tmp
     result = run("check", str(root), "--claims", "0")
     assert "dongying/dongying-2018.yb:" in result.stdout and "警告[YB809]" in result.stdout
     assert "城市自己写的" not in result.stdout.split("省级不变式（")[1]  # never held as a province invariant
+
+
+PROVINCE_ERRORS = """\
+模块 测试不变式
+省级参数 住院支付比例：比例
+不变式 "输出名写错"：每次结算 统筹支付比列 ≤ 100%
+不变式 "随后不是金额输入"：每次结算 个人负担总额 随 医院等级 不减
+不变式 "成员写错"：住院支付比例 按 医院等级（一级、二极） 不增
+不变式 "不是比较"：住院支付比例 + 10%
+不变式 "成员写错"：住院支付比例 ≤ 100%
+"""
+
+
+def test_each_mistake_in_a_province_file_has_its_own_code():
+    from yibao.compiler.build import build_ast
+    from yibao.compiler.invariants import compile_province
+    from yibao.compiler.parse import parse
+
+    tree, syntax = parse(PROVINCE_ERRORS, "shandong/test.yb")
+    assert syntax == []
+    rule_file, _ = build_ast(tree, "shandong/test.yb")
+    doc, diagnostics = compile_province([rule_file], bundled_irs())
+    found = [(d.code, d.span.line) for d in diagnostics]
+    assert found == [("YB803", 3), ("YB804", 4), ("YB805", 5), ("YB806", 6), ("YB807", 7)], found
+    assert any("统筹支付比例" in h for h in diagnostics[0].hints)  # did you mean the output's name
+    assert doc["invariants"] == []  # nothing with an error is held
