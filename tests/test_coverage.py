@@ -223,7 +223,8 @@ def test_check_prints_coverage_after_open_values_and_interpretations():
     (summary,) = [i for i, line in enumerate(lines) if line.strip().startswith("覆盖：")]
     assert summary > max(i for i, line in enumerate(lines) if line.strip().startswith(("待定值", "解释")))
     assert lines[summary].startswith("  覆盖：29 条含数字，编码 ")
-    units = lines[summary + 1:]
+    province = next(i for i, line in enumerate(lines) if line.startswith("省级不变式"))  # the province report follows
+    units = lines[summary + 1:province]
     assert len(units) == 29 and "    ✓ 第三十条" in units
     for line in units:
         assert line.startswith(("    ✓ 第", "    ○ 第", "    – 第", "    ✗ 第")), line

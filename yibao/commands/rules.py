@@ -37,22 +37,59 @@ def compile_command(file: str, output: Optional[Path], rules: Optional[str]) -> 
 @click.option("--strict", is_flag=True, help="条文原文中含数字的条文有未编码的（缺），以状态 1 退出")
 @click.option("--format", "form", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
               help="text：供人阅读；json：每条诊断一行 JSON；github：GitHub Actions 注解（见 docs/diagnostics.md）")
-def check_command(path: Optional[str], rules: Optional[str], strict: bool, form: str) -> None:
-    """静态检查：报告全部诊断，列出每个待定值及其条文，并对照条文原文报告覆盖情况。"""
+@click.option("--claims", "persons", type=click.IntRange(min=0), default=100, show_default=True,
+              help="每个城市用 synth 生成的参保人数，用于「每次结算」的省级不变式（0 不做动态检查）")
+@click.option("--seed", type=int, default=1, show_default=True, help="synth 的随机种子")
+def check_command(path: Optional[str], rules: Optional[str], strict: bool, form: str, persons: int, seed: int) -> None:
+    """静态检查：报告全部诊断，列出每个待定值及其条文，对照条文原文报告覆盖情况，并逐市检查省级不变式。
+
+    退出状态：2 规则文件有错误；1 有未豁免的省级不变式违反（或 --strict 时有缺编码的条文）；0 其余。
+    """
     from yibao.compiler.driver import compile_all, compile_path, default_root
 
-    root = rules_root(rules)
+    root = Path(path) if path and not Path(path).is_file() else (rules_root(rules) or default_root())
+    results = compile_all(root)
     if path and Path(path).is_file():
-        results = [compile_path(path, root=root)]
+        single = compile_path(path, root=rules_root(rules))
+        others = [r for r in results if r.ir is not None and (single.ir is None or r.path != single.path)]
+        checked, context = [single], others
     else:
-        root = Path(path) if path else root
-        results = compile_all(root)
-    report = _report_check if form == "text" else _machine_report(form, root or default_root())
+        checked, context = results, []
+    machine = None if form == "text" else _machine_renderer(form, root)
+    report = _report_check if machine is None else _machine_report(machine)
     failed, missing = False, 0
-    for result in results:
+    for result in checked:
         errors, absent = report(result)
         failed, missing = failed or errors, missing + absent
-    raise click.exceptions.Exit(2 if failed else 1 if strict and missing else 0)
+    if failed:
+        raise click.exceptions.Exit(2)
+    violated = _report_province(root, [r.ir for r in checked], [r.ir for r in context], persons, seed, machine)
+    raise click.exceptions.Exit(2 if violated is None else 1 if violated or (strict and missing) else 0)
+
+
+def _report_province(root: Path, irs: list, context: list, persons: int, seed: int, machine=None) -> Optional[int]:
+    """Hold every checked city to the province invariants; the number of unwaived violations (None: the
+    province files have errors). ``context`` are the other cities, which only serve to resolve names. With a
+    ``machine`` renderer the province's diagnostics go through it and the outcome table goes to stderr, so stdout
+    stays one diagnostic per line; there the table is shown only when something is violated."""
+    from yibao.crosscity.invariants import check_all, render_outcomes, unwaived
+    from yibao.crosscity.province import load_province
+    from yibao.runtime import Engine, Regulation
+
+    province = load_province(root, [*irs, *context])
+    for d in province.diagnostics:
+        click.echo(render(d, province.sources) if machine is None else machine(d))
+    if province.doc is None:
+        click.echo(f"✗ 省级不变式：{sum(d.severity is Severity.ERROR for d in province.diagnostics)} 个错误", err=machine is not None)
+        return None
+    if not province.files:
+        return 0
+    engine = Engine([Regulation.from_ir(ir) for ir in irs])
+    outcomes = check_all(province.doc, irs, engine, persons, seed)
+    violations = len(unwaived(outcomes))
+    if machine is None or violations:
+        click.echo("\n".join(render_outcomes(outcomes, province.files)), err=machine is not None)
+    return violations
 
 
 def _coverage_of(result):
@@ -63,9 +100,9 @@ def _coverage_of(result):
     return coverage(result.ir, source.read_text(encoding="utf-8")) if source else None
 
 
-def _machine_report(form: str, root: Path):
-    """A reporter printing only diagnostics, one per line, as JSON or GitHub annotations. A span's file
-    is shown as a path from the current directory when it is a file under the rules root."""
+def _machine_renderer(form: str, root: Path):
+    """One diagnostic as a JSON line or a GitHub annotation. A span's file is shown as a path from the
+    current directory when it is a file under the rules root."""
     import os
 
     from yibao.compiler.diagnostics import render_github, render_json
@@ -76,10 +113,16 @@ def _machine_report(form: str, root: Path):
         on_disk = root / name
         return os.path.relpath(on_disk) if on_disk.is_file() else name
 
+    return lambda d: renderer(d, file_of)
+
+
+def _machine_report(machine):
+    """A reporter printing only diagnostics, one per line, through ``machine``."""
+
     def report(result) -> tuple[bool, int]:
         cover = _coverage_of(result)
         for d in [*result.diagnostics, *(cover.diagnostics if cover else ())]:
-            click.echo(renderer(d, file_of))
+            click.echo(machine(d))
         return has_errors(result.diagnostics) or result.ir is None, len(cover.missing) if cover else 0
 
     return report
