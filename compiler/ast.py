@@ -518,7 +518,76 @@ class UseDecl:
     span: Span
 
 
+class Direction(enum.Enum):
+    NONINCREASING = "nonincreasing"  # 不增
+    NONDECREASING = "nondecreasing"  # 不减
+
+
+@frozen
+class ProvinceParamDecl:
+    """``省级参数 住院支付比例：比例 "说明"``: a name the province compares cities by; a city binds its own
+    table or definition of that name to it (the matrix's rows, the invariants' operands)."""
+
+    name: str
+    type: TypeRef
+    label: Optional[str]
+    span: Span
+
+
+@frozen
+class MonotoneInvariant:
+    """``不变式 "…"：住院支付比例 按 医院等级（一级、二级、三级） 不增``: along the members in this order, each
+    city's cells never rise (不增) or never fall (不减), the other dimensions held fixed."""
+
+    title: str
+    table: str
+    dimension: str
+    order: tuple[str, ...]
+    direction: Direction
+    span: Span
+
+
+@frozen
+class TableInvariant:
+    """``不变式 "…"：住院起付标准 < 统筹基金年度限额``: a comparison over province parameters, held for every
+    combination of the dimensions its operands leave free, on each city's table cells."""
+
+    title: str
+    relation: "Expr"
+    span: Span
+
+
+@frozen
+class ClaimInvariant:
+    """``不变式 "…"：每次结算 统筹支付比例 ≤ 100%``: a comparison over the settlement's outputs, held on every
+    settled claim."""
+
+    title: str
+    relation: "Expr"
+    span: Span
+
+
+@frozen
+class MetamorphicInvariant:
+    """``不变式 "…"：每次结算 个人负担总额 随 甲类费用 不减``: settle a claim again with a higher input; the
+    outcome never falls (不减) or never rises (不增)."""
+
+    title: str
+    outcome: NameRef
+    input: NameRef
+    direction: Direction
+    span: Span
+
+
+Invariant = Union[MonotoneInvariant, TableInvariant, ClaimInvariant, MetamorphicInvariant]
+
+
 Clause = Union[
+    ProvinceParamDecl,
+    MonotoneInvariant,
+    TableInvariant,
+    ClaimInvariant,
+    MetamorphicInvariant,
     VocabularyDecl,
     AliasDecl,
     InputDecl,

@@ -82,6 +82,9 @@ def _string(token: Token) -> str:
     return body
 
 
+_DIRECTIONS = {"NONINCREASING": A.Direction.NONINCREASING, "NONDECREASING": A.Direction.NONDECREASING}
+
+
 @v_args(meta=True)
 class _Builder(Transformer_NonRecursive):
     def __init__(self, file: str) -> None:
@@ -208,6 +211,33 @@ class _Builder(Transformer_NonRecursive):
 
     def vocabulary_type(self, meta, children):
         return A.TypeRef(base=None, vocabulary=str(children[0]), span=self._span(meta))
+
+    # ── province parameters and invariants ──
+
+    def province_param(self, meta, children):
+        name, type_ref, label = children
+        return A.ProvinceParamDecl(name=str(name), type=type_ref, label=_string(label) if label is not None else None,
+                                   span=self._span(meta))
+
+    def monotone_invariant(self, meta, children):
+        title, table, dimension, *order, direction = children
+        return A.MonotoneInvariant(title=_string(title), table=str(table), dimension=str(dimension),
+                                   order=tuple(str(m) for m in order), direction=_DIRECTIONS[direction.type],
+                                   span=self._span(meta))
+
+    def table_invariant(self, meta, children):
+        title, relation = children
+        return A.TableInvariant(title=_string(title), relation=relation, span=self._span(meta))
+
+    def claim_invariant(self, meta, children):
+        title, relation = children
+        return A.ClaimInvariant(title=_string(title), relation=relation, span=self._span(meta))
+
+    def metamorphic_invariant(self, meta, children):
+        title, outcome, input_name, direction = children
+        return A.MetamorphicInvariant(title=_string(title), outcome=self._name_ref(outcome),
+                                      input=self._name_ref(input_name), direction=_DIRECTIONS[direction.type],
+                                      span=self._span(meta))
 
     # ── values ──
 

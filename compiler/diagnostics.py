@@ -87,6 +87,14 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     # 6xx: versions
     "YB601": (Severity.ERROR, "施行期间 {start} 至 {end} 无效：结束早于开始", "bad validity interval"),
     "YB602": (Severity.ERROR, "{region} 的两个规定施行期间重叠：{first} 与 {second}", "overlapping versions"),
+    # 8xx: province parameters and invariants (regulations/shandong/invariants.yb, yibao check)
+    "YB801": (Severity.ERROR, "不变式「{title}」用到的 {name} 没有任何城市声明（没有城市的规则文件有这个名称的表或定义）", "invariant names a parameter no city declares"),
+    "YB802": (Severity.ERROR, "不变式「{title}」用到的 {name} 不是省级参数；请先写「省级参数 {name}：类型」", "not a province parameter"),
+    "YB803": (Severity.ERROR, "「每次结算」的不变式「{title}」只能用结算输出的名称，{name} 不是", "not a settlement output"),
+    "YB804": (Severity.ERROR, "不变式「{title}」中「随」后的 {name} 应为就诊的金额输入（如 甲类费用）", "not a money input"),
+    "YB805": (Severity.ERROR, "不变式「{title}」的 {dimension} 没有成员 {member}（没有城市的词表有它）", "unknown member in an invariant"),
+    "YB806": (Severity.ERROR, "不变式「{title}」只能比较参数、字面量及其加减：{what}", "unsupported invariant expression"),
+    "YB807": (Severity.ERROR, "不变式「{title}」重复；前一处在 {other}", "duplicate invariant"),
     # 7xx: coverage of the regulation's own text (yibao check)
     "YB701": (Severity.WARNING, "{label} 在条文原文中找不到：条号或条目的标签是否写错？", "article not in the source text"),
 }
