@@ -166,10 +166,11 @@ def _is_expr(node: dict) -> bool:
     return any(k in node for k in LITERAL_KEYS + ("ref", "open", "na", "op"))
 
 
-def yuan(fen: int) -> str:
+def yuan(fen: int, cents: bool = False) -> str:
+    """``1000元`` as the rule language writes it; with ``cents`` always to the fen (``1000.00元``), for totals."""
     whole, part = divmod(abs(fen), 100)
     sign = "−" if fen < 0 else ""
-    return f"{sign}{whole}元" if part == 0 else f"{sign}{whole}.{part:02d}元"
+    return f"{sign}{whole}元" if part == 0 and not cents else f"{sign}{whole}.{part:02d}元"
 
 
 def percent(rate: str) -> str:
