@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from yibao.commands import compare, diff, fmt, rules, settle, synth, test
+from yibao.commands import compare, diff, fmt, report, rules, settle, synth, test
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,7 +20,8 @@ def main() -> None:
 
 for command in (rules.compile_command, rules.check_command, settle.settle_command, settle.contribute_command,
                 settle.explain_command, test.test_command, fmt.fmt_command,
-                synth.synth_command, compare.compare_command, diff.diff_command):
+                synth.synth_command, compare.compare_command, diff.diff_command,
+                report.report_command):
     main.add_command(command)
 
 

@@ -54,26 +54,33 @@ def diff_command(old: str, new: str, claims_file: Optional[str], persons: Option
     退出状态：0 通过；1 违反 --fail-on-change/--max-fund-change/--fail-on-new-open，或有无法使用的案例行；
     2 某一边不存在、不能编译或两边不是同一地区。
     """
-    from yibao.change.diff import DEFAULT_PERSONS, DiffError, diff_sides
-    from yibao.change.sides import SideError, load_side
     from yibao.change.summary import summary_markdown
-    from yibao.runtime import IRError
 
-    modules = rules_root(rules)
-    claims = read_case(claims_file) if claims_file else None
-    try:
-        result = diff_sides(load_side("OLD", old, modules), load_side("NEW", new, modules), claims,
-                            persons or DEFAULT_PERSONS, seed)
-    except (SideError, DiffError) as exc:
-        raise fail(str(exc))
-    except IRError as exc:
-        raise fail(f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}")
+    result = run_diff(old, new, claims_file, persons, seed, rules)
     failures = policy_failures(result, fail_on_change, max_fund_change, fail_on_new_open)
     result["policy"] = {"failed": failures}
     emit(json.dumps(result, ensure_ascii=False, indent=2) + "\n" if as_json else
          summary_markdown(result) + "".join(f"\n**不通过**：{f}\n" for f in failures), output)
     bad_lines = (result.get("impact") or {}).get("bad_lines")
     raise click.exceptions.Exit(1 if failures or bad_lines else 0)
+
+
+def run_diff(old: str, new: str, claims_file: Optional[str], persons: Optional[int], seed: int,
+             rules: Optional[str]) -> dict:
+    """The diff's result, or exit 2 naming the side (or the claims file) that cannot be used."""
+    from yibao.change.diff import DEFAULT_PERSONS, DiffError, diff_sides
+    from yibao.change.sides import SideError, load_side
+    from yibao.runtime import IRError
+
+    modules = rules_root(rules)
+    claims = read_case(claims_file) if claims_file else None
+    try:
+        return diff_sides(load_side("OLD", old, modules), load_side("NEW", new, modules), claims,
+                          persons or DEFAULT_PERSONS, seed)
+    except (SideError, DiffError) as exc:
+        raise fail(str(exc))
+    except IRError as exc:
+        raise fail(f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}")
 
 
 def policy_failures(result: dict, fail_on_change: bool, limit: Optional[tuple], fail_on_new_open: bool) -> list[str]:
