@@ -233,3 +233,22 @@ def test_git_revisions_are_read_with_their_modules_and_a_missing_one_is_named(tm
     assert missing.exit_code == 2 and "nosuchrev" in missing.stderr and "OLD" in missing.stderr
     no_path = run("HEAD:regulations/nowhere", "HEAD:regulations")
     assert no_path.exit_code == 2 and "regulations/nowhere" in no_path.stderr
+
+
+def test_validity_exceptions_definitions_and_interpretations_are_listed_with_their_articles(tmp_path):
+    root = copy_regulations(tmp_path / "regs")
+    city = root / "dongying" / "dongying-2018.yb"
+    edit(city, "施行 2018-04-01 至 2022-12-31", "施行 2018-04-01 至 2021-12-31")
+    edit(city, "当 转院 优先级 1", "当 转院 优先级 3")
+    edit(city, "定义 本次住院免起付 = 本年计入住院次数 ≥ 2", "定义 本次住院免起付 = 本年计入住院次数 ≥ 3")
+    edit(city, "转院读作同一次住院的延续", "转院读作同一住院的延续")
+    report, _ = diff_json(str(DONGYING), str(city), "--persons", "40")
+    changes = {c["kind"]: c for c in report["regulations"][0]["changes"]}
+    assert set(changes) == {"施行期", "例外", "定义", "解释"}
+    assert (changes["施行期"]["article"], changes["施行期"]["old"], changes["施行期"]["new"]) == (
+        "第七十二条", "2018-04-01 至 2022-12-31", "2018-04-01 至 2021-12-31")
+    assert changes["例外"]["article"] == "第三十条" and changes["例外"]["name"] == "住院应付起付线 当 转院"
+    assert changes["例外"]["old"].endswith("（优先级 1）") and changes["例外"]["new"].endswith("（优先级 3）")
+    assert (changes["定义"]["name"], changes["定义"]["old"], changes["定义"]["new"]) == (
+        "本次住院免起付", "(本年计入住院次数 ≥ 2)", "(本年计入住院次数 ≥ 3)")
+    assert changes["解释"]["article"] == "第三十条" and "同一住院" in changes["解释"]["new"]

@@ -149,6 +149,8 @@ def show_value(value: Any) -> Optional[str]:
         return None
     if isinstance(value, dict) and "expr" in value and set(value) <= {"expr", "type"}:
         return _expr(value["expr"])
+    if isinstance(value, dict) and set(value) == {"expr", "priority"}:  # an exception
+        return f"{_expr(value['expr'])}（优先级 {value['priority']}）"
     if isinstance(value, dict) and _is_expr(value):
         return _expr(value)
     if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and _DATE.fullmatch(value[0]):

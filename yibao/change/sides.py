@@ -69,7 +69,8 @@ def _checkout(label: str, spec: str, into: Path) -> Path:
     if archive.returncode != 0:
         raise SideError(f"{label}（{spec}）：git archive 失败：{archive.stderr.decode('utf-8', 'replace').strip()}")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(into, members=[m for m in tar.getmembers() if m.isfile() or m.isdir()])
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}  # Python ≥ 3.12 checks paths itself
+        tar.extractall(into, members=[m for m in tar.getmembers() if m.isfile() or m.isdir()], **safe)
     return into / full
 
 
