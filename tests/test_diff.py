@@ -112,6 +112,7 @@ def test_each_changed_claim_names_article_30_as_its_cause(raised_diff):
         cause = row["cause"]
         assert (cause["article"], cause["name"]) == ("第三十条", "住院起付标准"), row
         assert (cause["old"], cause["new"]) == ("800.00", "1000.00")
+        assert cause["source"].startswith("dongying/dongying-2018.yb:")  # the clause, as the trace cites it
     direct = [row for row in changed if row["cause"]["via"] is None]
     assert direct and all(row["group"]["医院等级"] == "3" for row in direct)
     (article,) = raised_diff["impact"]["by_article"]

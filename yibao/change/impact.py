@@ -126,7 +126,8 @@ def _cause(before: list[dict], after: list[dict], subjects: set, carried: Option
         if was is not None and was.get("value") == entry.get("value"):
             continue
         found = {"name": entry["name"], "article": entry.get("article") or (was or {}).get("article"),
-                 "old": (was or {}).get("value"), "new": entry.get("value"), "via": None}
+                 "old": (was or {}).get("value"), "new": entry.get("value"), "source": entry.get("source"),
+                 "via": None}
         if entry["name"] in subjects:
             return found
         first_difference = first_difference or found
@@ -137,9 +138,9 @@ def _cause(before: list[dict], after: list[dict], subjects: set, carried: Option
     # no value in the trace differs (an exclusion or an output formula changed): the first such change
     change = next((c for c in changes if c.kind in ("排除", "输出")), changes[0] if changes else None)
     if change is None:
-        return {"name": None, "article": None, "old": None, "new": None, "via": None}
+        return {"name": None, "article": None, "old": None, "new": None, "source": None, "via": None}
     return {"name": change.name, "article": change.article, "old": show_value(change.old),
-            "new": show_value(change.new), "via": None}
+            "new": show_value(change.new), "source": None, "via": None}
 
 
 def _group(changed: list[dict], rows: list[dict], label: str, names: dict[str, str]) -> list[dict]:

@@ -21,9 +21,9 @@ def signed_yuan(fen: Optional[int]) -> str:
 
 
 def summary_markdown(result: dict) -> str:
-    lines = [f"## yibao diff `{result['old']}` → `{result['new']}`", ""]
+    lines = [f"## yibao diff `{result['old']}` → `{result['new']}`"]
     if not result["changed"]:
-        lines.append("规则含义没有变化（no change in meaning）。")
+        lines += ["", "规则含义没有变化（no change in meaning）。"]
         return "\n".join(lines) + "\n"
     for version in result["added"]:
         lines.append(f"- 新增规定：{version['title']}（{version['source']}）")
