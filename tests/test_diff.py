@@ -253,3 +253,14 @@ def test_validity_exceptions_definitions_and_interpretations_are_listed_with_the
     assert (changes["定义"]["name"], changes["定义"]["old"], changes["定义"]["new"]) == (
         "本次住院免起付", "(本年计入住院次数 ≥ 2)", "(本年计入住院次数 ≥ 3)")
     assert changes["解释"]["article"] == "第三十条" and "同一住院" in changes["解释"]["new"]
+
+
+def test_folders_pair_regulations_by_file_and_list_one_removed(tmp_path):
+    root = copy_regulations(tmp_path / "regs")
+    shutil.rmtree(root / "linyi")
+    report, status = diff_json(str(REGULATIONS), str(root))
+    assert status == 0 and report["changed"] is True and report["impact"] is None
+    assert [r["source"] for r in report["removed"]] == ["linyi/linyi-2019.yb"] and report["added"] == []
+    assert len(report["regulations"]) == 3 and all(not r["changes"] for r in report["regulations"])
+    assert run(str(REGULATIONS), str(root), "--fail-on-change").exit_code == 1
+    assert "删除规定" in run(str(REGULATIONS), str(root)).stdout

@@ -66,3 +66,17 @@ def test_the_sha256_is_unchanged_and_the_runtime_loads_ir_with_both_hashes():
     assert load(ir).sha256 == ir["sha256"]
     without = {k: v for k, v in ir.items() if k != "semantic_sha256"}
     assert load(without).sha256 == ir["sha256"]  # an IR from before the semantic hash still loads
+
+
+def test_the_formatter_keeps_every_bundled_regulations_semantic_hash(tmp_path):
+    from yibao.compiler.driver import discover_regulations
+    from yibao.compiler.format import format_source
+
+    root = copy_tree(tmp_path).parents[1]
+    before = {p.name: compiled(p, root)["semantic_sha256"] for p in discover_regulations(root)}
+    for path in root.rglob("*.yb"):
+        formatted = format_source(path.read_text(encoding="utf-8"), str(path))
+        assert formatted.ok, path
+        path.write_text("# 重新排版\n\n" + formatted.text, encoding="utf-8")
+    after = {p.name: compiled(p, root)["semantic_sha256"] for p in discover_regulations(root)}
+    assert after == before and len(before) == 4
