@@ -3,8 +3,8 @@
 Entry point: ``load_side(label, spec, modules_root)`` → ``Side`` (every city regulation under the path, compiled).
 A git side is read with ``git archive`` into a temporary folder (the path's top folder, so the shared modules
 it adopts come along) and compiled there, exactly as a folder on disk. The shared modules (``采用``) are found
-under the nearest folder, the path's own or its parent, that holds a module file; failing that under
-``modules_root`` (``--rules``) or the installed regulations.
+in ``modules_root`` (``--rules``) when given for a side on disk, else under the nearest folder, the path's own or
+its parent, that holds a module file, else in the installed regulations.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _git(label: str, spec: str, *args: str, problem: str) -> str:
 
 
 def _compile_side(label: str, spec: str, path: Path, modules_root: Optional[Path]) -> Side:
-    root = _modules_root(path) or modules_root
+    root = modules_root or _modules_root(path)  # --rules, when given, wins over the guess
     files = [path] if path.is_file() else discover_regulations(path)
     if not files:
         raise SideError(f"{label}（{spec}）：其中没有城市规则文件 (no city regulation)")
