@@ -52,7 +52,7 @@ def diff_sides(old: Side, new: Side, claims: Optional[tuple[str, str]] = None, p
         return result
     good, bad, source = _claims(old, new, claims, changed_regions, persons, seed)
     result["claims"] = source
-    result["impact"] = impact(_engine(old), _engine(new), good, bad, all_changes, _names(new.irs + old.irs))
+    result["impact"] = impact(_engine(old), _engine(new), good, bad, all_changes, vocabulary_names(new.irs + old.irs))
     return result
 
 
@@ -102,7 +102,7 @@ def _engine(side: Side) -> Engine:
     return Engine([Regulation.from_ir(ir) for ir in side.irs])
 
 
-def _names(irs: list[dict]) -> dict[str, dict[str, str]]:
+def vocabulary_names(irs: list[dict]) -> dict[str, dict[str, str]]:
     """Vocabulary field → code → member name, for the fields winners and losers are grouped by."""
     wanted = {field for _, _, _, field in GROUPS}
     names: dict[str, dict[str, str]] = {}
