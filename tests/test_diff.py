@@ -264,3 +264,10 @@ def test_folders_pair_regulations_by_file_and_list_one_removed(tmp_path):
     assert len(report["regulations"]) == 3 and all(not r["changes"] for r in report["regulations"])
     assert run(str(REGULATIONS), str(root), "--fail-on-change").exit_code == 1
     assert "删除规定" in run(str(REGULATIONS), str(root)).stdout
+
+
+def test_a_revision_outside_a_git_repository_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    result = run("HEAD:regulations", str(DONGYING))
+    assert result.exit_code == 2 and "OLD（HEAD:regulations）" in result.stderr and "git 仓库" in result.stderr

@@ -56,9 +56,9 @@ def load_side(label: str, spec: str, modules_root: Optional[Path] = None) -> Sid
 def _checkout(label: str, spec: str, into: Path) -> Path:
     revision, _, inner = spec.partition(":")
     inner = PurePosixPath(inner.strip("/") or ".")
+    top = _git(label, spec, "rev-parse", "--show-toplevel", problem="当前目录不在 git 仓库中 (not in a git repository)")
     _git(label, spec, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}",
          problem=f"git 修订「{revision}」不存在 (no such revision)")
-    top = _git(label, spec, "rev-parse", "--show-toplevel", problem="当前目录不在 git 仓库中 (not in a git repository)")
     prefix = _git(label, spec, "rev-parse", "--show-prefix", problem="当前目录不在 git 仓库中").strip()
     # REV:PATH is relative to the repository's top, as git reads it; ./PATH to the current folder
     full = PurePosixPath(prefix) / inner if str(inner).startswith("./") or str(inner) == "." else inner
