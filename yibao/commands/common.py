@@ -8,6 +8,7 @@ names the file, the place and what was expected).
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -24,16 +25,29 @@ def fail(message: str) -> "click.exceptions.Exit":
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place, so a reader never sees half."""
+    """Write to a temporary file beside ``path`` and rename it into place, so a reader never sees half.
+    The file gets the mode a plain ``open(path, "w")`` would give it (``mkstemp`` makes it 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """An existing file keeps its permissions; a new one gets 0666 less the umask, as open() would."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only portable way to read it is to set it; put it straight back
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def emit(text: str, output: Optional[Path]) -> None:
