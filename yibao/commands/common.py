@@ -88,6 +88,18 @@ def compile_regulations(rules: Optional[str]):
     return results
 
 
+def province_of(rules: Optional[str], irs: list):
+    """The province files (省级参数, 不变式) under the rules root, compiled against the cities ``irs``; exit 2
+    with their diagnostics if they have errors."""
+    from yibao.compiler.driver import default_root
+    from yibao.crosscity.province import load_province
+
+    province = load_province(rules_root(rules) or default_root(), irs)
+    if province.doc is None:
+        raise fail("\n".join(render(d, province.sources) for d in province.diagnostics) + "\n省级参数文件有错误")
+    return province
+
+
 def loaded(irs, build=list):
     """Load compiled IR into the runtime. The compiler made it, so a refusal here is a compiler bug:
     say so plainly instead of showing a traceback."""
