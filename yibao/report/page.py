@@ -10,7 +10,7 @@ from html import escape
 from typing import Optional
 
 from yibao.change.summary import cause_text, signed_yuan
-from yibao.change.semantic import yuan
+from yibao.crosscity.exprtext import money_text
 from yibao.crosscity.invariants import Outcome, outcome_text, violation_lines
 from yibao.crosscity.matrix import cell_text, key_text
 
@@ -149,10 +149,10 @@ def _impact(impact: dict) -> str:
     t = impact["totals"]
     parts = [f"<p>{t['encounters']} 次就诊中 <b>{t['changed']}</b> 次结果改变。</p>",
              '<table class="totals"><tr><th></th><th>原版本</th><th>新版本</th><th>变化</th></tr>'
-             f"<tr><td>基金支付合计</td><td class=num>{yuan(t['old_fund'], True)}</td>"
-             f"<td class=num>{yuan(t['new_fund'], True)}</td><td class=num>{signed_yuan(t['fund_change'])}</td></tr>"
-             f"<tr><td>个人负担合计</td><td class=num>{yuan(t['old_patient'], True)}</td>"
-             f"<td class=num>{yuan(t['new_patient'], True)}</td><td class=num>{signed_yuan(t['patient_change'])}</td></tr>"
+             f"<tr><td>基金支付合计</td><td class=num>{money_text(t['old_fund'], True)}</td>"
+             f"<td class=num>{money_text(t['new_fund'], True)}</td><td class=num>{signed_yuan(t['fund_change'])}</td></tr>"
+             f"<tr><td>个人负担合计</td><td class=num>{money_text(t['old_patient'], True)}</td>"
+             f"<td class=num>{money_text(t['new_patient'], True)}</td><td class=num>{signed_yuan(t['patient_change'])}</td></tr>"
              "</table>"]
     charts = [histogram("每次改变的就诊：基金支付变化", [r["fund_change"] for r in impact["changed"]
                                                   if r["fund_change"] is not None], "基金支付变化（元）")]
@@ -179,4 +179,4 @@ def _impact(impact: dict) -> str:
 
 
 def _fund(side: dict) -> str:
-    return yuan(side["fund"], True) if side["fund"] is not None else f"错误 {escape(str(side['error']))}"
+    return money_text(side["fund"], True) if side["fund"] is not None else f"错误 {escape(str(side['error']))}"
