@@ -99,3 +99,28 @@ def test_bad_input_is_exit_2(tmp_path):
     assert result.exit_code == 2 and "index.html" in result.stderr
     result = CliRunner().invoke(main, ["report", "--out", str(tmp_path / "r"), "--diff", "nosuchrev:regulations", str(DONGYING)])
     assert result.exit_code == 2 and "nosuchrev" in result.stderr and not (tmp_path / "r").exists()
+
+
+def _rules_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "regulations"
+    shutil.copytree(ROOT / "regulations", root, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    return root
+
+
+def test_a_province_file_with_a_mistake_is_exit_2_naming_it_and_no_report_is_written(tmp_path):
+    root = _rules_copy(tmp_path)
+    path = root / "shandong" / "invariants.yb"
+    path.write_text(path.read_text(encoding="utf-8") + '不变式 "笔误"：住院支付比列 ≤ 100%\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", "--out", str(tmp_path / "r"), "--rules", str(root)])
+    assert result.exit_code == 2 and "YB801" in result.stderr and "shandong/invariants.yb" in result.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_rules_without_province_files_say_so_in_both_sections(tmp_path):
+    root = _rules_copy(tmp_path)
+    (root / "shandong" / "invariants.yb").unlink()
+    (root / "shandong" / "parameters.yb").unlink()
+    html = parse(write_report(tmp_path / "r", "--rules", str(root)))
+    assert "matrix" not in html.tables and "invariants" not in html.tables
+    assert "规则根目录下没有省级参数" in "".join(html.text) and "规则根目录下没有省级不变式" in "".join(html.text)
+    assert len(html.having("svg", "curve-chart")) == 6  # the curves do not need the province files
