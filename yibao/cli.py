@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from yibao.commands import fmt, rules, settle, test
+from yibao.commands import fmt, lsp, rules, settle, test
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,7 +19,8 @@ def main() -> None:
 
 
 for command in (rules.compile_command, rules.check_command, settle.settle_command, settle.contribute_command,
-                settle.explain_command, test.test_command, fmt.fmt_command):
+                settle.explain_command, test.test_command, fmt.fmt_command,
+                lsp.lsp_command):
     main.add_command(command)
 
 
