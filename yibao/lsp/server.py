@@ -40,6 +40,7 @@ class YibaoServer(LanguageServer):
         self._rules: dict[Optional[Path], Rules] = {}
         self._pending: dict[str, asyncio.Task] = {}
         self._irs: dict[str, dict] = {}  # uri → the last IR it compiled to, for the types of definitions
+        self._analyses: dict[str, tuple] = {}  # uri → ((version, IR id), Analysis)
         self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1)  # one compile at a time
 
     def rules_for(self, path: Path) -> Rules:
@@ -53,8 +54,14 @@ class YibaoServer(LanguageServer):
         return doc, _path(uri)
 
     def analysis(self, uri: str) -> tuple[Analysis, object]:
+        """The document's analysis, made once per version (a request after a request reuses it)."""
         doc, path = self.document(uri)
-        return self.rules_for(path).analyse(doc.source, path, self._irs.get(uri)), doc
+        key = (doc.version, id(self._irs.get(uri)))
+        cached = self._analyses.get(uri)
+        if cached is None or cached[0] != key:
+            cached = (key, self.rules_for(path).analyse(doc.source, path, self._irs.get(uri)))
+            self._analyses[uri] = cached
+        return cached[1], doc
 
     # ── diagnostics ──
 
@@ -143,6 +150,8 @@ def _did_close(ls: YibaoServer, params: T.DidCloseTextDocumentParams) -> None:
     pending = ls._pending.pop(uri, None)
     if pending is not None:
         pending.cancel()
+    ls._analyses.pop(uri, None)
+    ls._irs.pop(uri, None)
     ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
