@@ -364,3 +364,40 @@ def test_a_thousand_random_edits_leave_the_server_alive_with_check_s_diagnostics
     expected = sorted((r["code"], client_range(r)) for r in map(json.loads, check.stdout.splitlines()) if r["file"].endswith(name))
     got = sorted((d.code, (d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character)) for d in final)
     assert got == expected and expected
+
+
+def test_a_message_that_is_not_utf8_is_dropped_and_the_server_answers_the_next(tmp_path):
+    # Bytes that are not UTF-8 on the wire (an editor sending a file's raw bytes): pygls cannot decode the
+    # message; the server reports it and goes on serving.
+    proc = subprocess.Popen([sys.executable, "-m", "yibao", "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, cwd=tmp_path)
+
+    def send(body: bytes) -> None:
+        proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        proc.stdin.flush()
+
+    def receive() -> dict:
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            head += proc.stdout.read(1)
+        length = next(int(h.split(b":")[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length"))
+        return json.loads(proc.stdout.read(length))
+
+    try:
+        send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                         "params": {"capabilities": {}, "processId": None, "rootUri": None}}).encode())
+        assert receive()["id"] == 1
+        send(b'{"jsonrpc":"2.0","method":"initialized","params":{}}')
+        uri = (tmp_path / "x.yb").as_uri().encode()
+        send(b'{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"' + uri
+             + b'","languageId":"yibao","version":1,"text":"\xff\xfe\xe4\xb8 \xe7\xac\xac"}}}')
+        text = "第一条\n    甲 = 1元\n"
+        send(json.dumps({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri.decode(), "languageId": "yibao", "version": 2, "text": text}}}).encode())
+        send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": uri.decode()}, "position": {"line": 1, "character": 4}}}).encode())
+        answer = next(m for m in iter(receive, None) if m.get("id") == 2)
+        assert answer["result"]["contents"]["value"].startswith("**甲** — 定义")
+    finally:
+        proc.kill()
+        proc.wait()
