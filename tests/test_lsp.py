@@ -401,3 +401,30 @@ def test_a_message_that_is_not_utf8_is_dropped_and_the_server_answers_the_next(t
     finally:
         proc.kill()
         proc.wait()
+
+
+# ───────────────────────────── the analysis, in process ─────────────────────────────
+
+
+def test_hover_on_a_model_parameter_lists_every_city_with_its_article_and_a_block_table_whole():
+    from yibao.lsp.analysis import Rules
+
+    model = REGULATIONS / "shandong" / "settlement-model.yb"
+    text = model.read_text(encoding="utf-8")
+    line = line_of(text, "参数 统筹支付比例：")
+    hover = Rules(REGULATIONS).analyse(text, model).hover(line, 4)
+    assert hover.startswith("**统筹支付比例** — 参数（比例）")
+    cities = [c for c in ("东营市（第三十一条）", "济宁市（第十七条）", "临沂市（三（三））", "烟台市（二（三）1）") if c in hover]
+    assert len(cities) == 4
+    # 济宁 第十七条 gives it as a table by 医疗类别: the rows come with the header
+    assert "统筹支付比例 按 医疗类别：\n      普通门诊：门诊意外伤害支付比例" in hover
+
+
+def test_a_half_typed_file_still_has_its_names_for_completion():
+    from yibao.lsp.analysis import Rules
+
+    text = DONGYING_TEXT.replace("    住院起付标准 按 医院等级", "    住院起付标准 按 医院等级 (\n    定义 半 = 住院", 1)
+    analysis = Rules(REGULATIONS).analyse(text, DONGYING)
+    line = line_of(text, "    定义 半 = 住院")
+    labels = {c.label for c in analysis.completion(line, len(text.split("\n")[line]))}
+    assert {"本次住院起付标准", "是住院", "若", "if"} <= labels

@@ -95,7 +95,7 @@ def index_file(text: str, name: str) -> FileIndex:
         kind = next((k for cls, k in _KINDS.items() if isinstance(clause, cls)), None)
         if kind is None:
             continue
-        line = lines[clause.span.line - 1].strip() if 0 < clause.span.line <= len(lines) else ""
+        line = _clause_text(lines, clause.span.line)
         type_ref = getattr(clause, "type", None)
         vocabulary = type_ref.vocabulary if type_ref is not None else None
         symbols.setdefault(clause.name, Symbol(clause.name, kind, _name_span(clause.name, clause.span, lines), article,
@@ -112,6 +112,22 @@ def index_file(text: str, name: str) -> FileIndex:
                 symbols.setdefault(m.name, Symbol(m.name, "成员", m.span, article, mline,
                                                   f"词表 {clause.name} 的成员（代码 {m.code}）", clause.name))
     return FileIndex(name, text, ast, symbols, members, tuple(uses), module, region, tuple(fields))
+
+
+def _clause_text(lines: list[str], line: int, most: int = 12) -> str:
+    """The clause on ``line`` (1-based) as written; a clause ending in ``：`` (a block table) with its rows."""
+    if not 0 < line <= len(lines):
+        return ""
+    head = lines[line - 1]
+    out = [head.strip()]
+    if head.rstrip().endswith((":", "：")):
+        depth = len(head) - len(head.lstrip(" \t\u3000"))
+        for row in lines[line: line + most]:
+            if row.strip() and len(row) - len(row.lstrip(" \t\u3000")) <= depth:
+                break
+            if row.strip():
+                out.append("    " + row.strip())
+    return "\n".join(out)
 
 
 def _name_span(name: str, span: A.Span, lines: list[str]) -> A.Span:
@@ -290,8 +306,7 @@ class Analysis:
             parts.append(f"**{symbol.article}**" + (f"：{source}" if source else ""))
         others = self.other_cities(name)
         if others and symbol.kind in ("参数", "定义", "表", "待定"):
-            parts.append("其他城市：\n" + "\n".join(f"- {city}（{article or '—'}）：`{clause}`"
-                                                   for city, article, clause in others))
+            parts.append("其他城市：\n" + "\n".join(_city_line(*other) for other in others))
         return "\n\n".join(parts)
 
     def _type_of(self, symbol: Symbol) -> Optional[str]:
@@ -425,6 +440,13 @@ class Analysis:
             names = [s for s in self.own.symbols.values() if s.article == article.label and s.kind != "成员"]
             out.append((article, max(last, article.span.end_line - 1), names))
         return out
+
+
+def _city_line(city: str, article: Optional[str], clause: str) -> str:
+    head = f"- {city}（{article or '—'}）："
+    if "\n" not in clause:
+        return f"{head}`{clause}`"
+    return head + "\n\n  ```yibao\n" + "\n".join("  " + line for line in clause.split("\n")) + "\n  ```"
 
 
 _TYPE_WORDS = {"type.money", "type.rate", "type.count", "type.date", "type.bool", "type.exact", "type.number"}
