@@ -20,6 +20,7 @@ from yibao.compiler.build import build_ast
 from yibao.compiler.coverage import coverage_beside, source_text_beside, split_units
 from yibao.compiler.diagnostics import Diagnostic, word
 from yibao.compiler.driver import Session, default_root, discover_regulations
+from yibao.compiler.format import is_table_header, read_line
 from yibao.compiler.parse import KEYWORDS, parse
 
 # The clause classes that give a name a value, and what a hover calls them.
@@ -30,7 +31,6 @@ _KINDS: dict[type, str] = {
 _WORD = re.compile(r"[^\W\d]\w*")
 _CONTRACT_FIELD = re.compile(r"(?:字段|field)[ \t\u3000]+([\w.]*)$")
 _IN_SET = re.compile(r"(?:^|[\s(（])([^\W\d]\w*)[ \t\u3000]+(?:属于|in)[ \t\u3000]*[{｛][^}｝]*$")
-_TABLE_HEADER = re.compile(r"^[ \t\u3000]*([^\W\d]\w*)[ \t\u3000]+(?:按|by)[ \t\u3000]+(.+?)[ \t\u3000]*[:：][ \t\u3000]*$")
 
 
 @attrs.frozen
@@ -395,10 +395,10 @@ class Analysis:
             depth = len(text) - len(text.lstrip(" \t\u3000"))
             if depth >= indent:
                 continue
-            header = _TABLE_HEADER.match(text)
-            if header is None:
+            header = read_line(text)
+            if not is_table_header(header.tokens):
                 return None
-            dims = [d for d in re.split(r"[ \t\u3000]*[×*＊][ \t\u3000]*", header.group(2).strip()) if d]
+            dims = [t.text for t in header.tokens[2:-1:2]]
             vocabularies = self.members()
             after_label = bool(re.search(r"[:：]", before))
             dim = dims[1] if after_label and len(dims) > 1 else dims[0] if not after_label else None
