@@ -428,3 +428,33 @@ def test_a_half_typed_file_still_has_its_names_for_completion():
     line = line_of(text, "    定义 半 = 住院")
     labels = {c.label for c in analysis.completion(line, len(text.split("\n")[line]))}
     assert {"本次住院起付标准", "是住院", "若", "if"} <= labels
+
+
+def test_the_analysis_answers_at_every_position_of_random_broken_text_without_raising():
+    # The server would survive a failing feature (it answers nothing), but the drafter would lose it:
+    # hover, definition, completion and the outline must work on whatever text there is.
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from yibao.lsp.analysis import Rules
+
+    rules = Rules(REGULATIONS)
+    base = DONGYING_TEXT.split("\n")[200:230]
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 5), st.sampled_from(PIECES + [""])), max_size=12),
+           st.integers(0, 10_000), st.integers(0, 200))
+    def check(edits, line, column):
+        text = "\n".join(base)
+        for at, length, piece in edits:
+            at %= len(text) + 1
+            text = text[:at] + piece + text[at + length:]
+        analysis = rules.analyse(text, DONGYING)
+        line %= len(analysis.lines)
+        column %= len(analysis.lines[line]) + 1
+        analysis.hover(line, column)
+        analysis.definition(line, column)
+        analysis.completion(line, column)
+        analysis.articles()
+
+    check()
