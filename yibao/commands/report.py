@@ -22,11 +22,11 @@ from .diff import run_diff
 @click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
 def report_command(out: Path, sides: Optional[tuple[str, str]], claims_file: Optional[str], persons: Optional[int],
                    seed: int, checked: int, rules: Optional[str]) -> None:
-    """写出静态 HTML 报告 DIR/index.html（内嵌 SVG，不需要网络）：省级参数矩阵（同 yibao matrix，每格注明条文），
-    各市普通住院的支付曲线（按险种和医院等级），省级不变式的检查结果（同 yibao check）；
+    """写出静态 HTML 报告 DIR/index.html（内嵌 SVG，不需要网络）：各市普通住院的支付曲线（按险种和医院等级），
+    省级参数矩阵（同 yibao matrix，每格注明条文），省级不变式的检查结果（同 yibao check，违反照实列出）；
     给 --diff 时再加上规则变更及其对案例的影响（变化分布、按组的受益与受损）。
 
-    退出状态：0 已写出；2 规则、省级参数或参数不可用。
+    退出状态：0 已写出（有不变式违反时也是 0，违反写在报告里）；2 规则、省级参数文件或参数不可用。
     """
     from yibao.crosscity.invariants import check_cities
     from yibao.crosscity.matrix import build_matrix
