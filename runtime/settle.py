@@ -331,7 +331,7 @@ def normalise_counters(program: Any, after: list) -> Optional[str]:
 def settle_encounter(reg: Regulation, person: Any, enc: Any, inputs: list, book: CounterBook, trace: bool) -> dict:
     program = reg.program
     counters = book.before(program, enc.date)
-    ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS, need_env=trace, trusted=True)
+    ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS, need_env=trace, trusted=True, record=trace)
     if ev.error is not None:
         return {"mdtrt_id": enc.mdtrt_id, "error": M.from_sentinel(ev.error, ev.error_at)}
     amounts, problem = _setlinfo_fen(ev)
@@ -348,7 +348,7 @@ def settle_encounter(reg: Regulation, person: Any, enc: Any, inputs: list, book:
     if ev.excluded is not None:
         row["excluded"] = {"article": ev.excluded.article, "reason": ev.excluded.reason}
     if trace:
-        row["trace"] = build_trace(program, ev.env, _trace_roots(program, ev))
+        row["trace"] = build_trace(program, ev.env, _trace_roots(program, ev), ev.decided)
     return row
 
 

@@ -5,32 +5,57 @@ It is computed after evaluation, from the values already in the environment, so 
 branch an ``if`` took, the ``and``/``or`` operands looked at before the answer was known, the cell a
 ``lookup`` hit, and for a definition only the rule that supplied its value (an applied exception, or
 the default when none applied) plus the exception conditions that were decisive.
+
+It evaluates nothing itself: every decision is read from what the evaluator recorded
+(``Evaluation.decided``). Only for an evaluator that keeps no record — the closures, which are the
+specification — or a node the record lacks (the outputs an excluded encounter still reports, which the
+closures compute) does it ask the node's closure, which gives the same value by definition. The
+exception fold is replayed with ``evaluator.fold`` on those values.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
+from .codegen import NOT_DECIDED
+from .evaluator import fold
 from .expr import CNode
 from .values import Sentinel, format_value
 
 LEAVES = ("lit", "open", "na")
+SLOTS = ("ref", "self")
 
 
-def build_trace(program: Any, env: list, roots: list[CNode]) -> list[dict]:
-    walker = _Walker(program, list(env))
+def build_trace(program: Any, env: list, roots: list[CNode], decided: Optional[Callable] = None) -> list[dict]:
+    """The trace items for ``roots``. ``decided``: the evaluator's record (``Evaluation.decided``), or None."""
+    walker = _Walker(program, list(env), decided)
     for node in roots:
         walker.node(node)
     return walker.items
 
 
 class _Walker:
-    def __init__(self, program: Any, env: list) -> None:
+    def __init__(self, program: Any, env: list, decided: Optional[Callable]) -> None:
         self.program = program
         self.env = env
+        self.decided = decided
         self.items: list[dict] = []
         self.seen: set = set()
         self.self_used = False
+
+    def value(self, n: CNode) -> Any:
+        """The value the evaluation gave ``n`` (with the slot of a definition being folded holding the
+        value so far, as it did when the exception was evaluated)."""
+        kind = n.kind
+        if kind in LEAVES:
+            return n.data
+        if kind in SLOTS:
+            return self.env[self.program.slot_of[n.name]]
+        if self.decided is not None:
+            v = self.decided(n)
+            if v is not NOT_DECIDED:
+                return v
+        return n.fn(self.env)
 
     # ── expressions ──
 
@@ -41,7 +66,7 @@ class _Walker:
         elif kind == "self":
             self.self_used = True  # the value so far: the caller walks the lower levels of the fold
         elif kind == "if":
-            cond = n.args[0].fn(self.env)
+            cond = self.value(n.args[0])
             self.node(n.args[0])
             if cond is True:
                 self.node(n.args[1])
@@ -49,25 +74,26 @@ class _Walker:
                 self.node(n.args[2])
         elif kind in ("and", "or"):
             decisive = kind == "or"
+            last = n.args[-1]
             for arg in n.args:
-                value = arg.fn(self.env)
                 self.node(arg)
-                if value is decisive:
+                if arg is not last and self.value(arg) is decisive:
                     break
         elif kind == "lookup":
             key = self.lookup_key(n)
             if key is not None:
                 self.cell(n.table, key)
         elif kind not in LEAVES:
+            last = n.args[-1] if n.args else None
             for arg in n.args:
                 self.node(arg)
-                if arg.fn(self.env).__class__ is Sentinel:
+                if arg is not last and self.value(arg).__class__ is Sentinel:
                     break  # the operation stopped at its leftmost sentinel
 
     def lookup_key(self, n: CNode) -> Optional[tuple]:
         key = []
         for arg in n.args:
-            value = arg.fn(self.env)
+            value = self.value(arg)
             self.node(arg)
             if value.__class__ is Sentinel:
                 return None
@@ -99,7 +125,7 @@ class _Walker:
         node = table.cell_nodes[key]
         self.node(node)
         if not merged:
-            value = node.fn(self.env)
+            value = self.value(node)
             self.items.append(_item(table.name, format_value(value, table.type), table.article, at))
         return at
 
@@ -121,16 +147,11 @@ class _Walker:
         exceptions above the one that applied, that exception's expression, and lower levels only when
         a self-reference ("the value so far") makes them matter. Returns (supplier rule, source)."""
         env, slot = self.env, d.slot
-        levels = []
-        value = d.default.expr.fn(env)
-        for e in d.exceptions:
+
+        def hold(value):
             env[slot] = value
-            cond = e.when.fn(env)
-            levels.append((value, cond))
-            if cond is True:
-                value = e.expr.fn(env)
-            elif cond is not False:
-                value = cond  # unknown whether it applies: so is the value
+        _, _, levels = fold(self.value(d.default.expr), d.exceptions, lambda e: self.value(e.when),
+                            lambda e: self.value(e.expr), hold)
         supplier = source = None
         for i in range(len(d.exceptions) - 1, -1, -1):
             before, cond = levels[i]

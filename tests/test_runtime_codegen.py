@@ -430,3 +430,29 @@ def test_hand_written_fixture_settles_alike():
             case(stay("E1", "2", a="300", b="200", c="50", med_type="14", flags=["异地就医", "转诊"]), flags=["大额医疗补助"])]
     for doc in docs:
         assert_same(engines, json.dumps(doc, ensure_ascii=False))
+
+
+def test_the_fast_trace_reads_what_the_generated_code_decided_and_evaluates_nothing(engines):
+    """The trace of a settled encounter comes from the recording function alone: with every operation's
+    closure made to fail, the fast engine still traces the 东营 inpatient case exactly as the closures do."""
+    from yibao.runtime.evaluator import reads
+
+    text = build_case({"insutype": "310", "psn_type": "1101", "gend": "1", "flags": []},
+                      [{"med_type": "21", "fees": {"01": "10000.00", "02": "3000.00"}, "gap": 0, "clock": False,
+                        "flags": ["转院"]}], "2019-03-01", {}, 1)
+    expected = dumps_output(engines[1].settle(load_case_text(text, "c.json"), trace=True).output)
+    fresh = Engine([Regulation.from_ir(compile_path(str(DONGYING)).ir)])
+    (program,) = [reg.program for reg in fresh.regulations()]
+
+    def fail(env):
+        raise AssertionError("the trace evaluated a node")
+    roots = [d.default.expr for d in program.definitions] + [n for d in program.definitions for e in d.exceptions
+                                                             for n in (e.when, e.expr)]
+    roots += [t for table in program.tables.values() for t in table.cell_nodes.values()]
+    roots += [o.expr for o in program.outputs] + [x.when for x in program.exclusions]
+    for node in reads(*roots):
+        if node.kind not in ("lit", "open", "na"):
+            node.fn = fail  # what the closures already compiled keeps the old one; only a direct call fails
+    result = fresh.settle(load_case_text(text, "c.json"), trace=True)
+    assert dumps_output(result.output) == expected
+    assert '"name": "住院起付标准"' in expected and program.fallbacks == 0

@@ -1,0 +1,105 @@
+"""The seam between the loaded program (``evaluate.Program``) and the evaluators that run it.
+
+A ``Program`` is built once from the IR and never changes: slots, vocabularies, tables, counters,
+definitions with their exceptions, exclusions and outputs. An evaluator takes that program and, per
+encounter, an input list and the counters before it, and answers an ``Evaluation``. Three evaluators
+are meant to plug in here, none of them knowing the others:
+
+| evaluator | module | role |
+|---|---|---|
+| closures | ``evaluate.ClosureEvaluator`` | the specification: one closure per IR node (``expr.py``) |
+| generated | ``codegen.GeneratedEvaluator`` | the fast path: one Python function per regulation |
+| columnar | ``columnar.py`` (its own issue) | many encounters at once, one column per slot |
+
+An evaluator answers ``None`` when it declines an encounter (a malformed value, rules it cannot run);
+the program then asks the closures, which always answer. What an evaluator decided is kept in the
+``Evaluation`` (``decided``: the value it gave each IR node it evaluated), so that the trace reads the
+decisions instead of evaluating anything again.
+
+Also defined here, once, for every evaluator and the trace: the exception fold (``fold``) and what an
+expression reads (``reads``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Optional, Protocol, runtime_checkable
+
+from .values import Sentinel
+
+
+class Evaluation:
+    """What one encounter's evaluation produced; ``error`` is the sentinel that made it unsettleable.
+
+    ``decided`` maps an IR node (``expr.CNode``) to the value the evaluator gave it, or is None when
+    the evaluator keeps no record (the trace then asks the closures, which are the specification)."""
+
+    __slots__ = ("env", "excluded", "checked", "outputs", "counters_after", "error", "error_at", "decided")
+
+    def __init__(self, env: Optional[list], checked: int = 0, outputs: Optional[dict] = None,
+                 counters_after: Optional[list] = None, error: Optional[Sentinel] = None,
+                 error_at: Optional[str] = None, decided: Optional[Callable[[Any], Any]] = None) -> None:
+        self.env = env
+        self.excluded: Any = None  # the Exclusion that held, if one did
+        self.checked = checked    # how many exclusions were evaluated
+        self.outputs: dict = {} if outputs is None else outputs
+        self.counters_after = counters_after
+        self.error = error
+        self.error_at = error_at
+        self.decided = decided
+
+
+@runtime_checkable
+class Evaluator(Protocol):
+    """What the program asks of an evaluator. ``record``: keep what was decided (``Evaluation.decided``)
+    for the trace; ``need_env``: the caller wants the environment back; ``trusted``: the inputs come from
+    the case readers and the counters from a CounterBook (no sentinel where a case never leaves one)."""
+
+    name: str
+
+    def evaluate(self, inputs: list, counters: list, excluded_fields: tuple, need_env: bool, trusted: bool,
+                 record: bool) -> Optional[Evaluation]:
+        ...
+
+
+def fold(value: Any, exceptions: Any, condition: Callable[[Any], Any], replacement: Callable[[Any], Any],
+         hold: Callable[[Any], None]) -> tuple:
+    """docs/ir.md's exception fold: ``v = default; for e in exceptions (ascending priority): if when: v = expr``.
+
+    ``hold(v)`` puts the value so far where a self-reference inside the next exception reads it. A
+    condition that is neither True nor False (a sentinel) leaves it unknown whether the exception
+    applies, and so the value: it becomes that sentinel. Returns (value, index of the last exception that
+    supplied it or -1, the (value before, condition) of every level) — the trace uses the levels."""
+    supplier = -1
+    levels = []
+    for index, exception in enumerate(exceptions):
+        hold(value)
+        c = condition(exception)
+        levels.append((value, c))
+        if c is True:
+            value = replacement(exception)
+            supplier = index
+        elif c is not False:
+            value = c
+            supplier = index
+    return value, supplier, levels
+
+
+def reads(*roots: Any) -> Iterator[Any]:
+    """Every node of the expressions, breadth first, left to right (table cells are not entered: a
+    lookup reads its table). The one walk over "what does this expression read"."""
+    queue = list(roots)
+    i = 0
+    while i < len(queue):
+        n = queue[i]
+        i += 1
+        yield n
+        queue.extend(n.args)
+
+
+def names_read(*roots: Any) -> list:
+    """The names (``ref``) the expressions read, in order of first reading."""
+    found: dict = {}
+    for n in reads(*roots):
+        if n.kind == "ref":
+            found.setdefault(n.name, None)
+    return list(found)
