@@ -16,7 +16,6 @@ still given; an absent input that an output needs makes the case unusable (``Cas
 from __future__ import annotations
 
 import datetime as _dt
-import weakref
 from typing import Any, Iterable, Optional
 
 from . import contract as C
@@ -75,16 +74,14 @@ def _contract_order(outputs: list) -> list:
     return sorted(outputs, key=lambda o: (rank.get(o.field, len(rank)), outputs.index(o)))
 
 
-_PROGRAMS: "weakref.WeakKeyDictionary[Any, ContributionProgram]" = weakref.WeakKeyDictionary()
-
-
 def contribution_program(regulation: Any) -> Optional[ContributionProgram]:
-    """The regulation's compiled contribution section (built once per Regulation), or None if it has none."""
+    """The regulation's compiled contribution section (built on first use, kept by the Regulation itself),
+    or None if it has none."""
     if "contribution" not in regulation.ir:
         return None
-    program = _PROGRAMS.get(regulation)
+    program = regulation.contribution
     if program is None:
-        program = _PROGRAMS[regulation] = ContributionProgram(regulation)
+        program = regulation.contribution = ContributionProgram(regulation)
     return program
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import weakref
 from fractions import Fraction
 from typing import Any, Iterable, Optional, Union
 
@@ -30,10 +29,6 @@ from .trace import build_trace
 from .values import amount_decimals, as_whole_fen, format_money, format_percent, money_decimal
 
 __all__ = ["Regulation", "Engine", "SettleResult", "load", "dumps_output", "load_case_text", "CaseError", "IRError"]
-
-# sha256 → Regulation, so that explain() can cite articles from an output alone (weak: no leak)
-_LOADED: "weakref.WeakValueDictionary[str, Regulation]" = weakref.WeakValueDictionary()
-
 
 class Regulation:
     """One compiled regulation (one IR document)."""
@@ -54,7 +49,7 @@ class Regulation:
         self._effective = (start, end)
         self.block_parts = (reg["title"], start.isoformat(), end.isoformat() if end else None, doc["sha256"])
         self.scope = _scope(doc)
-        _LOADED[self.sha256] = self
+        self.contribution = None  # its ContributionProgram, compiled on first use (contribute.py)
 
     def out_of_scope(self, person: Any, enc: Any) -> Optional[dict]:
         """The YR05 error when the regulation's 适用 clause leaves this person or encounter out, else None."""

@@ -7,8 +7,6 @@ from typing import Optional
 
 import click
 
-from yibao.compiler.diagnostics import Severity, has_errors, render
-
 from .common import emit, fail, render_all, rules_root
 
 
@@ -18,6 +16,7 @@ from .common import emit, fail, render_all, rules_root
 @click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
 def compile_command(file: str, output: Optional[Path], rules: Optional[str]) -> None:
     """编译规则文件 FILE，输出 IR（JSON）。"""
+    from yibao.compiler.diagnostics import has_errors
     from yibao.compiler.driver import compile_path
     from yibao.compiler.lower import canonical_json
 
@@ -53,7 +52,7 @@ def check_command(path: Optional[str], rules: Optional[str], strict: bool) -> No
 def _report_check(result) -> tuple[bool, int]:
     """Print one regulation's check; return whether it has errors and how many articles it misses."""
     from yibao.compiler.coverage import coverage, render_coverage, source_text_beside
-    from yibao.compiler.diagnostics import word
+    from yibao.compiler.diagnostics import Severity, render, word
 
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     if result.diagnostics:
