@@ -26,7 +26,8 @@ from runtime_fixtures.cases import case, stay
 from runtime_fixtures.mini_ir import (add, and_, dongying_ir, enum, eq, exception, if_, in_, inp, lookup, mn, mx, na,
                                       not_, op, open_, or_, ref, sub, table, tiny_ir)
 from yibao.compiler.driver import compile_all, compile_path
-from yibao.runtime import CaseError, Engine, Regulation, dumps_output, load_case_text, run_examples
+from yibao.runtime import CaseError, Engine, Regulation, dumps_output, load_case_text
+from yibao.testing import run_examples
 from yibao.runtime.codegen import generate_source
 from yibao.runtime.values import Sentinel
 

@@ -1,4 +1,5 @@
-"""The runtime stands alone: no compiler, no lark, no numpy, no float or round() on the money path."""
+"""The runtime stands alone: no compiler, no lark, no numpy, no tooling (the example runners live in
+yibao.testing), no float or round() on the money path."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ def test_runtime_imports_neither_the_compiler_nor_lark():
     check = ("import yibao.runtime, sys; "
              "assert 'lark' not in sys.modules and not any(m.startswith('yibao.compiler') for m in sys.modules), "
              "sorted(m for m in sys.modules if 'lark' in m or m.startswith('yibao.compiler')); "
-             "assert 'numpy' not in sys.modules")
+             "assert 'numpy' not in sys.modules; "
+             "assert not any(m.startswith(('yibao.testing', 'yibao.commands')) for m in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 

@@ -36,7 +36,8 @@ def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> No
 
 def _run_city(result, matrix: "_TestMatrix", verbose: bool) -> None:
     from yibao.conformance import CaseFileError, case_files_beside, load_case_file, run_case
-    from yibao.runtime import Engine, run_examples
+    from yibao.runtime import Engine
+    from yibao.testing import run_examples
 
     (regulation,) = loaded([result.ir])
     city = result.ir["regulation"]["region_name"]
