@@ -15,7 +15,8 @@ from typing import Any, Optional
 
 from . import contract as C
 from .case import Problems, Schema, check_keys, parse_amount, parse_code, parse_extension, parse_names
-from .values import Sentinel, full_years, parse_date
+from .inputs import NotCovered
+from .values import Sentinel, parse_date
 
 __all__ = ["ContributionCase", "parse_contribution_case", "read_contribution_inputs", "NotCoveredCode",
            "missing_needed", "TOP_FIELDS", "PERSON_FIELDS", "json_path"]
@@ -144,41 +145,14 @@ def _consistent(case: ContributionCase, problems: Problems) -> None:
 # ── from validated values to one program's inputs ─────────────────────────────────────────────
 
 
-class NotCoveredCode(Exception):
-    """A valid contract code that the regulation's vocabulary has no member for (YR05)."""
-
-    def __init__(self, field: str, code: str, vocab: str) -> None:
-        super().__init__(field)
-        self.field, self.code, self.vocab = field, code, vocab
+NotCoveredCode = NotCovered  # the settlement readers' exception: one YR05 for both
 
 
-def read_contribution_inputs(program: Any, case: ContributionCase) -> list:
-    """The program's inputs in slot order. Absent ones are MISSING sentinels that remember their field."""
-    return [_read(spec, program, case) for spec in program.inputs]
-
-
-def _read(spec: Any, program: Any, case: ContributionCase) -> Any:
-    field = spec.field or ""
-    if field == "person.flags":
-        return spec.name in case.flags
-    if field == "person.age":
-        brdy = case.values.get("person.brdy")
-        return _missing(spec, "person.brdy") if brdy is None else full_years(brdy, case.date)
-    value = case.values.get(field)
-    if value is None:
-        return _missing(spec, field)
-    if isinstance(spec.type, dict):
-        member = program.vocabs[spec.type["enum"]].code_to_member.get(value)
-        if member is not None:
-            return member
-        if getattr(spec, "implicit", False):  # as in settlement: a vocabulary nobody reads refuses no code
-            return _missing(spec, field)
-        raise NotCoveredCode(field, value, spec.type["enum"])
-    return value
-
-
-def _missing(spec: Any, field: str) -> Sentinel:
-    return Sentinel("missing", spec.name, None, field=field)
+def read_contribution_inputs(readers: list, case: ContributionCase) -> list:
+    """A contribution program's inputs in slot order, by the input readers in their contribution mode
+    (``inputs.make_readers(program, contribution=True)``): absent ones are MISSING sentinels that
+    remember their field. The case is both the person and the encounter."""
+    return [read(case, case) for read in readers]
 
 
 def missing_needed(sentinel: Sentinel, output: str, title: str) -> tuple[str, str]:

@@ -97,3 +97,7 @@ def internal(detail: str) -> dict:
 def missing_field(path: str, key: str, label: str, input_name: str, title: str) -> str:
     also = "（也可给 hosp_lv）" if key == "dedc_hosp_lv" else ""
     return f"缺少必填字段 {key}（{label}）{also}：《{title}》的输入「{input_name}」需要它"
+
+
+def versions_overlap(region_code: str, earlier: str, later: str) -> str:
+    return f"{region_code} 的两部规定施行期间重叠：《{earlier}》与《{later}》"

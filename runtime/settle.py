@@ -19,12 +19,12 @@ from typing import Any, Iterable, Optional, Union
 
 from . import contract as C
 from . import messages as M
-from .case import (FEE_FIELDS, CaseError, Problems, Schema, check_keys, find_region, load_case_text, parse_cuminfo,
-                   parse_encounters, parse_person)
+from .case import FEE_FIELDS, CaseError, Problems, check_keys, load_case_text, parse_cuminfo, parse_encounters, parse_person
 from .evaluate import Program
 from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_inputs
 from .ir import IRError, load_ir
 from .jsonout import dumps_output
+from .regions import RegionIndex
 from .trace import build_trace
 from .values import amount_decimals, as_whole_fen, format_money, format_percent, money_decimal
 
@@ -126,24 +126,14 @@ class Engine:
     """Settles cases against a set of regulations (several per region, picked by date)."""
 
     def __init__(self, regulations: Iterable[Regulation]) -> None:
-        self._by_region: dict[str, list[Regulation]] = {}
+        regulations = list(regulations)
         for reg in regulations:
             problem = reg.settlement_problem()
             if problem:
                 raise IRError(problem)
-            group = self._by_region.setdefault(reg.region_code, [])
-            if all(r.sha256 != reg.sha256 for r in group):
-                group.append(reg)
-        self._names: dict[str, str] = {}
-        self._schemas: dict[str, Schema] = {}
-        for code, group in self._by_region.items():
-            group.sort(key=lambda r: r.effective[0])
-            _check_no_overlap(group)
-            self._names[code] = group[0].region_name
-            schema = Schema()
-            for reg in group:
-                schema.add_program(reg.program)
-            self._schemas[code] = schema
+        self._index = RegionIndex(regulations, _itself, _program, "规定", "结算日期")
+        self._by_region = self._index.by_region
+        self._schemas = self._index.schemas
         # what every output remembers (for explain), built once rather than per case
         self._produced_by = {code: {reg.sha256: reg for reg in group} for code, group in self._by_region.items()}
 
@@ -164,8 +154,7 @@ class Engine:
         if not isinstance(case, dict):
             raise CaseError(name, [("$", "结算案例应为 JSON 对象")])
         check_keys(case, _TOP_FIELDS, "", problems, _TOP_FIELD_SET)
-        code = find_region(region if region is not None else case.get("region"), region is not None, self._by_region,
-                           self._names, problems)
+        code = self._index.region(case, region, problems)
         if code is None:
             problems.check()
         schema = self._schemas[code]
@@ -186,14 +175,9 @@ class Engine:
 
     def _plan(self, code: str, person: Any, enc: Any, problems: Problems) -> tuple:
         """(encounter, regulation, inputs or an error dict) — regulation chosen by the encounter's date."""
-        group = self._by_region[code]
-        reg = None
-        for candidate in group:
-            if candidate.covers(enc.date):
-                reg = candidate
-                break
-        if reg is None:
-            return enc, None, M.no_regulation(enc.date, C.region_name(code, self._names), group)
+        reg = self._index.in_force(code, enc.date)
+        if isinstance(reg, dict):
+            return enc, None, reg
         outside = reg.out_of_scope(person, enc)
         if outside is not None:
             return enc, reg, outside
@@ -230,11 +214,12 @@ def _scope(doc: dict) -> Optional[tuple]:
     return vocab["field"], codes, vocab["name"], list(applies["members"]), applies.get("article")
 
 
-def _check_no_overlap(group: list[Regulation]) -> None:
-    for earlier, later in zip(group, group[1:]):
-        end = earlier.effective[1]
-        if end is None or end >= later.effective[0]:
-            raise IRError(f"{earlier.region_code} 的两部规定施行期间重叠：《{earlier.title}》与《{later.title}》")
+def _itself(reg: Regulation) -> Regulation:
+    return reg
+
+
+def _program(reg: Regulation) -> Any:
+    return reg.program
 
 
 def _fees_of(enc: Any) -> dict:
