@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from . import messages as M
 from .evaluator import Evaluation
 from .expr import CNode, divide, half_up_product, half_up_quotient
 from .values import Sentinel, round_half_up
@@ -265,7 +266,7 @@ class _Gen:
         for k, exclusion in enumerate(self.program.exclusions, start=1):
             held = self.expr(exclusion.when)
             self.emit(f"if {held.code} is True: return (1, {k}, None, None, None, None, {env})")
-            where = self.const(f"不予支付条件（{exclusion.article or exclusion.at}）")
+            where = self.const(M.exclusion_at(exclusion))
             self.emit(f"if {held.code} is not False: return (2, {k}, None, None, {held.code}, {where}, "
                       f"({env} if w else None))")
 
@@ -288,7 +289,7 @@ class _Gen:
             v = self.expr(counter.update)
             if v.ms:
                 self.emit(f"if {v.code}.__class__ is S: return (2, {checked}, {outs_tuple}, None, {v.code}, "
-                          f"{self.const(f'计数器 {counter.name}')}, {env})")
+                          f"{self.const(M.counter_at(counter.name))}, {env})")
             after.append(v.code)
         self.emit(f"return (0, {checked}, {outs_tuple}, [{', '.join(after)}], None, None, {env})")
 

@@ -43,12 +43,12 @@ class ContributionProgram:
         ir = regulation.ir
         section = ir["contribution"]
         if not isinstance(section, dict):
-            raise IRError("IR 的 contribution 应为对象")
+            raise IRError(M.text('contribute.init.1'))
         doc = {"vocabularies": ir["vocabularies"], "open_values": ir["open_values"], "counters": [],
                "exclusions": []}
         for key in ("inputs", "tables", "definitions", "outputs", "examples"):
             if not isinstance(section.get(key), list):
-                raise IRError(f"IR 的 contribution.{key} 应为列表")
+                raise IRError(M.text('contribute.init.2', key=key))
             doc[key] = section[key]
         self.regulation = regulation
         self.program = Program(doc, fast=False)  # it evaluates by the closures; generated code would go unused
@@ -61,9 +61,9 @@ class ContributionProgram:
         fields = {o.field: o for o in self.outputs}
         for field in CONTRACT_OUTPUTS:
             if field not in fields:
-                raise IRError(f"《{title}》的 IR 缺少缴费输出 {field}")
+                raise IRError(M.text('contribute.check_outputs.1', title=title, field=field))
             if fields[field].type not in (None, "money"):
-                raise IRError(f"《{title}》的缴费输出 {field} 应为 money，IR 中为 {fields[field].type}")
+                raise IRError(M.text('contribute.check_outputs.2', title=title, field=field, type=fields[field].type))
 
     def evaluate(self, inputs: list) -> list:
         """The environment after every definition (inputs, then definitions, by slot)."""
@@ -113,7 +113,7 @@ class ContributionEngine:
         name = name or getattr(case, "source_name", "<case>")
         problems = Problems(name)
         if not isinstance(case, dict):
-            raise CaseError(name, [("$", "缴费案例应为 JSON 对象")])
+            raise CaseError(name, [("$", M.text('contribute.contribute.1'))])
         code = self._index.region(case, region, problems)
         problems.check()
         parsed = parse_contribution_case(case, self._index.schemas[code], problems)
@@ -146,7 +146,7 @@ class ContributionEngine:
                 continue
             shown = _json_value(value, out.type)
             if shown is None:
-                return _failed(code, M.internal(f"缴费输出 {out.field} 不是整分（IR 在输出前缺少四舍五入）：{value}"), reg)
+                return _failed(code, M.internal(M.output_not_whole_fen(out.field, value, "缴费输出")), reg)
             output[out.field] = shown
         if trace:
             output["trace"] = build_trace(chosen.program, env, [o.expr for o in chosen.outputs])

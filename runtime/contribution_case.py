@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Optional
 
+from . import messages as M
 from . import contract as C
 from .case import Problems, Schema, check_keys, parse_amount, parse_code, parse_extension, parse_names
 from .inputs import NotCovered
@@ -59,7 +60,7 @@ def parse_contribution_case(raw: dict, schema: Schema, problems: Problems) -> Co
     extra_top = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("contribution.")]
     check_keys(raw, _union(TOP_FIELDS, extra_top), "", problems)
     if "date" not in raw:
-        problems.add("date", "缺少必填字段 date（缴费日期 yyyy-MM-dd）：它决定施行中的规定版本")
+        problems.add("date", M.text('contribution_case.parse_contribution_case.1'))
     else:
         case.date = _date(raw["date"], "date", problems)
         case.values["contribution.date"] = case.date
@@ -81,7 +82,7 @@ def _date(value: Any, path: str, problems: Problems) -> Optional[_dt.date]:
     try:
         return parse_date(value)
     except ValueError as exc:
-        problems.add(path, f"{LABELS.get(path.rpartition('.')[2], path)}：{exc}")
+        problems.add(path, M.text('contribution_case.date.1', value=LABELS.get(path.rpartition('.')[2], path), exc=exc))
         return None
 
 
@@ -94,15 +95,15 @@ def _amount(value: Any, field: str, case: ContributionCase, problems: Problems) 
 
 def _person(raw: Any, schema: Schema, case: ContributionCase, problems: Problems) -> None:
     if raw is None:
-        problems.add("person", "缺少必填字段 person（参保人）")
+        problems.add("person", M.text('case.parse_person.1'))
         return
     if not isinstance(raw, dict):
-        problems.add("person", "person 应为对象")
+        problems.add("person", M.text('contribution_case.person.2'))
         return
     extra = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("person.")]
     check_keys(raw, _union(PERSON_FIELDS, extra), "person", problems)
     if "psn_no" in raw and not isinstance(raw["psn_no"], str):
-        problems.add("person.psn_no", "人员编号应为字符串")
+        problems.add("person.psn_no", M.text('contribution_case.person.3'))
     for key in ("insutype", "psn_type", "gend"):
         if key in raw:
             code = parse_code(raw[key], f"person.{key}", f"person.{key}", problems)
@@ -129,7 +130,7 @@ def _employer_type(value: Any, schema: Schema, case: ContributionCase, problems:
         case.values["person.employer_type"] = value
         return
     listed = "、".join(list(EMPLOYER_TYPES) + sorted(known - set(EMPLOYER_TYPES)))
-    problems.add("person.employer_type", f"未知的单位类型 {value!r}；应为：{listed}（灵活就业人员不填）")
+    problems.add("person.employer_type", M.text('contribution_case.employer_type.1', value=value, listed=listed))
 
 
 def _consistent(case: ContributionCase, problems: Problems) -> None:
@@ -138,8 +139,7 @@ def _consistent(case: ContributionCase, problems: Problems) -> None:
         return
     if (psn_type in EMPLOYEE_PSN_TYPES) != (insutype == "310"):
         want = "310" if psn_type in EMPLOYEE_PSN_TYPES else "390"
-        problems.add("person.insutype", f"险种类型 {insutype} 与人员类别 {psn_type}（{C.PSN_TYPE[psn_type]}）不符："
-                                        f"该人员类别的险种类型应为 {want}（{C.INSUTYPE[want]}）")
+        problems.add("person.insutype", M.text('contribution_case.consistent.1', insutype=insutype, psn_type=psn_type, item=C.PSN_TYPE[psn_type], want=want, item2=C.INSUTYPE[want]))
 
 
 # ── from validated values to one program's inputs ─────────────────────────────────────────────
@@ -161,5 +161,4 @@ def missing_needed(sentinel: Sentinel, output: str, title: str) -> tuple[str, st
     path = json_path(field)
     label = LABELS.get(path.rpartition(".")[2], sentinel.name)
     where = f"{sentinel.article}" if sentinel.article else ""
-    return path, (f"缺少 {path}（{label}）：《{title}》{where}计算 {output} 时需要它（规定中的「{sentinel.name}」）；"
-                  f"请在案例中给出 {path}")
+    return path, M.contribution_input_needed(path, label, title, where, output, sentinel.name)

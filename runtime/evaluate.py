@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from . import messages as M
 from .codegen import GeneratedEvaluator
 from .evaluator import Evaluation, fold, reads
 from .expr import CNode, Scope, compile_expr, literal_value
@@ -160,9 +161,9 @@ class Program:
     def member(self, vocab: Any, member: Any, where: str) -> str:
         v = self.vocabs.get(vocab)
         if v is None:
-            raise IRError(f"{where}: 未知词表「{vocab}」")
+            raise IRError(M.text('evaluate.member.1', where=where, vocab=vocab))
         if member not in v.members:
-            raise IRError(f"{where}: 「{member}」不是词表「{vocab}」的成员")
+            raise IRError(M.text('evaluate.member.2', where=where, member=member, vocab=vocab))
         return member
 
     def _vocabularies(self, raw: list) -> dict[str, Vocab]:
@@ -174,7 +175,7 @@ class Program:
 
     def _claim(self, name: str, kind: str, where: str) -> int:
         if name in self.slot_of:
-            raise IRError(f"{where}: 名称「{name}」重复（已是 {self.kind_of[name]}）")
+            raise IRError(M.text('evaluate.claim.1', where=where, name=name, item=self.kind_of[name]))
         self.slot_of[name] = len(self.slot_of)
         self.kind_of[name] = kind
         return self.slot_of[name]
@@ -203,7 +204,7 @@ class Program:
             where = f"counters[{i}]"
             name = need(item, "name", str, where)
             if item.get("period") not in PERIODS:
-                raise IRError(f"{where}.period: 应为 year/quarter/case，得到 {item.get('period')!r}")
+                raise IRError(M.text('evaluate.counter_slots.1', where=where, value=item.get('period')))
             init = literal_value(need(item, "init", dict, where), self, f"{where}.init")
             claimed.append((item, self._claim(name, "counter", where), init))
         return claimed
@@ -225,7 +226,7 @@ class Program:
         dims = need(item, "dims", list, where)
         for d in dims:
             if d not in self.vocabs:
-                raise IRError(f"{where}.dims: 未知词表「{d}」")
+                raise IRError(M.text('evaluate.table.2', where=where, d=d))
         article = item.get("article")
         nodes: dict = {}
         cell_at: dict = {}
@@ -234,11 +235,11 @@ class Program:
             cw = f"{where}.cells[{j}]"
             key = tuple(need(cell, "key", list, cw))
             if len(key) != len(dims):
-                raise IRError(f"{cw}.key: 应有 {len(dims)} 个成员")
+                raise IRError(M.text('evaluate.table.3', cw=cw, len=len(dims)))
             for dim, member in zip(dims, key):
                 self.member(dim, member, f"{cw}.key")
             if key in nodes:
-                raise IRError(f"{cw}.key: 单元格 {list(key)} 重复")
+                raise IRError(M.text('evaluate.table.4', cw=cw, list=list(key)))
             scope = Scope(self, all_defs, article, owner=name, key=key)
             node = compile_expr(need(cell, "value", dict, cw), scope, f"{cw}.value")
             nodes[key] = node
@@ -246,7 +247,7 @@ class Program:
             refs |= _definition_refs(node, self)
         missing = [k for k in _all_keys(dims, self.vocabs) if k not in nodes]
         if missing:
-            raise IRError(f"{where}: 表「{name}」缺少单元格 {list(missing[0])}（IR 的表必须完整）")
+            raise IRError(M.text('evaluate.table.1', where=where, name=name, list=list(missing[0])))
         return Table(name, item.get("type"), tuple(dims), article, item.get("at"), nodes,
                      {key: node.fn for key, node in nodes.items()}, cell_at, frozenset(refs))
 
@@ -359,7 +360,7 @@ class ClosureEvaluator:
                 result.excluded = exclusion
                 return program.outputs_into(result, program.excluded_outputs(excluded_fields))
             if held is not False:
-                result.error, result.error_at = held, f"不予支付条件（{exclusion.article or exclusion.at}）"
+                result.error, result.error_at = held, M.exclusion_at(exclusion)
                 return result
         program.outputs_into(result, program.outputs)
         if result.error is None:
@@ -375,7 +376,7 @@ class ClosureEvaluator:
                 continue
             value = counter.update.fn(env)
             if value.__class__ is Sentinel:
-                result.error, result.error_at = value, f"计数器 {counter.name}"
+                result.error, result.error_at = value, M.counter_at(counter.name)
                 return
             after.append(value)
         result.counters_after = after
@@ -407,7 +408,7 @@ def _check_priorities(exceptions: list, where: str) -> None:
     """The fold applies exceptions in list order, so that order must be ascending priority."""
     priorities = [e.get("priority") for e in exceptions if isinstance(e, dict) and isinstance(e.get("priority"), int)]
     if priorities != sorted(priorities):
-        raise IRError(f"{where}.exceptions: 例外须按优先级升序排列，得到 {priorities}")
+        raise IRError(M.text('evaluate.check_priorities.1', where=where, priorities=priorities))
 
 
 def _check_type(type_: Any, program: Program, where: str) -> Any:
@@ -415,7 +416,7 @@ def _check_type(type_: Any, program: Program, where: str) -> Any:
         return type_
     if isinstance(type_, dict) and set(type_) == {"enum"} and type_["enum"] in program.vocabs:
         return type_
-    raise IRError(f"{where}.type: 未知类型 {type_!r}")
+    raise IRError(M.text('evaluate.check_type.1', where=where, type_=type_))
 
 
 def _definition_refs(node: CNode, program: Program) -> set:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from . import messages as M
 from .ir import IRError
 from .values import Sentinel, full_years
 
@@ -50,7 +51,7 @@ def _reader(spec: Any, program: Any, contribution: bool = False) -> Reader:
     field, name = spec.field or "", spec.name
     scope = field.split(".", 1)[0]
     if scope not in ("person", "encounter") and not (contribution and scope == "contribution"):
-        raise IRError(f"输入「{name}」的字段 {field!r} 不是 person.* 或 encounter.*")
+        raise IRError(M.text('inputs.reader.1', name=name, field=field))
     absent = _absent(spec, contribution)
     if field in ("person.flags", "encounter.flags"):
         if scope == "person":

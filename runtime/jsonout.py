@@ -18,6 +18,8 @@ from decimal import Decimal
 from itertools import chain
 from typing import Any
 
+from . import messages as M
+
 INLINE_KEYS = 6
 _PLAIN = frozenset({str, int, bool, type(None)})  # what the C encoder writes exactly as ``_atom`` does
 _ROW_BREAK = "}, {"
@@ -142,7 +144,7 @@ def _key(key: Any) -> str:
     text = _KEY_TEXT.get(key) if key.__class__ is str else None
     if text is None:
         if not isinstance(key, str):
-            raise TypeError(f"JSON 对象的键必须是字符串：{key!r}")
+            raise TypeError(M.text('jsonout.key.1', key=key))
         text = _encode_string(key) + ": "
         if key.__class__ is str and len(_KEY_TEXT) < 4096:
             _KEY_TEXT[key] = text
@@ -168,12 +170,12 @@ def _atom(value: Any) -> str:
     if isinstance(value, Decimal):
         return _decimal(value)
     # floats and Fractions must never reach the contract's JSON
-    raise TypeError(f"输出中不允许 {type(value).__name__} 类型的值：{value!r}")
+    raise TypeError(M.text('jsonout.atom.1', __name__=type(value).__name__, value=value))
 
 
 def _decimal(value: Decimal) -> str:
     if not value.is_finite():
-        raise ValueError(f"不能写出非有限数 {value}")
+        raise ValueError(M.text('jsonout.decimal.1', value=value))
     text = str(value)
     if "E" in text or "e" in text:
         text = format(value, "f")

@@ -45,7 +45,7 @@ class Regulation:
             start = _dt.date.fromisoformat(reg["effective"][0])
             end = _dt.date.fromisoformat(reg["effective"][1]) if reg["effective"][1] else None
         except ValueError:
-            raise IRError(f"regulation.effective 的日期不合法：{reg['effective']}") from None
+            raise IRError(M.text('settle.init.1', item=reg['effective'])) from None
         self._effective = (start, end)
         self.block_parts = (reg["title"], start.isoformat(), end.isoformat() if end else None, doc["sha256"])
         self.scope = _scope(doc)
@@ -86,11 +86,11 @@ class Regulation:
         outputs = self.program.output_of
         for field in C.SETLINFO_FIELDS:
             if field not in outputs and field not in C.OPTIONAL_FUND_FIELDS:
-                return f"《{self.title}》的 IR 缺少结算输出 {field}"
+                return M.missing_output(self.title, field)
         for field, out in outputs.items():
             want = "rate" if field in C.RATIO_FIELDS else "money"
             if field in C.SETLINFO_FIELDS + (C.LIMIT_FIELD,) and out.type not in (None, want):
-                return f"《{self.title}》的输出 {field} 应为 {want}，IR 中为 {out.type}"
+                return M.output_type(self.title, field, want, out.type)
         return None
 
     def __repr__(self) -> str:
@@ -152,7 +152,7 @@ class Engine:
         name = name or getattr(case, "source_name", "<case>")
         problems = Problems(name)
         if not isinstance(case, dict):
-            raise CaseError(name, [("$", "结算案例应为 JSON 对象")])
+            raise CaseError(name, [("$", M.text('settle.settle.1'))])
         check_keys(case, _TOP_FIELDS, "", problems, _TOP_FIELD_SET)
         code = self._index.region(case, region, problems)
         if code is None:
@@ -209,7 +209,7 @@ def _scope(doc: dict) -> Optional[tuple]:
         return None
     vocab = next((v for v in doc["vocabularies"] if v["name"] == applies["vocabulary"]), None)
     if vocab is None or not vocab.get("field"):
-        raise IRError(f"regulation.applies_to 指向没有字段的词表 {applies['vocabulary']!r}")
+        raise IRError(M.text('settle.scope.1', item=applies['vocabulary']))
     codes = frozenset(m["code"] for m in vocab["members"] if m["name"] in applies["members"])
     return vocab["field"], codes, vocab["name"], list(applies["members"]), applies.get("article")
 
@@ -300,7 +300,7 @@ def normalise_counters(program: Any, after: list) -> Optional[str]:
         if value.__class__ is not int:
             whole = as_whole_fen(value)
             if whole is None:
-                return f"计数器「{c.name}」的更新值不是整分：{value}"
+                return M.counter_not_whole_fen(c.name, value)
             after[i] = whole
     return None
 
@@ -354,7 +354,7 @@ def _setlinfo_fen(ev: Any) -> tuple:
         if value.__class__ is not int:
             value = as_whole_fen(value)
             if value is None:
-                return values, f"输出 {f} 不是整分（IR 在输出前缺少四舍五入）：{values[f]}"
+                return values, M.output_not_whole_fen(f, values[f])
             values[f] = value
         if value < lowest:
             lowest = value
@@ -364,15 +364,15 @@ def _setlinfo_fen(ev: Any) -> tuple:
 def _violation(v: dict, money_negative: bool) -> Optional[str]:
     if money_negative or _negative_ratio(v):
         negative = [f for f in C.SETLINFO_FIELDS if v[f] < 0]
-        return f"金额为负：{', '.join(f'{f}={v[f]}' for f in negative)}"
+        return M.negative_amounts(", ".join(f"{f}={v[f]}" for f in negative))
     funds = 0
     for f in C.FUND_FIELDS:
         funds += v[f]
     if v["fund_pay_sumamt"] != funds:
-        return f"fund_pay_sumamt {format_money(v['fund_pay_sumamt'])} ≠ 各基金之和 {format_money(funds)}"
+        return M.funds_do_not_add_up(format_money(v["fund_pay_sumamt"]), format_money(funds))
     if v["medfee_sumamt"] != v["fund_pay_sumamt"] + v["psn_part_amt"]:
-        return (f"medfee_sumamt {format_money(v['medfee_sumamt'])} ≠ fund_pay_sumamt {format_money(v['fund_pay_sumamt'])}"
-                f" + psn_part_amt {format_money(v['psn_part_amt'])}")
+        return M.fee_does_not_add_up(format_money(v["medfee_sumamt"]), format_money(v["fund_pay_sumamt"]),
+                                     format_money(v["psn_part_amt"]))
     return None
 
 
