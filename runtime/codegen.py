@@ -74,6 +74,7 @@ class GeneratedEvaluator:
         self.program = program
         self.function = function
         self._recording: Optional[tuple] = None  # (function, node id → record index), built on first use
+        self.trace_memo: Any = None  # the trace's plans for this record layout (trace.py keeps them here)
         self._output_fields = tuple(o.field for o in program.outputs)
 
     @classmethod
@@ -89,7 +90,7 @@ class GeneratedEvaluator:
                 function, index = self._recorder()
                 values = [NOT_DECIDED] * len(index)
                 answer = function(inputs, counters, True, not trusted, values)
-                decided = _Record(index, values).get
+                decided = _Record(index, values, self)
             else:
                 answer = self.function(inputs, counters, need_env, not trusted)
         except Exception:  # only malformed values raise there: the closures then decide, exception and all
@@ -123,13 +124,15 @@ class GeneratedEvaluator:
 
 
 class _Record:
-    """What the recording function decided: node → its value, or NOT_DECIDED."""
+    """What the recording function decided: ``get(node)`` → its value, or NOT_DECIDED. ``home`` (the
+    evaluator) keeps what the trace learns about this record layout."""
 
-    __slots__ = ("index", "values")
+    __slots__ = ("index", "values", "home")
 
-    def __init__(self, index: dict, values: list) -> None:
+    def __init__(self, index: dict, values: list, home: Any) -> None:
         self.index = index
         self.values = values
+        self.home = home
 
     def get(self, node: CNode) -> Any:
         k = self.index.get(id(node))

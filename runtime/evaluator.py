@@ -30,14 +30,15 @@ from .values import Sentinel
 class Evaluation:
     """What one encounter's evaluation produced; ``error`` is the sentinel that made it unsettleable.
 
-    ``decided`` maps an IR node (``expr.CNode``) to the value the evaluator gave it, or is None when
-    the evaluator keeps no record (the trace then asks the closures, which are the specification)."""
+    ``decided`` is the evaluator's record: ``decided.get(node)`` is the value it gave an IR node
+    (``expr.CNode``), or ``codegen.NOT_DECIDED``; it is None when the evaluator keeps no record (the trace
+    then asks the closures, which are the specification)."""
 
     __slots__ = ("env", "excluded", "checked", "outputs", "counters_after", "error", "error_at", "decided")
 
     def __init__(self, env: Optional[list], checked: int = 0, outputs: Optional[dict] = None,
                  counters_after: Optional[list] = None, error: Optional[Sentinel] = None,
-                 error_at: Optional[str] = None, decided: Optional[Callable[[Any], Any]] = None) -> None:
+                 error_at: Optional[str] = None, decided: Any = None) -> None:
         self.env = env
         self.excluded: Any = None  # the Exclusion that held, if one did
         self.checked = checked    # how many exclusions were evaluated

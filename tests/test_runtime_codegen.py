@@ -457,3 +457,22 @@ def test_the_fast_trace_reads_what_the_generated_code_decided_and_evaluates_noth
     result = fresh.settle(load_case_text(text, "c.json"), trace=True)
     assert dumps_output(result.output) == expected
     assert '"name": "住院起付标准"' in expected and program.fallbacks == 0
+
+
+def test_a_trace_path_is_walked_once_and_replayed_with_each_encounters_values(engines):
+    """Two encounters deciding alike share one plan; the replayed trace still carries the second one's
+    values, exactly as the closures trace it."""
+    def text(fee):
+        return build_case({"insutype": "310", "psn_type": "1101", "gend": "1", "flags": []},
+                          [{"med_type": "21", "fees": {"01": fee}, "gap": 0, "clock": False}], "2019-03-01", {}, 0)
+    fresh = Engine([Regulation.from_ir(compile_path(str(DONGYING)).ir)])
+    (program,) = [reg.program for reg in fresh.regulations()]
+    first = dumps_output(fresh.settle(load_case_text(text("10000.00"), "a.json"), trace=True).output)
+    memo = program.fast.trace_memo
+    assert memo.usable and len(memo.plans) == 1
+    second = fresh.settle(load_case_text(text("20000.00"), "b.json"), trace=True)
+    assert len(memo.plans) == 1  # the same path: replayed, not walked
+    expected = engines[1].settle(load_case_text(text("20000.00"), "b.json"), trace=True)
+    assert dumps_output(second.output) == dumps_output(expected.output) != first
+    assert {"name": "起付线以上金额", "value": "19200.00", "article": None,
+            "source": "shandong/settlement-model.yb:40:1"} in second.output["encounters"][0]["trace"]
