@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 from . import messages as M
 from .codegen import GeneratedEvaluator
-from .evaluator import Evaluation, fold, reads
+from .evaluator import Evaluation, evaluate_with, fold, reads
 from .expr import CNode, Scope, compile_expr, literal_value
 from .ir import IRError, need
 from .values import Sentinel
@@ -298,12 +298,11 @@ class Program:
         ``trusted``: the inputs come from the case readers and the counters from a CounterBook, so no
         sentinel sits where the generated code assumes none (it need not check). ``record``: keep what
         the evaluator decided, for the trace (``Evaluation.decided``)."""
-        if self.fast is not None:
-            answer = self.fast.evaluate(inputs, counters, excluded_fields, need_env, trusted, record)
-            if answer is not None:
-                return answer
+        answer, declined = evaluate_with(self.fast, self.reference, inputs, counters, excluded_fields, need_env,
+                                         trusted, record)
+        if declined:
             self.fallbacks += 1
-        return self.reference.evaluate(inputs, counters, excluded_fields, True, trusted, record)
+        return answer
 
     def evaluate_reference(self, inputs: list, counters: list, excluded_fields: tuple = ()) -> Evaluation:
         """``evaluate`` on the closures alone: the specification the generated function is tested against."""

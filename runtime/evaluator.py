@@ -12,7 +12,9 @@ are meant to plug in here, none of them knowing the others:
 | columnar | ``columnar.py`` (its own issue) | many encounters at once, one column per slot |
 
 An evaluator answers ``None`` when it declines an encounter (a malformed value, rules it cannot run);
-the program then asks the closures, which always answer. What an evaluator decided is kept in the
+the program then asks the closures, which always answer (``evaluate_with``; ``evaluate_rows`` for a
+``BatchEvaluator``). A new evaluator is built from the ``Program`` alone (``Evaluator(program)``) and
+needs nothing from the other two. What an evaluator decided is kept in the
 ``Evaluation`` (``decided``: the value it gave each IR node it evaluated), so that the trace reads the
 decisions instead of evaluating anything again.
 
@@ -60,6 +62,40 @@ class Evaluator(Protocol):
     def evaluate(self, inputs: list, counters: list, excluded_fields: tuple, need_env: bool, trusted: bool,
                  record: bool) -> Optional[Evaluation]:
         ...
+
+
+@runtime_checkable
+class BatchEvaluator(Protocol):
+    """An evaluator of many encounters at once (the columnar one): one answer per (inputs, counters) row,
+    in order, each an ``Evaluation`` or None where it declines (that row then goes to the closures).
+    Rows are independent: counters carried across a person's encounters are the caller's business."""
+
+    name: str
+
+    def evaluate_many(self, rows: list, excluded_fields: tuple, need_env: bool, trusted: bool,
+                      record: bool) -> list:
+        ...
+
+
+def evaluate_with(evaluator: Optional[Evaluator], reference: Evaluator, inputs: list, counters: list,
+                  excluded_fields: tuple = (), need_env: bool = True, trusted: bool = False,
+                  record: bool = False) -> tuple:
+    """(Evaluation, whether ``evaluator`` declined): ``evaluator``'s answer, or the reference's when it
+    declines (or is None). How every evaluator is asked, so that declining means the same everywhere."""
+    if evaluator is not None:
+        answer = evaluator.evaluate(inputs, counters, excluded_fields, need_env, trusted, record)
+        if answer is not None:
+            return answer, False
+    return reference.evaluate(inputs, counters, excluded_fields, True, trusted, record), evaluator is not None
+
+
+def evaluate_rows(evaluator: BatchEvaluator, reference: Evaluator, rows: list, excluded_fields: tuple = (),
+                  need_env: bool = True, trusted: bool = False, record: bool = False) -> list:
+    """``evaluate_with`` for a batch: the batch evaluator's answers, the reference's for the rows it declines."""
+    answers = evaluator.evaluate_many(rows, excluded_fields, need_env, trusted, record)
+    return [answer if answer is not None else
+            reference.evaluate(inputs, counters, excluded_fields, True, trusted, record)
+            for answer, (inputs, counters) in zip(answers, rows)]
 
 
 def fold(value: Any, exceptions: Any, condition: Callable[[Any], Any], replacement: Callable[[Any], Any],
