@@ -190,7 +190,7 @@ def test_a_third_evaluator_plugs_in_through_the_seam_and_declined_rows_go_to_the
     """runtime/evaluator.py's seam: an evaluator that declines every other row still yields, row for row,
     what the closures give (this is how the columnar evaluator will be asked)."""
     from runtime_fixtures.cases import case, stay
-    from yibao.runtime import Engine, load_case_text
+    from yibao.runtime import Engine
     from yibao.runtime.case import Problems, parse_encounters, parse_person
     from yibao.runtime.evaluator import BatchEvaluator, Evaluator, evaluate_rows
 
