@@ -132,7 +132,9 @@ class _Memo:
 
     def key(self, env: list, values: list, roots: list) -> tuple:
         (control_record, control_slots), (strict_record, strict_slots) = self.control, self.strict
-        return (tuple(map(id, roots)), control_record(values), control_slots(env),
+        decisions = control_record(values) + control_slots(env)
+        # classes too: 1 == True, yet only True is a condition that holds
+        return (tuple(map(id, roots)), decisions, tuple(map(type, decisions)),
                 tuple(map(type, strict_record(values))), tuple(map(type, strict_slots(env))))
 
 
