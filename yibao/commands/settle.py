@@ -88,5 +88,5 @@ def explain_command(case_file: str, region: Optional[str], rules: Optional[str],
     from yibao.runtime import explain
 
     engine, result = _settle(case_file, region, rules, ir_files, trace=True)
-    click.echo(explain(result, engine))
+    click.echo(explain(result.output, engine))
     raise click.exceptions.Exit(result.status)
