@@ -33,6 +33,9 @@ _encode_plain = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), ch
                                  default=_not_plain).encode
 _encode_string = json.encoder.encode_basestring  # the C function json.dumps(..., ensure_ascii=False) uses
 _KEY_TEXT: dict = {}
+_LAYOUTS: dict = {}  # (keys, indent) → the text before each value of an amounts object
+_DECIMAL_ONLY = {Decimal}
+_PLAIN_NUMBER = frozenset("0123456789.-")
 
 
 def dumps_output(obj: Any) -> str:
@@ -67,6 +70,10 @@ def _write_object(obj: dict, indent: str, out: list[str]) -> None:
             out.append(text)
             return
     inner = indent + "  "
+    text = _amounts_object(obj, indent)
+    if text is not None:
+        out.append(text)
+        return
     out.append("{\n")
     last = len(obj) - 1
     keys, atoms = _KEY_TEXT.get, _ATOMS.get
@@ -79,6 +86,26 @@ def _write_object(obj: dict, indent: str, out: list[str]) -> None:
         _write(value, inner, out)
         out.append(",\n" if i < last else "\n")
     out.append(indent + "}")
+
+
+def _amounts_object(obj: dict, indent: str) -> Any:
+    """A many-line object of amounts only (a setlinfo), in one join; None for anything else. The keys'
+    part of the text is kept by shape; each amount is its ``str``, which is ``_decimal``'s text unless it
+    has an exponent or is not finite (then a letter shows, and the general writer takes over)."""
+    values = obj.values()
+    if set(map(type, values)) != _DECIMAL_ONLY:
+        return None
+    texts = list(map(str, values))
+    if not _PLAIN_NUMBER.issuperset("".join(texts)):
+        return None
+    shape = (tuple(obj), indent)
+    prefixes = _LAYOUTS.get(shape)
+    if prefixes is None:
+        if not all(key.__class__ is str for key in shape[0]) or len(_LAYOUTS) >= 256:
+            return None
+        inner = indent + "  "
+        prefixes = _LAYOUTS[shape] = [("{\n" if i == 0 else ",\n") + inner + _key(key) for i, key in enumerate(shape[0])]
+    return "".join(map(str.__add__, prefixes, texts)) + "\n" + indent + "}"
 
 
 def _inline_object(obj: dict) -> Any:
