@@ -130,7 +130,7 @@ class Program:
         self.kind_of: dict[str, str] = {}
         self.open_values = {o.get("name"): o for o in doc["open_values"] if isinstance(o, dict)}
         self.vocabs = self._vocabularies(doc["vocabularies"])
-        self.inputs = self._inputs(doc["inputs"])
+        self.inputs = tuple(self._inputs(doc["inputs"]))
         counter_slots = self._counter_slots(doc["counters"])
         self._declare_definitions(doc["definitions"])
         all_defs = frozenset(d["name"] for d in doc["definitions"])
@@ -138,11 +138,11 @@ class Program:
         for i, item in enumerate(doc["tables"]):
             table = self._table(item, f"tables[{i}]", all_defs)
             self.tables[table.name] = table
-        self.definitions = self._definitions(doc["definitions"])
+        self.definitions = tuple(self._definitions(doc["definitions"]))
         everything = Scope(self, all_defs, None)
-        self.counters = [self._counter(item, slot, init, everything) for item, slot, init in counter_slots]
-        self.exclusions = [self._exclusion(e, i, everything) for i, e in enumerate(doc["exclusions"])]
-        self.outputs = [self._output(o, i, everything) for i, o in enumerate(doc["outputs"])]
+        self.counters = tuple(self._counter(item, slot, init, everything) for item, slot, init in counter_slots)
+        self.exclusions = tuple(self._exclusion(e, i, everything) for i, e in enumerate(doc["exclusions"]))
+        self.outputs = tuple(self._output(o, i, everything) for i, o in enumerate(doc["outputs"]))
         self.output_of = {o.field: o for o in self.outputs}
         self.definition_of = {d.name: d for d in self.definitions}
         self.counter_of = {c.name: c for c in self.counters}
