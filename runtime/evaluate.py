@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 from . import messages as M
 from .codegen import GeneratedEvaluator
-from .evaluator import Evaluation, evaluate_with, fold, reads
+from .evaluator import Evaluation, closure_value, evaluate_with, fold, reads
 from .expr import CNode, Scope, compile_expr, literal_value
 from .ir import IRError, need
 from .values import Sentinel
@@ -393,9 +393,7 @@ def _step(d: Definition) -> tuple:
     articles = [e.article for e in exceptions]
 
     def fold_in(env, v):
-        def hold(value):
-            env[slot] = value
-        v, supplier, _ = fold(v, exceptions, lambda e: e.when.fn(env), lambda e: e.expr.fn(env), hold)
+        v, supplier = fold(v, exceptions, env, slot, closure_value)
         env[slot] = v
         if v.__class__ is Sentinel and v.article is None:
             v = v.with_article(article if supplier < 0 else articles[supplier])

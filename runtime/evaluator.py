@@ -98,27 +98,34 @@ def evaluate_rows(evaluator: BatchEvaluator, reference: Evaluator, rows: list, e
             for answer, (inputs, counters) in zip(answers, rows)]
 
 
-def fold(value: Any, exceptions: Any, condition: Callable[[Any], Any], replacement: Callable[[Any], Any],
-         hold: Callable[[Any], None]) -> tuple:
+def fold(value: Any, exceptions: Any, env: list, slot: int, value_of: Callable[[Any, list], Any],
+         levels: Optional[list] = None) -> tuple:
     """docs/ir.md's exception fold: ``v = default; for e in exceptions (ascending priority): if when: v = expr``.
 
-    ``hold(v)`` puts the value so far where a self-reference inside the next exception reads it. A
-    condition that is neither True nor False (a sentinel) leaves it unknown whether the exception
-    applies, and so the value: it becomes that sentinel. Returns (value, index of the last exception that
-    supplied it or -1, the (value before, condition) of every level) — the trace uses the levels."""
+    ``env[slot]`` holds the value so far while each exception is looked at, so that a self-reference in
+    it reads that value. ``value_of(node, env)`` is a node's value (the closure's, or what an evaluator
+    recorded). A condition that is neither True nor False (a sentinel) leaves it unknown whether the
+    exception applies, and so the value: it becomes that sentinel. Returns (value, index of the last
+    exception that supplied it, or -1); ``levels``, if given, gets the (value before, condition) of each
+    exception (the trace walks them)."""
     supplier = -1
-    levels = []
     for index, exception in enumerate(exceptions):
-        hold(value)
-        c = condition(exception)
-        levels.append((value, c))
+        env[slot] = value
+        c = value_of(exception.when, env)
+        if levels is not None:
+            levels.append((value, c))
         if c is True:
-            value = replacement(exception)
+            value = value_of(exception.expr, env)
             supplier = index
         elif c is not False:
             value = c
             supplier = index
-    return value, supplier, levels
+    return value, supplier
+
+
+def closure_value(node: Any, env: list) -> Any:
+    """``value_of`` for the closures (the specification)."""
+    return node.fn(env)
 
 
 def reads(*roots: Any) -> Iterator[Any]:

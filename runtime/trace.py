@@ -199,6 +199,10 @@ class _Walker:
         self.plan = None  # a value from the closures: this path is not the record's alone, keep no plan
         return n.fn(self.env)
 
+    def value_in(self, n: CNode, env: list) -> Any:
+        """``value`` as ``evaluator.fold`` asks for it (the walker's env is the one the fold holds values in)."""
+        return self.value(n)
+
     # ── expressions ──
 
     def node(self, n: CNode) -> None:
@@ -285,11 +289,8 @@ class _Walker:
         exceptions above the one that applied, that exception's expression, and lower levels only when
         a self-reference ("the value so far") makes them matter. Returns (supplier rule, source)."""
         env, slot = self.env, d.slot
-
-        def hold(value):
-            env[slot] = value
-        _, _, levels = fold(self.value(d.default.expr), d.exceptions, lambda e: self.value(e.when),
-                            lambda e: self.value(e.expr), hold)
+        levels: list = []
+        fold(self.value(d.default.expr), d.exceptions, env, slot, self.value_in, levels)
         supplier = source = None
         for i in range(len(d.exceptions) - 1, -1, -1):
             before, cond = levels[i]
