@@ -115,3 +115,11 @@ def test_an_ir_file_with_a_bad_sha256_is_exit_2_naming_the_file(tmp_path):
 def test_a_missing_ir_file_is_exit_2_naming_it(tmp_path):
     result = run("settle", str(CASE), "--ir", str(tmp_path / "none.json"))
     assert result.exit_code == 2 and "none.json" in result.stderr
+
+
+def test_an_unwritable_cache_costs_time_never_a_result(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv("YIBAO_CACHE_DIR", str(blocked / "cache"))  # under a file: nothing can be written
+    result = run("settle", str(CASE))
+    assert result.exit_code == 0 and result.stderr == "" and '"hifp_pay": 7820.00' in result.stdout

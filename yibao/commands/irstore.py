@@ -83,10 +83,15 @@ class Store:
 
     def __init__(self, rules: Optional[Path]) -> None:
         self.key = source_key(rules)
-        self.dir = cache_root() / "ir" / self.key
+        try:
+            self.dir: Optional[Path] = cache_root() / "ir" / self.key
+        except (RuntimeError, KeyError):  # no home directory to find a cache in: compile every time
+            self.dir = None
 
     def entries(self) -> Optional[list[Entry]]:
         """The cached regulations, or None when there is no usable entry (then say why, if it was damaged)."""
+        if self.dir is None:
+            return None
         index = self.dir / INDEX
         if not index.exists():
             return None
@@ -107,6 +112,8 @@ class Store:
         from .common import write_atomically
 
         entries, listed = [], []
+        if self.dir is None:
+            return None
         try:
             for ir in irs:
                 reg = ir["regulation"]
