@@ -1,6 +1,6 @@
 """The runtime's message catalogue: every per-encounter error code and its Chinese message (codes are
 stable), the text of ``CaseError`` problems and of ``IRError`` (``TEXT``, by the place that raises it),
-and the internal-error details. Only ``ir.py``'s own outline and hash messages are still written there.
+and the internal-error details. (``ir.read_ir``'s two file messages stay with it for now.)
 
 | code | meaning |
 |------|---------|
@@ -242,6 +242,23 @@ TEXT = {
     'expr.literal_value.4': '{where}: {exc}',
     'expr.literal_value.5': '{where}: 日期应为 YYYY-MM-DD：{item!r}',
     'inputs.reader.1': '输入「{name}」的字段 {field!r} 不是 person.* 或 encounter.*',
+    'ir.check_outline.1': '不支持的 IR 格式 {value!r}，应为 {FORMAT!r}',
+    'ir.check_outline.2': 'IR 缺少顶层字段：{listed}',
+    'ir.check_outline.3': 'IR 的 regulation 应为对象',
+    'ir.check_outline.4': 'IR 的 regulation.effective 应为 [开始日期, 结束日期或 null]',
+    'ir.check_outline.5': 'IR 的 {key} 应为列表',
+    'ir.check_outline.6': 'IR 的 regulation 缺少 {key}',
+    'ir.need.1': '{where}: 缺少 {key}',
+    'ir.need.2': '{where}.{key}: 类型不对（{__name__}）',
+    'ir.no_constant.1': 'IR 中不允许 {text}',
+    'ir.parse_ir_text.1': 'IR 顶层必须是 JSON 对象',
+    'ir.parse_ir_text.2': 'IR 不是合法的 JSON（第 {lineno} 行第 {colno} 列）：{msg}',
+    'ir.parse_ir_text.3': 'IR 不是 UTF-8：{exc}',
+    'ir.refuse_floating_point.1': 'IR 中不允许浮点数（金额用分的整数，比例用十进制字符串）：{text}',
+    'ir.reject_floats.1': '{path}: IR 中不允许浮点数：{node!r}',
+    'ir.reject_floats.2': '{path}: 键必须是字符串：{key!r}',
+    'ir.verify_sha256.1': 'IR 缺少 sha256',
+    'ir.verify_sha256.2': 'IR 的 sha256 与内容不符（应为 {actual}，文件中为 {stated}）：IR 被改动过',
     'jsonout.atom.1': '输出中不允许 {__name__} 类型的值：{value!r}',
     'jsonout.decimal.1': '不能写出非有限数 {value}',
     'jsonout.key.1': 'JSON 对象的键必须是字符串：{key!r}',
