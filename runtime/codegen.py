@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from . import messages as M
-from .evaluator import Evaluation
+from .evaluator import NOT_DECIDED, Evaluation
 from .expr import CNode, divide, half_up_product, half_up_quotient
 from .values import Sentinel, round_half_up
 
@@ -61,7 +61,6 @@ class Val:
         self.msn = msn
 
 
-NOT_DECIDED = object()  # a node the recording function did not evaluate (a branch not taken)
 UNRECORDED = ("lit", "open", "na", "ref", "self")  # values the trace knows without a record
 
 

@@ -28,13 +28,17 @@ from typing import Any, Callable, Iterator, Optional, Protocol, runtime_checkabl
 
 from .values import Sentinel
 
+NOT_DECIDED = object()  # what a record answers for a node the evaluator did not evaluate (a branch not taken)
+
 
 class Evaluation:
     """What one encounter's evaluation produced; ``error`` is the sentinel that made it unsettleable.
 
     ``decided`` is the evaluator's record: ``decided.get(node)`` is the value it gave an IR node
-    (``expr.CNode``), or ``codegen.NOT_DECIDED``; it is None when the evaluator keeps no record (the trace
-    then asks the closures, which are the specification)."""
+    (``expr.CNode``), or ``NOT_DECIDED``; it is None when the evaluator keeps no record (the trace then
+    asks the closures, which are the specification). A record laid out as a list (``values``) with a
+    fixed ``index`` (node id → position) and a ``home`` object with a ``trace_memo`` attribute also lets
+    the trace keep plans (trace.py); the generated evaluator's does."""
 
     __slots__ = ("env", "excluded", "checked", "outputs", "counters_after", "error", "error_at", "decided")
 

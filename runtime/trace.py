@@ -24,8 +24,7 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any, Callable, Optional
 
-from .codegen import NOT_DECIDED
-from .evaluator import fold, reads
+from .evaluator import NOT_DECIDED, fold, reads
 from .expr import CNode
 from .values import Sentinel, format_value
 
