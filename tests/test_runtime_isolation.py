@@ -44,4 +44,6 @@ def test_runtime_imports_only_the_standard_library():
             else:
                 continue
             for name in names:
-                assert name.split(".")[0] in allowed, f"{path.name}:{node.lineno}: imports {name}"
+                # the columnar evaluator alone may use numpy (the optional batch extra), imported on first use
+                extra = {"numpy"} if path.name == "columnar.py" else set()
+                assert name.split(".")[0] in allowed | extra, f"{path.name}:{node.lineno}: imports {name}"
