@@ -574,11 +574,11 @@ class ColumnarEvaluator:
         if any(v.__class__ is Sentinel for v in values):
             s = np.array([self.sentinels.id_of(v) if v.__class__ is Sentinel else 0 for v in values], np.int32)
             values = [None if v.__class__ is Sentinel else v for v in values]
+        if type_ == "bool" or any(v.__class__ is bool for v in values):  # flags and chronic diseases read as bools
+            return Col("bool", np.array([bool(v) for v in values], bool), None, s)
         if isinstance(type_, dict):
             ids = self.compiler.name_id
             return Col("enum", np.array([0 if v is None else ids[v] for v in values], np.int64), None, s)
-        if type_ == "bool":
-            return Col("bool", np.array([bool(v) for v in values], bool), None, s)
         if type_ == "date":
             return Col("date", np.array([0 if v is None else v.toordinal() for v in values], np.int64), None, s)
         if any(v.__class__ is Fraction for v in values):
@@ -707,3 +707,171 @@ class ColumnarEvaluator:
                 excluded = self.program.exclusions[result.exclusion[i]] if result.status[i] == EXCLUDED else None
             _, problem = _setlinfo_fen(_Ev)
             result.internal[int(i)] = problem or "输出违反结算不变式"
+
+
+# ── persons in waves ──────────────────────────────────────────────────────────────────────────
+
+
+def _period_key(period: str, year, month):
+    """The period a date falls in, as one int (``settle._period_keys``): a counter resets when it changes."""
+    if period == "year":
+        return year
+    if period == "quarter":
+        return year * 4 + (month - 1) // 3
+    return numpy().zeros(len(year), numpy().int64)
+
+
+class CounterState:
+    """Every person's counters, by name (as ``settle.CounterBook``: a value remembers its period, and
+    cuminfo replaces init only in the period of the person's first encounter)."""
+
+    def __init__(self, cases: list) -> None:
+        np = numpy()
+        self.size = len(cases)
+        first = [c.encounters[0].date for c in cases]
+        fy = np.array([d.year for d in first], np.int64)
+        fm = np.array([d.month for d in first], np.int64)
+        self.first = {p: _period_key(p, fy, fm) for p in ("year", "quarter", "case")}
+        self.cuminfo = [c.cuminfo for c in cases]
+        self.keys: dict = {}
+        self.values: dict = {}
+
+    def _slot(self, name: str, init: Any):
+        np = numpy()
+        if name not in self.keys:
+            self.keys[name] = np.full(self.size, -1, np.int64)
+            self.values[name] = np.full(self.size, int(init), np.int64)
+        return self.keys[name], self.values[name]
+
+    def before(self, program: Any, people, year, month) -> tuple:
+        """Counter columns before these encounters (one per person in ``people``) and their period keys."""
+        np = numpy()
+        cols, keys = [], []
+        for name, period, init, cum in program.counter_specs:
+            held_keys, held_values = self._slot(name, init)
+            key = _period_key(period, year, month)
+            held = held_keys[people]
+            value = np.where(held == key, held_values[people], int(init))
+            if cum:
+                seeded = [(i, self.cuminfo[p][cum]) for i, p in enumerate(people) if cum in self.cuminfo[p]]
+                if seeded:
+                    rows = np.array([i for i, _ in seeded], np.int64)
+                    fresh = (held[rows] == -1) & (key[rows] == self.first[period][people[rows]])
+                    value[rows[fresh]] = np.array([int(v) for _, v in seeded], np.int64)[fresh]
+            cols.append(Col("bool", value.astype(bool)) if isinstance(init, bool) else Col("num", value))
+            keys.append(key)
+        return cols, keys
+
+    def commit(self, program: Any, people, keys: list, after: list, rows) -> None:
+        for (name, _, _, _), key, col in zip(program.counter_specs, keys, after):
+            self.keys[name][people[rows]] = key[rows]
+            self.values[name][people[rows]] = col.n[rows].astype(numpy().int64)
+
+    def of(self, person: int) -> dict:
+        """One person's counters after the run: name → value (as CounterBook.values holds them)."""
+        return {name: bool(v[person]) if isinstance(v[person], numpy().bool_) else int(v[person])
+                for name, v in self.values.items() if self.keys[name][person] != -1}
+
+
+class Settled:
+    """A wave's evaluated encounters of one regulation: rows ``index`` (into the batch), their result and setlinfo."""
+
+    def __init__(self, evaluator: ColumnarEvaluator, index, result: ColumnResult, setlinfo: dict) -> None:
+        self.evaluator = evaluator
+        self.index = index
+        self.result = result
+        self.setlinfo = setlinfo
+
+
+def settle_prepared(cases: list, evaluators: dict) -> tuple:
+    """Settle prepared cases (``Engine.prepare``) in waves: wave k holds every case's k-th encounter and
+    sees the counters after wave k−1. ``evaluators`` maps a regulation's sha256 to its ColumnarEvaluator
+    (missing ones are built). Returns (per case a list of per-encounter outcomes, CounterState); an outcome
+    is an error dict or (Settled, position)."""
+    np = numpy()
+    state = CounterState(cases)
+    outcomes = [[None] * len(c.plans) for c in cases]
+    longest = max((len(c.plans) for c in cases), default=0)
+    for k in range(longest):
+        groups: dict = {}
+        for p, case in enumerate(cases):
+            if k < len(case.plans):
+                enc, reg, inputs = case.plans[k]
+                if reg is None or isinstance(inputs, dict):
+                    outcomes[p][k] = inputs
+                else:
+                    groups.setdefault(reg.sha256, (reg, []))[1].append(p)
+        for sha, (reg, people) in groups.items():
+            evaluator = evaluators.get(sha)
+            if evaluator is None:
+                evaluator = evaluators[sha] = ColumnarEvaluator(reg)
+            people = np.array(people, np.int64)
+            plans = [cases[p].plans[k] for p in people]
+            settled = _wave(evaluator, state, people, plans)
+            for i, p in enumerate(people):
+                outcomes[p][k] = (settled, i)
+    return outcomes, state
+
+
+def _wave(evaluator: ColumnarEvaluator, state: CounterState, people, plans: list) -> Settled:
+    np = numpy()
+    program = evaluator.program
+    size = len(plans)
+    year = np.array([enc.date.year for enc, _, _ in plans], np.int64)
+    month = np.array([enc.date.month for enc, _, _ in plans], np.int64)
+    inputs = [evaluator.column([inp[j] for _, _, inp in plans], spec.type) for j, spec in enumerate(program.inputs)]
+    counters, keys = state.before(program, people, year, month)
+    result = evaluator.evaluate(inputs, counters, size)
+    setlinfo = evaluator.setlinfo_fen(result)
+    settled = (result.status == SETTLED)
+    for i, c in enumerate(program.counters):  # money counters hold whole fen (settle.normalise_counters)
+        col = result.counters_after[i]
+        if c.type == "money" and col.d is not None:
+            for r in np.flatnonzero(settled & (col.d != 1)):
+                if int(r) not in result.internal and result.status[r] != ERROR:
+                    result.internal[int(r)] = f"计数器「{c.name}」的更新值不是整分：{fraction_at(col, r)}"
+    ok = settled.copy()
+    for r in result.internal:
+        ok[r] = False
+    state.commit(program, people, keys, result.counters_after, ok)
+    return Settled(evaluator, np.arange(size), result, setlinfo)
+
+
+def outcome_row(outcome: Any, enc: Any) -> dict:
+    """One encounter's output in the contract's shape (setlinfo, regulation, excluded or error; no trace)."""
+    if isinstance(outcome, dict):
+        return {"mdtrt_id": enc.mdtrt_id, "error": outcome}
+    settled, i = outcome
+    result = settled.result
+    if i in result.internal:
+        return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(result.internal[i])}
+    if result.status[i] == ERROR:
+        sentinel = settled.evaluator.sentinels.items[int(result.error_id[i])]
+        return {"mdtrt_id": enc.mdtrt_id, "error": M.from_sentinel(sentinel, result.error_at[i])}
+    values = {f: (fraction_at(c, i) if isinstance(c, Col) else int(c[i])) for f, c in settled.setlinfo.items()}
+    reg = settled.evaluator.regulation
+    title, start, end, sha256 = reg.block_parts
+    row = {"mdtrt_id": enc.mdtrt_id, "regulation": {"title": title, "effective": [start, end], "ir_sha256": sha256},
+           "setlinfo": amount_decimals(values, C.RATIO_FIELDS)}
+    if result.status[i] == EXCLUDED:
+        exclusion = settled.evaluator.program.exclusions[int(result.exclusion[i])]
+        row["excluded"] = {"article": exclusion.article, "reason": exclusion.reason}
+    return row
+
+
+class ColumnarEngine:
+    """``Engine.settle``'s interface on the columnar evaluator: the same validation (``Engine.prepare``),
+    the encounters evaluated in columns. Rows carry setlinfo, regulation, excluded and error (no trace or
+    setldetail)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.evaluators: dict = {}
+
+    def settle(self, case: dict, *, region: Optional[str] = None, trace: bool = False, name: Optional[str] = None):
+        return self.settle_many([self.engine.prepare(case, region=region, name=name)])[0]
+
+    def settle_many(self, prepared: list) -> list:
+        outcomes, _ = settle_prepared(prepared, self.evaluators)
+        return [self.engine.result(case, [outcome_row(o, enc) for o, enc in zip(per, case.encounters)])
+                for case, per in zip(prepared, outcomes)]
