@@ -7,6 +7,7 @@ from typing import Optional
 
 import click
 
+from . import batch
 from .common import compile_regulations, emit, fail, loaded, read_case
 from .common import engine as load_engine
 
@@ -14,7 +15,7 @@ from .common import engine as load_engine
 def _case_options(command):
     """The arguments settle and contribute share: the case file and where the rules and the output go."""
     for option in reversed([
-        click.argument("case_file", metavar="CASE.json"),
+        click.argument("case_file", metavar="CASE.json", required=False),
         click.option("--region", help="参保地区划代码或城市名，覆盖 CASE 中的 region"),
         click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）"),
         click.option("--no-trace", is_flag=True, help="不输出 trace"),
@@ -26,8 +27,14 @@ def _case_options(command):
 
 @click.command("settle")
 @_case_options
-def settle_command(case_file: str, region: Optional[str], rules: Optional[str], no_trace: bool, output: Optional[Path]) -> None:
-    """按 spec/settlement-io.md 结算 CASE.json（- 为标准输入）。"""
+@batch.batch_options
+def settle_command(case_file: Optional[str], region: Optional[str], rules: Optional[str], no_trace: bool,
+                   output: Optional[Path], **batch_args) -> None:
+    """按 spec/settlement-io.md 结算 CASE.json（- 为标准输入）；或 --batch IN --out OUT 批量结算（docs/batch.md）。"""
+    if batch_args["batch_in"] is not None:
+        batch.run(region=region, rules=rules, **batch_args)
+    if case_file is None:
+        raise fail("缺少 CASE.json（或用 --batch IN --out OUT 批量结算）")
     result = _settle(case_file, region, rules, trace=not no_trace)
     from yibao.runtime import dumps_output
 
@@ -58,6 +65,8 @@ def contribute_command(case_file: str, region: Optional[str], rules: Optional[st
     """
     from yibao.runtime import CaseError, ContributionEngine, dumps_output, load_case_text
 
+    if case_file is None:
+        raise fail("缺少 CASE.json")
     text, name = read_case(case_file)
     engine = loaded((r.ir for r in compile_regulations(rules)), ContributionEngine)
     try:
