@@ -315,7 +315,7 @@ def build_persons(chunk: Chunk, engine: Any, region: Optional[str], schema_keys:
         psn = first.get("psn_no")
         if psn in chunk.repeated:  # this person's earlier rows were settled already
             for i in person.rows:
-                person.errors[i] = bad_row(f"人员 {psn!r} 的行不连续：输入须按人员分组（同一人的就诊相邻、按时间顺序）")
+                person.errors[i] = bad_row(f"psn_no: 人员 {psn!r} 的行不连续：输入须按人员分组（同一人的就诊相邻、按时间顺序）")
             continue
         _prepare(person, chunk, engine, region, schema_keys)
     return persons
@@ -332,7 +332,7 @@ def _prepare(person: Person, chunk: Chunk, engine: Any, region: Optional[str], s
         if _person_key(other, person_names) != key or any(n in other and other[n] is not None and n not in first
                                                           for n in schema_keys["person"]):
             differs = [n for n in schema_keys["person"] | {"region"} if repr(other.get(n)) != repr(first.get(n))]
-            person.errors[i] = bad_row(f"人员 {first.get('psn_no')!r} 的人员字段与其第一行不一致：{'、'.join(sorted(differs))}")
+            person.errors[i] = bad_row(f"{'、'.join(sorted(differs))}: 与人员 {first.get('psn_no')!r} 第一行的人员字段不一致")
         else:
             usable.append(i)
     while usable:
@@ -582,6 +582,7 @@ class AtomicOutput:
                 import pyarrow.csv as pcsv
                 self.writer = pcsv.CSVWriter(self.tmp, head.schema)
         if head.num_rows:
+            head = head.combine_chunks()  # the same bytes however the rows arrived
             if self.fmt == "parquet":
                 self.writer.write_table(head, row_group_size=ROW_GROUP_ROWS)
             else:
