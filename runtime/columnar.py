@@ -148,14 +148,10 @@ def _den(c: Col, size: int):
 
 
 def _reduce(n, d):
-    """n / d in lowest terms (int64 only; object arrays stay as they are), and d None when all whole."""
-    np = numpy()
+    """d None when every denominator is 1. Not reduced to lowest terms: rounding and comparison do not need
+    it, and the bound checks keep a growing numerator exact (a gcd pass costs more than it saves)."""
     if d is None:
         return n, None
-    if n.dtype != object and d.dtype != object:
-        g = np.gcd(n, d)
-        g[g == 0] = 1
-        n, d = n // g, d // g
     if d.dtype != object and (d == 1).all():
         return n, None
     return _int64_if_small(n), d
