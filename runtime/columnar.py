@@ -160,23 +160,32 @@ def _reduce(n, d):
 def num_add(a: Col, b: Col, size: int, sign: int = 1) -> Col:
     if a.d is None and b.d is None:
         return Col("num", _add(a.n, b.n, sign))
-    ad, bd = _den(a, size), _den(b, size)
-    n = _add(_mul(a.n, bd), _mul(b.n, ad), sign)
-    return Col("num", *_reduce(n, _mul(ad, bd)))
+    if a.d is None:  # whole + n/d = (whole·d + n) / d
+        return Col("num", _add(_mul(a.n, b.d), b.n, sign), b.d)
+    if b.d is None:
+        return Col("num", _add(a.n, _mul(b.n, a.d), sign), a.d)
+    n = _add(_mul(a.n, b.d), _mul(b.n, a.d), sign)
+    return Col("num", *_reduce(n, _mul(a.d, b.d)))
 
 
 def num_mul(a: Col, b: Col, size: int) -> Col:
     n = _mul(a.n, b.n)
     if a.d is None and b.d is None:
         return Col("num", n)
-    return Col("num", *_reduce(n, _mul(_den(a, size), _den(b, size))))
+    if a.d is None or b.d is None:
+        return Col("num", n, b.d if a.d is None else a.d)
+    return Col("num", *_reduce(n, _mul(a.d, b.d)))
 
 
 def num_cmp(a: Col, b: Col, size: int):
     """(lhs, rhs) integer arrays whose comparison is the comparison of a and b (denominators are > 0)."""
     if a.d is None and b.d is None:
         return a.n, b.n
-    return _mul(a.n, _den(b, size)), _mul(b.n, _den(a, size))
+    if a.d is None:
+        return _mul(a.n, b.d), b.n
+    if b.d is None:
+        return a.n, _mul(b.n, a.d)
+    return _mul(a.n, b.d), _mul(b.n, a.d)
 
 
 def half_up(c: Col):
@@ -185,6 +194,9 @@ def half_up(c: Col):
     if c.d is None:
         return c.n
     n, d = c.n, c.d
+    if n.dtype != object and d.dtype != object and int(n.min(initial=0)) >= 0 \
+            and 2 * int(n.max(initial=0)) + int(d.max(initial=0)) < _BOUND:
+        return (2 * n + d) // (2 * d)  # the usual case: nothing negative, no overflow (checked just above)
     negative = n < 0
     mag = np.where(negative, -n, n) if n.dtype != object else np.array([abs(x) for x in n], dtype=object)
     twice_d = _add(d, d)
@@ -296,6 +308,12 @@ class ColumnCompiler:
             flat = sum(members.index(m) * s for members, m, s in zip(vocabs, key, strides))
             cells[flat] = self.compile(cell)
 
+        literal = [table.cell_nodes[key] for key in sorted(table.cell_nodes, key=lambda k: sum(
+            members.index(m) * s for members, m, s in zip(vocabs, k, strides)))]
+        gather = all(c.kind in ("lit", "open", "na") for c in literal) and all(
+            c.kind != "lit" or c.name in ("money", "rate", "count") for c in literal)
+        cache: dict = {}
+
         def f(env):
             kcols = [k(env) for k in keys]
             flat = np.zeros(env.size, np.int64)
@@ -304,6 +322,14 @@ class ColumnCompiler:
             key_s = _first_sentinel(kcols)
             if key_s is not None:
                 flat = np.where(key_s != 0, 0, flat)
+            if gather:  # every cell a number or a sentinel: one gather per array
+                if "n" not in cache:
+                    cache.update(_cell_arrays(literal, env.sentinels))
+                out = Col("num", cache["n"][flat], None if cache["d"] is None else cache["d"][flat],
+                          None if cache["s"] is None else cache["s"][flat])
+                if key_s is not None:
+                    out.s = np.where(key_s != 0, key_s, out.s if out.s is not None else 0)
+                return out
             present = [int(i) for i in np.unique(flat)]
             picked = [cells[i](env) for i in present]
             out = _select([flat == i for i in present], picked, env.size)
@@ -409,6 +435,18 @@ class ColumnCompiler:
 
 
 _METHOD = {"round": "half_up"}
+
+
+def _cell_arrays(cells: list, sentinels: Sentinels) -> dict:
+    """A table of literal cells as arrays over its flat index: numerators, denominators, sentinel ids."""
+    np = numpy()
+    values = [Fraction(c.data) if c.kind == "lit" else Fraction(0) for c in cells]
+    ids = [sentinels.id_of(c.data) if c.kind != "lit" else 0 for c in cells]
+    dens = [v.denominator for v in values]
+    n = np.array([v.numerator for v in values], dtype=object)
+    return {"n": _int64_if_small(n) if len(n) else np.zeros(0, np.int64),
+            "d": None if all(x == 1 for x in dens) else _int64_if_small(np.array(dens, dtype=object)),
+            "s": np.array(ids, np.int32) if any(ids) else None}
 
 
 def _select(conds: list, cols: list, size: int, default: Optional[Col] = None) -> Col:
