@@ -95,6 +95,7 @@ class Sentinels:
     def __init__(self) -> None:
         self.items: list = [None]
         self._ids: dict = {}
+        self._luts: dict = {}  # article → the with_article map over the ids known when it was built
 
     def id_of(self, s: Sentinel) -> int:
         key = (s.kind, s.name, s.article, s.reason, s.field)
@@ -107,12 +108,18 @@ class Sentinels:
     def with_article(self, ids, article: Optional[str]):
         """``Sentinel.with_article`` on every row whose sentinel has no article yet."""
         np = numpy()
-        lut = np.arange(len(self.items), dtype=np.int32)
-        for i in range(1, len(self.items)):
-            s = self.items[i]
-            if s.article is None and article is not None:
-                lut[i] = self.id_of(s.with_article(article))
-        return lut[ids]
+        if article is None:
+            return ids
+        size = len(self.items)
+        cached = self._luts.get(article)
+        if cached is None or len(cached) < size:
+            lut = np.arange(size, dtype=np.int32)
+            for i in range(1, size):
+                s = self.items[i]
+                if s.article is None:
+                    lut[i] = self.id_of(s.with_article(article))
+            self._luts[article] = cached = lut
+        return cached[ids]
 
     def missing_mask(self, ids):
         np = numpy()
@@ -621,9 +628,11 @@ class ColumnarEvaluator:
             d = _int64_if_small(np.array([f.denominator for f in fr], dtype=object))
             return Col("num", *_reduce(n, d), s)
         ints = [0 if v is None else v for v in values]
-        if ints and _maxabs(np.array(ints, dtype=object)) >= _BOUND:
+        try:
+            n = np.array(ints, np.int64).reshape(size)
+        except OverflowError:  # beyond int64: exact Python ints
             return Col("num", np.array(ints, dtype=object), None, s)
-        return Col("num", np.array(ints, np.int64).reshape(size), None, s)
+        return Col("num", n if _maxabs(n) < _BOUND else n.astype(object), None, s)
 
     # evaluation
 
@@ -759,16 +768,24 @@ class CounterState:
     """Every person's counters, by name (as ``settle.CounterBook``: a value remembers its period, and
     cuminfo replaces init only in the period of the person's first encounter)."""
 
-    def __init__(self, cases: list) -> None:
-        np = numpy()
-        self.size = len(cases)
-        first = [c.encounters[0].date for c in cases]
-        fy = np.array([d.year for d in first], np.int64)
-        fm = np.array([d.month for d in first], np.int64)
-        self.first = {p: _period_key(p, fy, fm) for p in ("year", "quarter", "case")}
-        self.cuminfo = [c.cuminfo for c in cases]
+    def __init__(self, first_year, first_month, cuminfo: dict) -> None:
+        """``first_year``/``first_month``: each person's first encounter; ``cuminfo``: key → (given, values),
+        two arrays over persons (money in fen, counts, bools as 0/1)."""
+        self.size = len(first_year)
+        self.first = {p: _period_key(p, first_year, first_month) for p in ("year", "quarter", "case")}
+        self.cuminfo = cuminfo
         self.keys: dict = {}
         self.values: dict = {}
+
+    @classmethod
+    def of_cases(cls, cases: list) -> "CounterState":
+        """From prepared cases (``Engine.prepare``)."""
+        np = numpy()
+        first = [c.encounters[0].date for c in cases]
+        keys = sorted({key for c in cases for key in c.cuminfo})
+        cuminfo = {key: (np.array([key in c.cuminfo for c in cases], bool),
+                         np.array([int(c.cuminfo.get(key, 0)) for c in cases], np.int64)) for key in keys}
+        return cls(np.array([d.year for d in first], np.int64), np.array([d.month for d in first], np.int64), cuminfo)
 
     def _slot(self, name: str, init: Any):
         np = numpy()
@@ -786,12 +803,10 @@ class CounterState:
             key = _period_key(period, year, month)
             held = held_keys[people]
             value = np.where(held == key, held_values[people], int(init))
-            if cum:
-                seeded = [(i, self.cuminfo[p][cum]) for i, p in enumerate(people) if cum in self.cuminfo[p]]
-                if seeded:
-                    rows = np.array([i for i, _ in seeded], np.int64)
-                    fresh = (held[rows] == -1) & (key[rows] == self.first[period][people[rows]])
-                    value[rows[fresh]] = np.array([int(v) for _, v in seeded], np.int64)[fresh]
+            if cum and cum in self.cuminfo:
+                given, seeded = self.cuminfo[cum]
+                fresh = given[people] & (held == -1) & (key == self.first[period][people])
+                value = np.where(fresh, seeded[people], value)
             cols.append(Col("bool", value.astype(bool)) if isinstance(init, bool) else Col("num", value))
             keys.append(key)
         return cols, keys
@@ -823,7 +838,7 @@ def settle_prepared(cases: list, evaluators: dict) -> tuple:
     (missing ones are built). Returns (per case a list of per-encounter outcomes, CounterState); an outcome
     is an error dict or (Settled, position)."""
     np = numpy()
-    state = CounterState(cases)
+    state = CounterState.of_cases(cases)
     outcomes = [[None] * len(c.plans) for c in cases]
     longest = max((len(c.plans) for c in cases), default=0)
     for k in range(longest):
@@ -841,19 +856,22 @@ def settle_prepared(cases: list, evaluators: dict) -> tuple:
                 evaluator = evaluators[sha] = ColumnarEvaluator(reg)
             people = np.array(people, np.int64)
             plans = [cases[p].plans[k] for p in people]
-            settled = _wave(evaluator, state, people, plans)
+            inputs = [evaluator.column([inp[j] for _, _, inp in plans], spec.type)
+                      for j, spec in enumerate(evaluator.program.inputs)]
+            year = np.array([enc.date.year for enc, _, _ in plans], np.int64)
+            month = np.array([enc.date.month for enc, _, _ in plans], np.int64)
+            settled = run_wave(evaluator, state, people, inputs, year, month)
             for i, p in enumerate(people):
                 outcomes[p][k] = (settled, i)
     return outcomes, state
 
 
-def _wave(evaluator: ColumnarEvaluator, state: CounterState, people, plans: list) -> Settled:
+def run_wave(evaluator: ColumnarEvaluator, state: CounterState, people, inputs: list, year, month) -> Settled:
+    """One wave of one regulation: ``people[i]``'s next encounter has input columns ``inputs`` (one per IR
+    input, row i) and date (year, month); counters are read from and committed to ``state``."""
     np = numpy()
     program = evaluator.program
-    size = len(plans)
-    year = np.array([enc.date.year for enc, _, _ in plans], np.int64)
-    month = np.array([enc.date.month for enc, _, _ in plans], np.int64)
-    inputs = [evaluator.column([inp[j] for _, _, inp in plans], spec.type) for j, spec in enumerate(program.inputs)]
+    size = len(people)
     counters, keys = state.before(program, people, year, month)
     result = evaluator.evaluate(inputs, counters, size)
     setlinfo = evaluator.setlinfo_fen(result)
