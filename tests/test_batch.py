@@ -243,3 +243,40 @@ def test_an_interrupted_run_leaves_no_output(engine, malformed, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         batch.run_batch(engine, source, out, chunk_rows=200, progress=interrupt)
     assert list(tmp_path.iterdir()) == []
+
+
+# ── the column fast path (yibao/batch_columns.py) against the per-person path ──
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from test_columnar import build_case, person  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(person, min_size=1, max_size=6), st.sampled_from(["parquet", "csv"]))
+def test_the_column_fast_path_writes_the_same_bytes_as_the_per_person_path(engine, tmp_path, persons, fmt):
+    rows = []
+    for n, p in enumerate(persons):
+        case = build_case(engine, p, n)
+        if p["in_scope"]:  # mostly what the fast path reads itself (no certified diseases, no hosp_lv)
+            case["person"]["chronic"] = []
+            for enc in case["encounters"]:
+                if "hosp_lv" in enc:
+                    enc["dedc_hosp_lv"] = C.HOSP_LV_TO_DEDC[enc.pop("hosp_lv")]
+        encs = case["encounters"]
+        if p["ext"] % 5 == 0 and len(encs) > 1 and encs[0]["setl_time"] != encs[-1]["setl_time"]:
+            encs[0]["setl_time"], encs[-1]["setl_time"] = encs[-1]["setl_time"], encs[0]["setl_time"]  # out of order
+        rows += batch._case_rows(case)
+    source = tmp_path / f"in.{fmt}"
+    table = batch._text_table(rows)
+    if fmt == "parquet":
+        pq.write_table(table, source)
+    else:
+        import pyarrow.csv as pcsv
+        pcsv.write_csv(batch._csv_ready(table), source)
+    fast, slow = tmp_path / f"fast.{fmt}", tmp_path / f"slow.{fmt}"
+    batch.run_batch(engine, source, fast, chunk_rows=7)
+    batch.run_batch(engine, source, slow, chunk_rows=7, fast=False)
+    assert fast.read_bytes() == slow.read_bytes()

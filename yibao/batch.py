@@ -71,14 +71,27 @@ class Chunk:
     """Consecutive input rows: ``rows`` as Python dicts (what settlement reads), ``table`` the same rows as
     Arrow (what the output carries through), ``start`` the first row's number in the file."""
 
-    def __init__(self, rows: list, table: Any, start: int) -> None:
-        self.rows = rows
+    def __init__(self, table: Any, start: int) -> None:
         self.table = table
         self.start = start
         self.repeated: frozenset = frozenset()  # persons met again after other persons' rows (see mark_repeats)
+        self._rows: Optional[list] = None
 
-    def __getstate__(self):  # to a Dask worker: the rows only (the output is written where the table is)
-        return {"rows": self.rows, "table": None, "start": self.start, "repeated": self.repeated}
+    @property
+    def rows(self) -> list:
+        """Every row as a dict of Python values (built once, only where a row is read one by one)."""
+        if self._rows is None:
+            self._rows = self.table.to_pylist()
+        return self._rows
+
+    def rows_at(self, indices: list) -> dict:
+        """Some rows as dicts, by row number."""
+        if self._rows is not None or len(indices) == self.table.num_rows:
+            return dict(zip(indices, (self.rows[i] for i in indices)))
+        return dict(zip(indices, self.table.take(indices).to_pylist()))
+
+    def __getstate__(self):  # to a Dask worker: the Arrow table travels, not the Python rows
+        return {"table": self.table, "start": self.start, "repeated": self.repeated, "_rows": None}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
@@ -90,8 +103,7 @@ def mark_repeats(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
     seen: set = set()
     for chunk in chunks:
         repeated, previous = set(), object()
-        for row in chunk.rows:
-            psn = row.get("psn_no")
+        for psn in chunk.table.column("psn_no").to_pylist():
             if psn != previous:
                 if psn in seen:
                     repeated.add(psn)
@@ -125,7 +137,7 @@ def read_chunks(path: Path, fmt: str, chunk_rows: int, region: Optional[str]) ->
 
 
 def _chunk(table: Any, start: int) -> Chunk:
-    return Chunk(table.to_pylist(), table, start)
+    return Chunk(table, start)
 
 
 def _check_columns(path: Path, names: list, region: Optional[str]) -> None:
@@ -300,29 +312,31 @@ class Person:
         self.kept: list = []     # chunk rows that made it into the prepared case, in order
 
 
-def build_persons(chunk: Chunk, engine: Any, region: Optional[str], schema_keys: dict) -> list:
-    """Group the chunk's consecutive rows by psn_no, and prepare each person's case; rows that cannot be
-    used get their error (the rest of the person still settles)."""
+def build_persons(chunk: Chunk, engine: Any, region: Optional[str], schema_keys: dict,
+                  indices: Optional[list] = None) -> list:
+    """Group the chunk's consecutive rows (``indices``, default all) by psn_no, and prepare each person's case;
+    rows that cannot be used get their error (the rest of the person still settles)."""
+    indices = list(range(chunk.table.num_rows)) if indices is None else indices
+    rows = chunk.rows_at(indices)
     persons, current = [], None
-    for i, row in enumerate(chunk.rows):
-        psn = row.get("psn_no")
-        if current is None or chunk.rows[current.rows[0]].get("psn_no") != psn:
+    for i in indices:
+        psn = rows[i].get("psn_no")
+        if current is None or rows[current.rows[0]].get("psn_no") != psn:
             current = Person([])
             persons.append(current)
         current.rows.append(i)
     for person in persons:
-        first = chunk.rows[person.rows[0]]
+        first = rows[person.rows[0]]
         psn = first.get("psn_no")
         if psn in chunk.repeated:  # this person's earlier rows were settled already
             for i in person.rows:
                 person.errors[i] = bad_row(f"psn_no: 人员 {psn!r} 的行不连续：输入须按人员分组（同一人的就诊相邻、按时间顺序）")
             continue
-        _prepare(person, chunk, engine, region, schema_keys)
+        _prepare(person, rows, chunk.start, engine, region, schema_keys)
     return persons
 
 
-def _prepare(person: Person, chunk: Chunk, engine: Any, region: Optional[str], schema_keys: dict) -> None:
-    rows = chunk.rows
+def _prepare(person: Person, rows: dict, start: int, engine: Any, region: Optional[str], schema_keys: dict) -> None:
     first = rows[person.rows[0]]
     person_names = tuple(n for n in first if n in schema_keys["person"] or n == "region")
     key = _person_key(first, person_names)
@@ -338,7 +352,7 @@ def _prepare(person: Person, chunk: Chunk, engine: Any, region: Optional[str], s
     while usable:
         case = _case(rows, usable, region, schema_keys)
         try:
-            person.prepared = engine.prepare(case, region=region, name=f"第 {chunk.start + usable[0] + 1} 行起")
+            person.prepared = engine.prepare(case, region=region, name=f"第 {start + usable[0] + 1} 行起")
             person.kept = usable
             return
         except CaseError as exc:
@@ -346,7 +360,7 @@ def _prepare(person: Person, chunk: Chunk, engine: Any, region: Optional[str], s
     person.prepared = None
 
 
-def _case(rows: list, usable: list, region: Optional[str], keys: dict) -> dict:
+def _case(rows: dict, usable: list, region: Optional[str], keys: dict) -> dict:
     first = rows[usable[0]]
     person = {}
     for column, key in PERSON_COLUMNS.items():
@@ -421,11 +435,20 @@ class ChunkResult:
         self.persons = 0
 
 
-def settle_chunk(chunk: Chunk, engine: Any, region: Optional[str], evaluators: dict) -> ChunkResult:
+def settle_chunk(chunk: Chunk, engine: Any, region: Optional[str], evaluators: dict, fast: bool = True) -> ChunkResult:
+    """Settle one chunk: plain persons straight from the columns (yibao/batch_columns.py), the others person by
+    person through ``Engine.prepare`` (``fast=False``: every person that way)."""
     np = numpy()
-    persons = build_persons(chunk, engine, region, _schema_keys(engine))
-    out = ChunkResult(len(chunk.rows))
-    out.persons = len(persons)
+    size = chunk.table.num_rows
+    out = ChunkResult(size)
+    done = np.zeros(size, bool)
+    if fast:
+        from yibao.batch_columns import settle_plain
+        done = settle_plain(chunk, engine, region, evaluators, out, _scatter)
+    rest = np.flatnonzero(~done).tolist()
+    persons = build_persons(chunk, engine, region, _schema_keys(engine), rest) if rest else []
+    psn = chunk.table.column("psn_no").to_pylist()
+    out.persons = 1 + sum(1 for a, b in zip(psn, psn[1:]) if a != b) if size else 0
     for person in persons:
         for i, err in person.errors.items():
             out.code[i], out.message[i] = err["code"], err["message"]
@@ -673,7 +696,7 @@ class Summary:
 
 def run_batch(engine: Any, source: Path, target: Path, *, fmt_in: Optional[str] = None, fmt_out: Optional[str] = None,
               region: Optional[str] = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-              settle: Optional[Callable] = None, progress: Optional[Callable] = None) -> Summary:
+              settle: Optional[Callable] = None, progress: Optional[Callable] = None, fast: bool = True) -> Summary:
     """Settle ``source`` into ``target``. ``settle(chunk) → ChunkResult`` may run elsewhere (Dask); results are
     written in input order. Raises BatchError when the file cannot be used."""
     pyarrow()
@@ -686,7 +709,7 @@ def run_batch(engine: Any, source: Path, target: Path, *, fmt_in: Optional[str] 
         _check_region(engine, region)
     evaluators: dict = {}
     summary = Summary()
-    local = settle or (lambda chunk: settle_chunk(chunk, engine, region, evaluators))
+    local = settle or (lambda chunk: settle_chunk(chunk, engine, region, evaluators, fast))
     output = AtomicOutput(target, fmt_out)
     try:
         for chunk, result in local_or_mapped(mark_repeats(read_chunks(source, fmt_in, chunk_rows, region)), local):
