@@ -25,6 +25,15 @@ _DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
 _SETL_TIME = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}( ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$"
 
 
+def _isin(values, allowed):
+    """Elementwise ``v in allowed`` for an object array that may hold None (never in ``allowed``)."""
+    np = numpy()
+    if len(values) == 0:
+        return np.zeros(0, bool)
+    text = np.where(np.equal(values, None), "\x00", values).astype(str)
+    return np.isin(text, np.asarray(sorted(str(a) for a in allowed), dtype=str))
+
+
 def _pc():
     import pyarrow.compute as pc
     return pc
@@ -73,9 +82,10 @@ class Columns:
 
     def code(self, name: str, allowed, required: bool = False):
         """A code column: its values (None where absent); a value outside ``allowed`` is not plain."""
+        np = numpy()
         values = self.text(name)
-        present = self.present(name) if self.is_text_or_absent(name) else numpy().zeros(self.n, bool)
-        known = numpy().asarray([v in allowed for v in values], bool) if len(values) else present
+        present = self.present(name) if self.is_text_or_absent(name) else np.zeros(self.n, bool)
+        known = present & _isin(values, allowed)
         self.plain &= (known | ~present) & (present | (not required))
         return values
 
@@ -146,27 +156,66 @@ class Columns:
         days = pc.cast(pc.cast(parsed.fill_null(pa.scalar(0, pa.timestamp("s"))), pa.date32()), pa.int32())
         return np.asarray(days.to_numpy(zero_copy_only=False), np.int64) + _EPOCH_ORDINAL, present & ok
 
-    def names(self, name: str):
-        """A list column (or ';'-joined text): per row the list as given and the set of its names."""
+    def names(self, name: str) -> "Names":
+        """A list column (or ';'-joined text) of names, flattened; a null inside a list is not plain."""
+        np = numpy()
         import pyarrow as pa
+        pc = _pc()
         if not self.has(name):
-            return [None] * self.n, [frozenset()] * self.n
+            return Names(np.zeros(0, dtype=object), np.zeros(0, np.int64), np.full(self.n, None, dtype=object), self.n)
         col = self.table.column(name)
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            col = _pc().split_pattern(col, ";")
+            col = pc.split_pattern(col, ";")
         elif not (pa.types.is_list(col.type) and (pa.types.is_string(col.type.value_type)
-                                                  or pa.types.is_null(col.type.value_type))) \
-                and not pa.types.is_null(col.type):
+                                                  or pa.types.is_null(col.type.value_type))):
             self.plain &= ~self.present(name)
-            return [None] * self.n, [frozenset()] * self.n
-        values = col.to_pylist()
-        out = []
-        for i, v in enumerate(values):
-            items = frozenset(x for x in (v or ()) if x != "")
-            if None in items:
-                self.plain[i] = False
-            out.append(items)
-        return values, out
+            return Names(np.zeros(0, dtype=object), np.zeros(0, np.int64), np.full(self.n, None, dtype=object), self.n)
+        flat = np.asarray(pc.list_flatten(col).to_numpy(zero_copy_only=False), dtype=object)
+        parents = np.asarray(pc.list_parent_indices(col).to_numpy(zero_copy_only=False), np.int64)
+        keep = flat != ""  # "a;;b" names a and b
+        self.plain[parents[np.equal(flat, None)]] = False
+        joined = np.asarray(pc.binary_join(col, "\x1f").to_numpy(zero_copy_only=False), dtype=object)
+        return Names(flat[keep], parents[keep], joined, self.n)
+
+
+class Names:
+    """A flattened list column: the names, the row each came from, and each row's list as one text (to compare)."""
+
+    def __init__(self, flat, parents, joined, n: int) -> None:
+        self.flat = flat
+        self.parents = parents
+        self.joined = joined
+        self.n = n
+        self._masks: dict = {}
+
+    def nonempty(self):
+        np = numpy()
+        out = np.zeros(self.n, bool)
+        out[self.parents] = True
+        return out
+
+    def has(self, name: str):
+        """Per row: is ``name`` in the row's list (built once per name)."""
+        np = numpy()
+        if name not in self._masks:
+            mask = np.zeros(self.n, bool)
+            mask[self.parents[self.flat == name]] = True
+            self._masks[name] = mask
+        return self._masks[name]
+
+    def unknown(self, code, known_by_region: dict):
+        """Per row: a name that the row's region does not know."""
+        np = numpy()
+        out = np.zeros(self.n, bool)
+        if len(self.flat) == 0:
+            return out
+        regions = code[self.parents]
+        bad = np.ones(len(self.flat), bool)
+        for region, known in known_by_region.items():
+            mine = regions == region
+            bad[mine] = ~_isin(self.flat[mine], known)
+        out[self.parents[bad]] = True
+        return out
 
 
 def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dict, out: Any, scatter: Any):
@@ -177,7 +226,9 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     if n == 0 or not cols.has("psn_no") or not cols.is_text("psn_no"):
         return np.zeros(n, bool)
     psn = cols.text("psn_no")
-    cols.plain &= np.asarray([p is not None and p not in chunk.repeated for p in psn], bool)
+    cols.plain &= ~np.equal(psn, None)
+    if chunk.repeated:
+        cols.plain &= ~_isin(psn, chunk.repeated)
     start = np.ones(n, bool)
     start[1:] = psn[1:] != psn[:-1]
     person = np.cumsum(start) - 1
@@ -185,8 +236,7 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     k = np.arange(n) - starts[person]
 
     def same_as_first(values):
-        first = values[starts[person]]
-        return np.asarray([a == b for a, b in zip(values, first)], bool)
+        return np.asarray(values == values[starts[person]], bool)
 
     schemas = engine._schemas
     code = _region_codes(cols, engine, region)
@@ -197,13 +247,12 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     brdy, has_brdy = cols.date("brdy", _DATE, required=False)
     for values in (insutype, psn_type, gend, cols.text("brdy") if cols.is_text_or_absent("brdy") else brdy):
         cols.plain &= same_as_first(values)
-    _, chronic = cols.names("chronic")
-    cols.plain &= np.asarray([not c for c in chronic], bool)  # certified diseases: the per-person path reads them
+    cols.plain &= ~cols.names("chronic").nonempty()  # certified diseases: the per-person path reads them
     if cols.has("region"):
         cols.plain &= same_as_first(cols.text("region"))
     # the encounter's fields
     mdtrt = cols.text("mdtrt_id")
-    cols.plain &= np.asarray([isinstance(m, str) and m != "" for m in mdtrt], bool)
+    cols.plain &= cols.present("mdtrt_id") & (mdtrt != "")
     med = cols.code("med_type", C.MED_TYPE, required=True)
     level = cols.code("dedc_hosp_lv", C.DEDC_HOSP_LV)
     cols.plain &= ~cols.present("hosp_lv")
@@ -216,15 +265,12 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     cols.plain &= counts[inverse] == 1
     fees = {f"encounter.fees.{key}": cols.amount(f"fee_{key}") for key in C.FEE_CLASSES}
     fees["encounter.overlmt_selfpay"] = cols.amount("overlmt_selfpay")
-    raw_flags, person_flags = cols.names("person_flags")
-    cols.plain &= same_as_first(np.asarray([None if f is None else tuple(f) for f in raw_flags] + [None],
-                                           dtype=object)[:-1])
-    _, enc_flags = cols.names("flags")
-    for i, region_code in enumerate(code):  # a flag the person's region does not know is an input error
-        if (person_flags[i] or enc_flags[i]) and cols.plain[i]:
-            schema = schemas.get(region_code)
-            cols.plain[i] = schema is not None and person_flags[i] <= set(schema.flags["person.flags"]) \
-                and enc_flags[i] <= set(schema.flags["encounter.flags"])
+    person_flags = cols.names("person_flags")
+    cols.plain &= same_as_first(person_flags.joined)
+    enc_flags = cols.names("flags")
+    # a flag that the person's region does not know is an input error
+    cols.plain &= ~person_flags.unknown(code, {c: s.flags["person.flags"] for c, s in schemas.items()})
+    cols.plain &= ~enc_flags.unknown(code, {c: s.flags["encounter.flags"] for c, s in schemas.items()})
     values = {"person.insutype": insutype, "person.psn_type": psn_type, "person.gend": gend,
               "encounter.med_type": med, "encounter.dedc_hosp_lv": level, **fees}
     typed, cuminfo = _extensions_and_cuminfo(cols, engine, code, same_as_first, starts)
@@ -313,7 +359,7 @@ def _regulations(cols: Columns, engine: Any, code, date, values: dict):
                 if scoped is None:  # a scope on a field the fast path does not read
                     out[covers] = -2
                 else:
-                    inside = np.asarray([v is None or v in codes for v in scoped], bool)
+                    inside = np.equal(scoped, None) | _isin(scoped, codes)
                     out[covers & ~inside] = -2
             r += 1
     return np.where(out == -2, -1, out)
@@ -350,7 +396,7 @@ def _extensions_and_cuminfo(cols: Columns, engine: Any, code, same_as_first, sta
                 cols.plain &= ~mine
             elif isinstance(type_, dict):
                 allowed = schema.enum_codes.get(field, set())
-                cols.plain &= ~(mine & np.asarray([v not in allowed for v in value], bool))
+                cols.plain &= ~(mine & ~_isin(value, allowed))
         value = np.asarray(value, dtype=object)
         value[~present] = None
         if scope == "person":
@@ -413,7 +459,7 @@ def _inputs(evaluator: Any, rows, ctx: dict) -> tuple:
         if field == "encounter.setl_time":
             out.append(Col("date", raw))
             continue
-        absent = np.zeros(len(rows), bool) if raw.dtype != object else np.asarray([v is None for v in raw], bool)
+        absent = np.zeros(len(rows), bool) if raw.dtype != object else np.asarray(np.equal(raw, None), bool)
         if isinstance(spec.type, dict):
             vocab = program.vocabs[spec.type["enum"]]
             members = vocab.code_to_member
@@ -447,7 +493,7 @@ def _flag_mask(ctx: dict, field: str, name: str):
     cache = ctx.setdefault("flag_masks", {})
     if (field, name) not in cache:
         names = ctx["person_flags"] if field == "person.flags" else ctx["enc_flags"]
-        cache[(field, name)] = np.asarray([name in f for f in names], bool)
+        cache[(field, name)] = names.has(name)
     return cache[(field, name)]
 
 
