@@ -280,3 +280,16 @@ def test_the_column_fast_path_writes_the_same_bytes_as_the_per_person_path(engin
     batch.run_batch(engine, source, fast, chunk_rows=7)
     batch.run_batch(engine, source, slow, chunk_rows=7, fast=False)
     assert fast.read_bytes() == slow.read_bytes()
+
+
+def test_a_person_whose_rows_are_not_together_gets_yr10_on_the_later_rows_only(engine, tmp_path):
+    rng = random.Random(3)
+    rows = [_good_row(rng, p, k, "310", []) for p in (1, 2) for k in range(2)]
+    again = _good_row(rng, 1, 5, "310", [])  # P00001 once more, after P00002
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(rows + [again]), source)
+    for chunk_rows in (1, 100):  # across chunks and within one
+        out = settle_file(engine, source, tmp_path / f"out-{chunk_rows}.parquet", chunk_rows=chunk_rows)
+        assert [r["error_code"] for r in out[:4]] != ["YR10"] * 4
+        assert all(r["error_code"] != "YR10" for r in out[:4])
+        assert out[4]["error_code"] == "YR10" and out[4]["error"].startswith("psn_no")

@@ -74,7 +74,7 @@ class Chunk:
     def __init__(self, table: Any, start: int) -> None:
         self.table = table
         self.start = start
-        self.repeated: frozenset = frozenset()  # persons met again after other persons' rows (see mark_repeats)
+        self.repeated: frozenset = frozenset()  # rows of a person met again after other persons' rows (mark_repeats)
         self._rows: Optional[list] = None
 
     @property
@@ -97,19 +97,47 @@ class Chunk:
         self.__dict__.update(state)
 
 
+class SeenPersons:
+    """Every psn_no met so far, exactly, in little memory: sorted blocks of UTF-8 bytes, merged like a binary
+    counter (a block is merged with the previous one while it is not smaller), so a look-up searches few
+    blocks and the set costs about the bytes of the ids rather than a Python object each."""
+
+    def __init__(self) -> None:
+        self.blocks: list = []
+
+    def member(self, ids) -> Any:
+        """Which of ``ids`` (a bytes array) were added before."""
+        np = numpy()
+        found = np.zeros(len(ids), bool)
+        for block in self.blocks:
+            at = np.searchsorted(block, ids)
+            at[at == len(block)] = 0
+            found |= block[at] == ids if len(block) else False
+        return found
+
+    def add(self, ids) -> None:
+        np = numpy()
+        block = np.unique(ids)
+        while self.blocks and len(self.blocks[-1]) <= 2 * len(block):
+            block = np.union1d(self.blocks.pop(), block)
+        self.blocks.append(block)
+
+
 def mark_repeats(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
     """Input must keep each person's rows together; a psn_no met again after another person's rows is
     marked, and those rows become errors. Done where the file is read, so it holds across chunks and workers."""
-    seen: set = set()
+    np = numpy()
+    seen = SeenPersons()
     for chunk in chunks:
-        repeated, previous = set(), object()
-        for psn in chunk.table.column("psn_no").to_pylist():
-            if psn != previous:
-                if psn in seen:
-                    repeated.add(psn)
-                seen.add(psn)
-                previous = psn
-        chunk.repeated = frozenset(repeated)
+        psn = chunk.table.column("psn_no").to_pylist()
+        runs = [i for i, p in enumerate(psn) if i == 0 or p != psn[i - 1]]  # where each run of one person starts
+        # the trailing byte keeps an empty id distinct (numpy drops trailing NULs of bytes)
+        ids = np.array([("" if psn[i] is None else str(psn[i])).encode("utf-8") + b"\x01" for i in runs], dtype="S")
+        _, first_at, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        again = seen.member(ids) | (np.arange(len(ids)) != first_at[inverse])  # met before, or earlier in this chunk
+        seen.add(ids)
+        ends = runs[1:] + [len(psn)]
+        chunk.repeated = frozenset(r for k in np.flatnonzero(again) for r in range(runs[k], ends[k]))
         yield chunk
 
 
@@ -328,7 +356,7 @@ def build_persons(chunk: Chunk, engine: Any, region: Optional[str], schema_keys:
     for person in persons:
         first = rows[person.rows[0]]
         psn = first.get("psn_no")
-        if psn in chunk.repeated:  # this person's earlier rows were settled already
+        if person.rows[0] in chunk.repeated:  # this person's earlier rows were settled already
             for i in person.rows:
                 person.errors[i] = bad_row(f"psn_no: 人员 {psn!r} 的行不连续：输入须按人员分组（同一人的就诊相邻、按时间顺序）")
             continue

@@ -164,12 +164,13 @@ class Columns:
         if not self.has(name):
             return Names(np.zeros(0, dtype=object), np.zeros(0, np.int64), np.full(self.n, None, dtype=object), self.n)
         col = self.table.column(name)
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            col = pc.split_pattern(col, ";")
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_null(col.type):
+            col = pc.split_pattern(col.cast(pa.string()), ";")
         elif not (pa.types.is_list(col.type) and (pa.types.is_string(col.type.value_type)
                                                   or pa.types.is_null(col.type.value_type))):
             self.plain &= ~self.present(name)
             return Names(np.zeros(0, dtype=object), np.zeros(0, np.int64), np.full(self.n, None, dtype=object), self.n)
+        col = col.cast(pa.list_(pa.string()))  # list<null> (every list empty) included
         flat = np.asarray(pc.list_flatten(col).to_numpy(zero_copy_only=False), dtype=object)
         parents = np.asarray(pc.list_parent_indices(col).to_numpy(zero_copy_only=False), np.int64)
         keep = flat != ""  # "a;;b" names a and b
@@ -228,7 +229,7 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     psn = cols.text("psn_no")
     cols.plain &= ~np.equal(psn, None)
     if chunk.repeated:
-        cols.plain &= ~_isin(psn, chunk.repeated)
+        cols.plain[np.fromiter(chunk.repeated, np.int64)] = False
     start = np.ones(n, bool)
     start[1:] = psn[1:] != psn[:-1]
     person = np.cumsum(start) - 1
