@@ -6,8 +6,8 @@
     python benchmarks/bench_batch.py all
 
 W1 is a stateless rule (benchmarks/w1/w1-stateless.yb, a benchmark rule, not a regulation) over generated
-claims: yibao's columnar evaluator against hand-written numpy int64 fen and a pure-Python loop, in the same
-run; every variant must give the same total to the fen. OpenFisca is not compared: see the README.
+claims: yibao's columnar evaluator against hand-written numpy int64 fen, OpenFisca (the ``bench`` extra,
+when installed) and a pure-Python loop, in the same run; every variant must give the same total to the fen.
 
 W2 is a deterministic 东营 city-year written to Parquet and settled end to end by ``yibao settle --batch``
 (Parquet in, Parquet out), in a child process so that its peak RSS is its own. ``scaling`` repeats W2 at
@@ -68,6 +68,52 @@ def w1_python(c: dict) -> int:
     return total
 
 
+def w1_openfisca():
+    """The W1 rule as an OpenFisca tax-benefit system (``bench`` extra), in integer fen: variables are int32
+    (every stored amount fits), products are formed in int64 inside the formulas. None when not installed."""
+    try:
+        from openfisca_core.entities import build_entity
+        from openfisca_core.periods import DateUnit
+        from openfisca_core.simulations import SimulationBuilder
+        from openfisca_core.taxbenefitsystems import TaxBenefitSystem
+        from openfisca_core.variables import Variable
+    except ImportError:
+        return None
+    claim_entity = build_entity(key="claim", plural="claims", label="claim", is_person=True)
+
+    def variable(name, formula=None):
+        attrs = {"value_type": int, "entity": claim_entity, "definition_period": DateUnit.YEAR, "label": name}
+        if formula is not None:
+            attrs["formula"] = formula
+        return type(name, (Variable,), attrs)
+
+    def preselfpay(claim, period):
+        pct = np.where(claim("insutype", period) == 0, 10, 20)
+        return (2 * claim("fee_b", period).astype(np.int64) * pct + 100) // 200
+
+    def scope(claim, period):
+        return claim("fee_a", period).astype(np.int64) + claim("fee_b", period) - claim("preselfpay", period)
+
+    def hifp_pay(claim, period):
+        ins, lv = claim("insutype", period), claim("level", period)
+        s = claim("scope", period).astype(np.int64)
+        paid_ded = np.minimum(np.array([20_000, 50_000, 80_000], np.int64)[lv], s)
+        ratio = np.array([[95, 90, 85], [90, 75, 60]], np.int64)[ins, lv]
+        return np.minimum((2 * (s - paid_ded) * ratio + 100) // 200, np.where(ins == 0, 20_000_000, 16_000_000))
+
+    system = TaxBenefitSystem([claim_entity])
+    for name, formula in (("insutype", None), ("level", None), ("fee_a", None), ("fee_b", None),
+                          ("preselfpay", preselfpay), ("scope", scope), ("hifp_pay", hifp_pay)):
+        system.add_variable(variable(name, formula))
+
+    def run(c: dict) -> np.ndarray:
+        simulation = SimulationBuilder().build_default_simulation(system, len(c["a"]))
+        for name, key in (("insutype", "insutype"), ("level", "level"), ("fee_a", "a"), ("fee_b", "b")):
+            simulation.set_input(name, "2024", c[key])
+        return simulation.calculate("hifp_pay", "2024").astype(np.int64)
+    return run
+
+
 def w1_yibao():
     """The W1 rule file compiled and loaded; returns a function claims → fund column (int64 fen)."""
     sys.path.insert(0, str(ROOT))
@@ -116,12 +162,18 @@ def bench_w1(n: int) -> None:
     rows.append(("hand-written numpy int64", seconds, int(hand.sum())))
     seconds, ours = best_of(3, yibao, claims)
     rows.append(("yibao columnar (IR)", seconds, int(ours.sum())))
+    openfisca = w1_openfisca()
+    if openfisca is not None:
+        seconds, theirs = best_of(3, openfisca, claims)
+        assert (theirs == hand).all(), "OpenFisca differs from hand-written numpy"
+        rows.append(("OpenFisca (integer fen)", seconds, int(theirs.sum())))
     sample = min(n, 300_000)
     part = {k: v[:sample] for k, v in claims.items()}
     seconds, py_total = best_of(1, w1_python, part)
     py_seconds = seconds * n / sample
     assert py_total == int(hand[:sample].sum()), "pure Python differs from numpy"
     rows.append((f"pure-Python loop (timed on {sample:,}, scaled)", py_seconds, None))
+    python_row = len(rows) - 1
     assert (ours == hand).all(), "yibao columnar differs from hand-written numpy"
     print(f"W1: stateless rule, {n:,} claims (same generated data for all)")
     base = rows[0][1]
@@ -129,7 +181,9 @@ def bench_w1(n: int) -> None:
         total_text = f"{total / 100:,.2f} 元" if total is not None else f"(sample total {py_total / 100:,.2f} 元 = numpy's)"
         print(f"  {name:45s} {seconds:8.3f} s  {n / seconds / 1e6:8.2f} M claims/s  "
               f"{base / seconds:6.2f}× numpy  total {total_text}")
-    print(f"  yibao / pure Python: {rows[2][1] / rows[1][1]:.1f}×; OpenFisca: not run (see README)")
+    print(f"  yibao / pure Python: {rows[python_row][1] / rows[1][1]:.1f}×; " + (
+        f"yibao / OpenFisca: {rows[2][1] / rows[1][1]:.1f}×" if openfisca is not None
+        else "OpenFisca: not installed (pip install -e '.[bench]')"))
 
 
 # ── W2 ────────────────────────────────────────────────────────────────────────────────────────

@@ -155,11 +155,13 @@ def read_chunks(path: Path, fmt: str, chunk_rows: int, region: Optional[str]) ->
         while cut > 0 and psn[cut - 1] == psn[-1]:
             cut -= 1
         if cut == 0:  # one person so far: keep reading
-            carry = table
+            carry = table.take(list(range(table.num_rows)))
             continue
         yield _chunk(table.slice(0, cut), start)
         start += cut
-        carry = table.slice(cut)
+        # a copy (take), not a slice: a slice would keep the whole chunk's buffers alive, and through the
+        # next concatenation every chunk before it, so memory would grow with the file
+        carry = table.take(list(range(cut, table.num_rows)))
     if carry is not None and carry.num_rows:
         yield _chunk(carry, start)
 
