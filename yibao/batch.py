@@ -55,6 +55,11 @@ def pyarrow():
     return pa
 
 
+def _compute():
+    import pyarrow.compute as pc
+    return pc
+
+
 def file_format(path: Path, given: Optional[str]) -> str:
     if given:
         return given
@@ -129,14 +134,20 @@ def mark_repeats(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
     np = numpy()
     seen = SeenPersons()
     for chunk in chunks:
-        psn = chunk.table.column("psn_no").to_pylist()
-        runs = [i for i, p in enumerate(psn) if i == 0 or p != psn[i - 1]]  # where each run of one person starts
-        # the trailing byte keeps an empty id distinct (numpy drops trailing NULs of bytes)
-        ids = np.array([("" if psn[i] is None else str(psn[i])).encode("utf-8") + b"\x01" for i in runs], dtype="S")
+        pa, pc = pyarrow(), _compute()
+        column = chunk.table.column("psn_no")
+        text = pc.cast(column, pa.string()).fill_null("")
+        psn = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+        start = np.ones(len(psn), bool)
+        start[1:] = psn[1:] != psn[:-1]
+        runs = np.flatnonzero(start)  # where each run of one person's rows starts
+        # as UTF-8 bytes; the trailing byte keeps an empty id distinct (numpy drops trailing NULs of bytes)
+        tagged = pc.binary_join_element_wise(pa.array(psn[runs], pa.string()), pa.scalar("\x01"), "")
+        ids = np.asarray(pc.cast(tagged, pa.binary()).to_numpy(zero_copy_only=False)).astype("S")
         _, first_at, inverse = np.unique(ids, return_index=True, return_inverse=True)
         again = seen.member(ids) | (np.arange(len(ids)) != first_at[inverse])  # met before, or earlier in this chunk
         seen.add(ids)
-        ends = runs[1:] + [len(psn)]
+        ends = np.append(runs[1:], len(psn))
         chunk.repeated = frozenset(r for k in np.flatnonzero(again) for r in range(runs[k], ends[k]))
         yield chunk
 

@@ -146,15 +146,20 @@ class Columns:
         ok = self.matches(name, pattern)
         self.plain &= (ok | ~present) & (present | (not required))
         pc = _pc()
-        day = pc.utf8_slice_codeunits(pc.if_else(pa.array(ok), self.table.column(name), pa.scalar("2000-01-01")), 0, 10)
-        parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
-        # a day that does not exist (2019-02-30) must not roll over: it reads back as the same text or not at all
-        again = pc.strftime(parsed.fill_null(pa.scalar(0, pa.timestamp("s"))), format="%Y-%m-%d")
-        real = np.asarray(pc.and_(parsed.is_valid(), pc.equal(again, day)).fill_null(False).to_numpy(
-            zero_copy_only=False), bool)
+        text = pc.if_else(pa.array(ok), self.table.column(name), pa.scalar("2000-01-01"))
+
+        def part(start: int, stop: int):
+            piece = pc.cast(pc.utf8_slice_codeunits(text, start, stop), pa.int64())
+            return np.asarray(piece.to_numpy(zero_copy_only=False), np.int64)
+        year, month, day = part(0, 4), part(5, 7), part(8, 10)
+        # the day must exist (2019-02-30 does not): count days from the month's first, never roll over
+        good_month = (month >= 1) & (month <= 12)
+        first = ((year - 1970) * 12 + np.where(good_month, month, 1) - 1).astype("datetime64[M]")
+        length = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
+        real = good_month & (day >= 1) & (day <= length)
         self.plain &= real | ~ok
-        days = pc.cast(pc.cast(parsed.fill_null(pa.scalar(0, pa.timestamp("s"))), pa.date32()), pa.int32())
-        return np.asarray(days.to_numpy(zero_copy_only=False), np.int64) + _EPOCH_ORDINAL, present & ok
+        ordinal = (first.astype("datetime64[D]").astype(np.int64) + np.where(real, day, 1) - 1) + _EPOCH_ORDINAL
+        return ordinal, present & ok
 
     def names(self, name: str) -> "Names":
         """A list column (or ';'-joined text) of names, flattened; a null inside a list is not plain."""
