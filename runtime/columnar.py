@@ -19,7 +19,6 @@ The core runtime never imports this module, so it still needs only the standard 
 
 from __future__ import annotations
 
-import datetime as _dt
 from fractions import Fraction
 from typing import Any, Optional
 
@@ -44,7 +43,6 @@ _BOUND = 1 << 62
 
 
 def _maxabs(a) -> int:
-    np = numpy()
     if a.size == 0:
         return 0
     if a.dtype == object:
@@ -463,7 +461,6 @@ def _cell_arrays(cells: list, sentinels: Sentinels) -> dict:
 
 def _select(conds: list, cols: list, size: int, default: Optional[Col] = None) -> Col:
     """Row-wise: the first col whose cond holds, else ``default`` (or the last col)."""
-    np = numpy()
     if default is None:
         default, cols, conds = cols[-1], cols[:-1], conds[:-1]
     out = Col(default.kind, default.n, default.d, default.s)

@@ -231,7 +231,6 @@ def _csv_tables(path: Path, chunk_rows: int) -> Iterator[Any]:
 
 def _jsonl_tables(path: Path, chunk_rows: int) -> Iterator[Any]:
     """JSON Lines of flat rows, or of whole contract cases (one person a line), read exactly (Decimal)."""
-    pa = pyarrow()
     rows: list = []
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):

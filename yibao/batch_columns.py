@@ -495,7 +495,6 @@ def _inputs(evaluator: Any, rows, ctx: dict) -> tuple:
 
 def _flag_mask(ctx: dict, field: str, name: str):
     """Per row whether ``name`` is among the row's flags, built once per chunk and flag."""
-    np = numpy()
     cache = ctx.setdefault("flag_masks", {})
     if (field, name) not in cache:
         names = ctx["person_flags"] if field == "person.flags" else ctx["enc_flags"]
