@@ -3,6 +3,8 @@
 - every city's conformance cases (regulations/*/*.cases.yaml) pass through the columnar evaluator too;
 - on generated person-years of every city (several persons per batch, so waves mix persons, regions and
   regulations), outputs, errors, exclusions and the counters are identical to ``Engine.settle``;
+- random rule sets (a template with random amounts, rates and an exception, compiled): every claim's
+  output or error equals the closures' (``Program.evaluate_reference``), 四舍五入 ties included;
 - exact arithmetic where int64 would overflow: the bound check falls back to Python ints.
 """
 
@@ -25,7 +27,7 @@ from yibao.runtime import CaseError, Engine, Regulation, dumps_output, load_case
 from yibao.runtime import contract as C  # noqa: E402
 from yibao.runtime.columnar import Col, ColumnarEngine, half_up, num_mul, settle_prepared  # noqa: E402
 from yibao.runtime.settle import CounterBook, settle_encounter  # noqa: E402
-from yibao.runtime.values import half_up_ratio  # noqa: E402
+from yibao.runtime.values import Sentinel, half_up_ratio  # noqa: E402
 
 REGIONS = ("370500", "370600", "370800", "371300")
 CASE_FILES = sorted(Path("regulations").glob("*/*.cases.yaml"))
@@ -180,3 +182,82 @@ def test_products_beyond_int64_fall_back_to_exact_python_integers():
     product = num_mul(a, b, 2)
     assert [Fraction(int(n), int(d)) for n, d in zip(product.n, product.d)] == [Fraction(big * 17, 20), Fraction(17, 4)]
     assert [int(x) for x in half_up(product)] == [half_up_ratio(big * 17, 20), 4]
+
+
+# ── random rule sets ──
+
+RULE = """地区 随机 999998
+标题 "随机规则（测试用）"
+施行 2000-01-01
+采用 山东基本医疗保险词表
+
+第一条【起付线】
+    起付标准 按 医院等级 {d[0]}元 / {d[1]}元 / {d[2]}元 / 待定
+
+第二条【乙类先行自付】
+    乙类自付比例 按 险种 职工 {r[0]}%，居民 {r[1]}%
+    先行自付 = 四舍五入(乙类费用 × 乙类自付比例)
+    政策范围内 = 甲类费用 + 乙类费用 − 先行自付
+
+第三条【支付】
+    支付比例 按 险种 × 医院等级：
+        职工：{p[0]}% / {p[1]}% / {p[2]}% / 待定
+        居民：{p[3]}% / {p[4]}% / {p[5]}% / 不适用
+    例外 支付比例 = 支付比例 − {delta}% 当 甲类费用 > {threshold}元 优先级 1
+    每次限额 = {cap}元
+    实付起付线 = 最小(起付标准, 政策范围内)
+    统筹支付 = 最小(四舍五入((政策范围内 − 实付起付线) × 支付比例), 每次限额)
+    输出 hifp_pay = 统筹支付
+"""
+
+
+def _yuan_text(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _percent_text(basis_points: int) -> str:
+    return f"{basis_points // 100}.{basis_points % 100:02d}".rstrip("0").rstrip(".")
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 200_000), min_size=3, max_size=3),                 # deductibles, fen
+       st.lists(st.one_of(st.integers(0, 10_000), st.sampled_from([100, 500, 1000, 2000])),  # self-pay, basis points
+                min_size=2, max_size=2),
+       st.lists(st.integers(5_000, 10_000), min_size=6, max_size=6),              # payment ratios
+       st.integers(0, 5_000), st.integers(0, 10_000_000), st.integers(1, 50_000_000),
+       st.lists(st.tuples(st.integers(0, 1), st.integers(0, 3), st.integers(0, 40_000_000),
+                          st.one_of(st.integers(0, 9_000_000),
+                                    st.integers(0, 90_000).map(lambda x: x * 100 + 50))),  # halves: 四舍五入 ties
+                min_size=1, max_size=40),
+       st.booleans())
+def test_columnar_equals_per_claim_on_random_rule_sets(d, r, p, delta, threshold, cap, claims, one_insutype):
+    from yibao.compiler.driver import compile_text
+
+    text = RULE.format(d=[_yuan_text(x) for x in d], r=[_percent_text(x) for x in r],
+                       p=[_percent_text(x) for x in p], delta=_percent_text(delta), threshold=_yuan_text(threshold),
+                       cap=_yuan_text(cap))
+    compiled = compile_text(text, "random.yb", root=Path("regulations"))
+    assert compiled.ir is not None, [d.message for d in compiled.diagnostics]
+    reg = Regulation.from_ir(compiled.ir)
+    program = reg.program
+    evaluator = __import__("yibao.runtime.columnar", fromlist=["ColumnarEvaluator"]).ColumnarEvaluator(reg)
+    names = {"险种": ["职工", "居民"], "医院等级": ["一级", "二级", "三级", "未定级"]}
+    rows = []
+    if one_insutype:  # every row the same denominators: the scalar-division rounding path
+        claims = [(claims[0][0], lv, a, b) for _, lv, a, b in claims]
+    for ins, lv, a, b in claims:
+        values = {"险种": names["险种"][ins], "医院等级": names["医院等级"][lv], "甲类费用": a, "乙类费用": b}
+        rows.append([values.get(spec.name, Sentinel("missing", spec.name, None, field=spec.field))
+                     for spec in program.inputs])
+    columns = [evaluator.column([row[j] for row in rows], spec.type) for j, spec in enumerate(program.inputs)]
+    result = evaluator.evaluate(columns, [], len(rows))
+    for i, row in enumerate(rows):
+        want = program.evaluate_reference(row, [])
+        if want.error is not None:
+            got = evaluator.sentinels.items[int(result.error_id[i])]
+            assert (got.kind, got.name, got.article, result.error_at[i]) == \
+                   (want.error.kind, want.error.name, want.error.article, want.error_at)
+        else:
+            assert result.status[i] == 0
+            col = result.outputs["hifp_pay"]
+            assert int(col.n[i]) == want.outputs["hifp_pay"]
