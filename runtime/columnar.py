@@ -326,9 +326,10 @@ class ColumnCompiler:
 
         def f(env):
             kcols = [k(env) for k in keys]
-            flat = np.zeros(env.size, np.int64)
+            flat = None
             for kc, lut, stride in zip(kcols, local, strides):
-                flat = flat + lut[kc.n] * stride
+                term = lut[kc.n] if stride == 1 else lut[kc.n] * stride
+                flat = term if flat is None else flat + term
             key_s = _first_sentinel(kcols)
             if key_s is not None:
                 flat = np.where(key_s != 0, 0, flat)
@@ -447,15 +448,32 @@ class ColumnCompiler:
 _METHOD = {"round": "half_up"}
 
 
+def _lcm(a: int, b: int) -> int:
+    x, y = a, b
+    while y:
+        x, y = y, x % y
+    return a // x * b
+
+
 def _cell_arrays(cells: list, sentinels: Sentinels) -> dict:
     """A table of literal cells as arrays over its flat index: numerators, denominators, sentinel ids."""
     np = numpy()
     values = [Fraction(c.data) if c.kind == "lit" else Fraction(0) for c in cells]
     ids = [sentinels.id_of(c.data) if c.kind != "lit" else 0 for c in cells]
     dens = [v.denominator for v in values]
-    n = np.array([v.numerator for v in values], dtype=object)
+    # every cell over one common denominator (17/20 and 9/10 as 17/20 and 18/20): the same values, and
+    # rows then share a denominator, so rounding divides by a scalar
+    common = 1
+    for den in dens:
+        common = _lcm(common, den)
+    if common > 10**9:
+        n = np.array([v.numerator for v in values], dtype=object)
+        d = _int64_if_small(np.array(dens, dtype=object))
+    else:
+        n = np.array([v.numerator * (common // v.denominator) for v in values], dtype=object)
+        d = np.full(len(values), common, np.int64)
     return {"n": _int64_if_small(n) if len(n) else np.zeros(0, np.int64),
-            "d": None if all(x == 1 for x in dens) else _int64_if_small(np.array(dens, dtype=object)),
+            "d": None if common == 1 else d,
             "s": np.array(ids, np.int32) if any(ids) else None}
 
 
