@@ -10,6 +10,7 @@ and the internal-error details. (``ir.read_ir``'s two file messages stay with it
 | YR04 | no regulation of the region is in force on the encounter's date |
 | YR05 | the regulation does not cover the person's 险种 (or another code it has no member for) |
 | YR06 | the result needs a division whose divisor is zero |
+| YR10 | batch settlement: the row cannot be used (malformed value, missing field, person fields that disagree) |
 | YR90 | internal error: the rules gave a result that breaks the contract's invariants |
 """
 
@@ -28,6 +29,7 @@ CODES = {
     "YR04": "结算日期没有施行中的规定",
     "YR05": "规定不涵盖该险种（或代码）",
     "YR06": "计算中除数为零",
+    "YR10": "批量结算的输入行不合法",
     "YR90": "内部错误",
 }
 
