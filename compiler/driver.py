@@ -21,6 +21,7 @@ import attrs
 
 from yibao.compiler import ast as A
 from yibao.compiler._program import Header
+from yibao.compiler.admit import admit
 from yibao.compiler.build import build_ast
 from yibao.compiler.check import check
 from yibao.compiler.diagnostics import CompilerBug, Diagnostic, diag, has_errors, sort_key, word
@@ -152,8 +153,10 @@ class _Session:
         diagnostics += found
         if has_errors(diagnostics):
             return _result(front.file, None, diagnostics, sources, program.header)
-        ir = _run("lower", front.file, lower, checked, _same_name)
-        return _result(front.file, with_sha256(ir), diagnostics, sources, program.header)
+        ir = with_sha256(_run("lower", front.file, lower, checked, _same_name))
+        refused = _run("admit", front.file, admit, ir, front.file)  # check passes only what the runtime runs
+        diagnostics += refused
+        return _result(front.file, None if has_errors(refused) else ir, diagnostics, sources, program.header)
 
     def _front(self, text: str, name: str) -> _Front:
         tree, found = _run("parse", name, parse, text, name)

@@ -63,7 +63,7 @@ EXAMPLE = _record({"encounters": ("list", ENCOUNTER)},
                   {"title": OPT_STR, "article": OPT_STR, "at": OPT_STR, "person": ("map", EXPR)})
 ARTICLE = _record({"label": STR}, {"title": OPT_STR, "at": OPT_STR, "not_applicable": OPT_STR})
 REGULATION = _record(
-    {"region_code": STR, "region_name": STR, "title": STR, "effective": ("pair", DATE, ("nullable", DATE))},
+    {"region_code": STR, "region_name": STR, "title": OPT_STR, "effective": ("pair", DATE, ("nullable", DATE))},
     {"doc_number": OPT_STR, "basis": OPT_STR, "effective_article": OPT_STR, "source": OPT_STR,
      "applies_to": ("nullable", _record({"vocabulary": STR, "field": STR, "members": ("list", STR)},
                                         {"article": OPT_STR}))})
