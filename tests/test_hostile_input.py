@@ -203,3 +203,73 @@ def test_a_rule_file_past_the_size_limit_gets_yb109(tmp_path):
     result = city_with(tmp_path, "".join(f"    甲{i} = {i}元\n" for i in range(MAX_CLAUSES)))
     assert result.ir is None and [d.code for d in result.diagnostics] == ["YB109"]
     assert result.diagnostics[0].span.line == 1
+
+
+# ── 3. check passes only what the runtime runs; one broken region does not block the others ───
+
+
+def rules_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """A copy of the bundled regulations with ``old`` replaced by ``new`` in ``file``."""
+    import shutil
+
+    root = tmp_path / "rules"
+    shutil.copytree(ROOT / "regulations", root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return root
+
+
+def line_of(root: Path, file: str, text: str) -> int:
+    return next(i for i, line in enumerate((root / file).read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
+def dongying_errors(root: Path):
+    from yibao.compiler.driver import compile_path
+
+    result = compile_path(root / "dongying" / "dongying-2018.yb", root=root)
+    assert result.ir is None
+    return [d for d in result.diagnostics if d.severity.value == "error"]
+
+
+def test_a_misspelt_contract_field_in_a_vocabulary_is_yb216_at_the_vocabulary(tmp_path):
+    root = rules_with(tmp_path, "shandong/vocabulary.yb", "字段 encounter.med_type", "字段 encounter.med_typ")
+    (d,) = dongying_errors(root)
+    assert d.code == "YB216" and "encounter.med_typ" in d.message and "encounter.med_type" in d.hints[0]
+    assert (d.span.file, d.span.line) == ("shandong/vocabulary.yb", line_of(root, "shandong/vocabulary.yb", "med_typ"))
+
+
+def test_an_example_expecting_a_contribution_value_in_a_settlement_article_is_yb221(tmp_path):
+    expect = "        期望 实际起付线=200元 统筹基金支付=760元"
+    root = rules_with(tmp_path, "dongying/dongying-2018.yb", expect, expect + " 单位缴费=1元")
+    (d,) = dongying_errors(root)
+    assert d.code == "YB221" and "单位缴费" in d.message and "甲类费用" in d.message
+    example_line = line_of(root, "dongying/dongying-2018.yb", expect + " 单位缴费") - 3  # 例 "…"： above 人员/就诊
+    assert d.span.file == "dongying/dongying-2018.yb" and d.span.line == example_line
+
+
+@pytest.mark.parametrize("replacement, reason, at", [
+    ("", "缺少缴费输出 employer_amt", "输出 contribution."),  # nothing left to point at: the first output
+    ("输出 contribution.employer_amt = 是居民参保\n", "应为 money", "contribution.employer_amt"),
+])
+def test_a_deleted_or_bool_contribution_output_is_yb901_in_the_model(tmp_path, replacement, reason, at):
+    model = "shandong/contribution-model.yb"
+    root = rules_with(tmp_path, model, "输出 contribution.employer_amt = 单位缴费\n", replacement)
+    (d,) = dongying_errors(root)
+    assert d.code == "YB901" and reason in d.message
+    assert d.span.file == model and d.span.line == line_of(root, model, at)
+
+
+def test_one_broken_region_does_not_block_contributions_elsewhere(tmp_path):
+    expect = "        期望 实际起付线=200元 统筹基金支付=760元"
+    root = rules_with(tmp_path, "dongying/dongying-2018.yb", expect, expect + " 单位缴费=1元")
+    linyi = json.dumps({**EMPLOYEE, "region": "371300"})
+    result = run("contribute", "-", "--rules", str(root), input=linyi)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["individual_amt"]  # computed by 临沂's rules
+    result = run("contribute", "-", "--rules", str(root), input=json.dumps(EMPLOYEE))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "370500 东营市 的规则无法载入" in result.stderr and "YB221" in result.stderr
+    result = run("settle", str(ROOT / "examples" / "dongying-case.json"), "--rules", str(root))
+    assert result.exit_code == 2 and "370500 东营市 的规则无法载入" in result.stderr

@@ -61,17 +61,75 @@ def rules_root(rules: Optional[str]) -> Optional[Path]:
     return root
 
 
-def compile_regulations(rules: Optional[str]):
-    """Compile every city regulation under the rules root; exit 2 with all diagnostics if any fails."""
+def _compile_every_region(rules: Optional[str]):
     from yibao.compiler.driver import compile_all
 
     results = compile_all(rules_root(rules))
     if not results:
         raise fail(f"--rules {rules}: 其中没有城市规则文件 (no regulations under the rules root)")
-    bad = [r for r in results if has_errors(r.diagnostics)]
-    if bad:
-        raise fail("\n".join(render_all(r) for r in bad) + "\n规则文件有错误，无法结算 (rule files have errors)")
     return results
+
+
+class RegionRules:
+    """The regions whose rules loaded, and for each region that did not, why (its diagnostics or the
+    runtime's refusal). One broken city does not take the others down: only its own cases are refused."""
+
+    def __init__(self, rules: Optional[str], kind: str) -> None:
+        from yibao.runtime import IRError, Regulation
+
+        self.kind = kind  # "settle" or "contribute": which engine the regions feed
+        self.regulations, self.broken, self.unplaced = [], {}, []
+        for result in _compile_every_region(rules):
+            if result.ir is None or has_errors(result.diagnostics):
+                self._mark(result.header.region_code if result.header else None, render_all(result))
+                continue
+            try:
+                regulation = Regulation.from_ir(result.ir)
+                problem = self._problem(regulation)
+            except IRError as exc:  # the admit pass should have said so: a compiler bug, named as one
+                regulation, problem = None, f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}"
+            if problem:
+                self._mark(result.ir["regulation"]["region_code"], f"{result.path}: {problem}")
+            else:
+                self.regulations.append(regulation)
+
+    def _problem(self, regulation) -> Optional[str]:
+        if self.kind == "settle":
+            return regulation.settlement_problem()
+        from yibao.runtime import contribution_program
+
+        contribution_program(regulation)  # an IRError here is the region's, not everyone's
+        return None
+
+    def _mark(self, region: Optional[str], why: str) -> None:
+        if region:
+            self.broken.setdefault(region, []).append(why)
+        else:
+            self.unplaced.append(why)
+
+    def engine(self):
+        from yibao.runtime import ContributionEngine, Engine, IRError
+
+        try:
+            return (Engine if self.kind == "settle" else ContributionEngine)(self.regulations)
+        except IRError as exc:  # versions of one region that overlap: no region can be told apart safely
+            raise fail(f"规则无法载入：{exc}")
+
+    def refuse_if_broken(self, case, region: Optional[str], name: str) -> None:
+        """Exit 2 naming the region when the case's region is one whose rules did not load."""
+        from yibao.runtime import contract as C
+
+        given = region if region is not None else (case.get("region") if isinstance(case, dict) else None)
+        names = {r.region_code: r.region_name for r in self.regulations}
+        code = C.region_code(given.strip(), names) if isinstance(given, str) else None
+        loaded = {r.region_code for r in self.regulations}
+        why = self.broken.get(code) if code else None
+        if why is None and code not in loaded and self.unplaced:
+            why = self.unplaced  # a file too broken to name its region may be the one the case wants
+        if why:
+            label = f"{code} {C.region_name(code, names)}" if code else repr(given)
+            raise fail(f"{name}: 地区 {label} 的规则无法载入，不能计算这个案例 "
+                       f"(the rules of this region do not load)：\n" + "\n".join(why))
 
 
 def loaded(irs, build=list):
@@ -83,12 +141,6 @@ def loaded(irs, build=list):
         return build([Regulation.from_ir(ir) for ir in irs])
     except IRError as exc:
         raise fail(f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}")
-
-
-def engine(rules: Optional[str]):
-    from yibao.runtime import Engine
-
-    return loaded((r.ir for r in compile_regulations(rules)), Engine)
 
 
 def read_case(case_file: str) -> tuple[str, str]:

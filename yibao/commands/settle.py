@@ -7,8 +7,7 @@ from typing import Optional
 
 import click
 
-from .common import compile_regulations, emit, fail, loaded, read_case
-from .common import engine as load_engine
+from .common import RegionRules, emit, fail, read_case
 
 
 def _case_options(command):
@@ -39,10 +38,11 @@ def _settle(case_file: str, region: Optional[str], rules: Optional[str], *, trac
     from yibao.runtime import CaseError, load_case_text
 
     text, name = read_case(case_file)
-    engine = load_engine(rules)
+    regions = RegionRules(rules, "settle")
     try:
         case = load_case_text(text, name)
-        return engine.settle(case, region=region, trace=trace)
+        regions.refuse_if_broken(case, region, name)
+        return regions.engine().settle(case, region=region, trace=trace)
     except CaseError as exc:
         raise fail(str(exc))
 
@@ -56,12 +56,14 @@ def contribute_command(case_file: str, region: Optional[str], rules: Optional[st
     退出状态同结算：0 已算出（规定未定的输出为 null，列在 undetermined 中，这不是错误）；1 无法按规定计算
     （缴费日期没有施行中的规定等，输出含 error）；2 输入或规则不可用（stderr 指明字段）。
     """
-    from yibao.runtime import CaseError, ContributionEngine, dumps_output, load_case_text
+    from yibao.runtime import CaseError, dumps_output, load_case_text
 
     text, name = read_case(case_file)
-    engine = loaded((r.ir for r in compile_regulations(rules)), ContributionEngine)
+    regions = RegionRules(rules, "contribute")
     try:
-        result = engine.contribute(load_case_text(text, name), region=region, trace=not no_trace)
+        case = load_case_text(text, name)
+        regions.refuse_if_broken(case, region, name)
+        result = regions.engine().contribute(case, region=region, trace=not no_trace)
     except CaseError as exc:
         raise fail(str(exc))
     emit(dumps_output(result.output), output)
