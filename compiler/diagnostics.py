@@ -97,6 +97,8 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
 # Words the passes put into messages and into the IR (type names, operators, default reasons), kept here
 # with the templates so that every piece of user-facing text lives in one module.
 WORDS: dict[str, str] = {
+    "module.note": "{path} 是共用模块，不单独编译；已经由采用它的城市文件检查：{users}",
+    "module.no_users": "（没有城市文件采用它）",
     "type.money": "金额",
     "type.exact": "未取整的金额",
     "type.rate": "比例",

@@ -273,3 +273,23 @@ def test_one_broken_region_does_not_block_contributions_elsewhere(tmp_path):
     assert "370500 东营市 的规则无法载入" in result.stderr and "YB221" in result.stderr
     result = run("settle", str(ROOT / "examples" / "dongying-case.json"), "--rules", str(root))
     assert result.exit_code == 2 and "370500 东营市 的规则无法载入" in result.stderr
+
+
+# ── 7. the shipped modules checked on their own ──────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("module, users", [
+    ("vocabulary.yb", 4), ("settlement-model.yb", 4), ("contribution-model.yb", 3)])
+def test_a_shipped_module_checks_through_the_city_files_that_use_it(module, users):
+    result = run("check", str(ROOT / "regulations" / "shandong" / module))
+    assert result.exit_code == 0, result.output
+    note = result.stdout.splitlines()[0]
+    assert f"shandong/{module} 是共用模块" in note and note.count(".yb、") == users - 1
+    assert "dongying/dongying-2018.yb" in note
+
+
+def test_a_module_with_a_mistake_reports_it_at_its_own_line(tmp_path):
+    root = rules_with(tmp_path, "shandong/vocabulary.yb", "字段 encounter.med_type", "字段 encounter.med_typ")
+    result = run("check", str(root / "shandong" / "vocabulary.yb"), "--rules", str(root))
+    assert result.exit_code == 2
+    assert result.stdout.count("shandong/vocabulary.yb:26:1: 错误[YB216]") == 1  # once, though four cities use it

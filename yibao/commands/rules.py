@@ -37,9 +37,12 @@ def compile_command(file: str, output: Optional[Path], rules: Optional[str]) -> 
 @click.option("--strict", is_flag=True, help="条文原文中含数字的条文有未编码的（缺），以状态 1 退出")
 def check_command(path: Optional[str], rules: Optional[str], strict: bool) -> None:
     """静态检查：报告全部诊断，列出每个待定值及其条文，并对照条文原文报告覆盖情况。"""
-    from yibao.compiler.driver import compile_all, compile_path
+    from yibao.compiler.driver import check_module, compile_all, compile_path
 
     if path and Path(path).is_file():
+        module = check_module(path, root=rules_root(rules))
+        if module is not None:
+            raise click.exceptions.Exit(_report_module(module))
         results = [compile_path(path, root=rules_root(rules))]
     else:
         results = compile_all(Path(path) if path else rules_root(rules))
@@ -85,3 +88,16 @@ def _report_check(result) -> tuple[bool, int]:
     for line in lines:
         click.echo("    " + line)
     return bool(errors), len(report.missing)
+
+
+def _report_module(module) -> int:
+    """A module's check: a note that it is one and which city files use it, and its own diagnostics."""
+    from yibao.compiler.diagnostics import word
+
+    users = "、".join(r.path for r in module.users) or word("module.no_users")
+    click.echo(word("module.note", path=module.path, users=users))
+    if module.diagnostics:
+        click.echo("\n".join(render(d, module.sources) for d in module.diagnostics))
+    errors = sum(d.severity is Severity.ERROR for d in module.diagnostics)
+    click.echo(f"{'✗' if errors else '✓'} {module.path}: {errors} 个错误")
+    return 2 if errors else 0
