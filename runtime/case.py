@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -56,15 +57,40 @@ def load_case_text(text: str, name: str) -> dict:
         raise CaseError(name, [(f"第 {exc.lineno} 行第 {exc.colno} 列", f"不是合法的 JSON：{exc.msg}")]) from None
     if not isinstance(data, dict):
         raise CaseError(name, [("$", f"结算案例应为 JSON 对象，得到 {_json_kind(data)}")])
+    if _ESCAPED_SURROGATE.search(text):
+        _refuse_lone_surrogates(data, name)
     case = CaseText(data)
     case.source_name = name
     return case
+
+
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(data: Any, name: str) -> None:
+    """A ``\\udc00`` escape that is not half of a pair decodes to a character no UTF-8 output can hold:
+    refuse it here, naming where, rather than fail when the output is written."""
+    stack = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                raise CaseError(name, [(path or "$", "字符串含有不成对的 UTF-16 代理项（\\ud800–\\udfff），不是合法的文本")])
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                stack.append((key, path or "$"))
+                stack.append((value, f"{path}.{key}" if path else key))
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}[{i}]") for i, value in enumerate(node))
 
 
 def _within_limits(text: str, name: str) -> None:
     """Refuse, before parsing, a case too large, too deep or with a number too long (runtime/limits.py)."""
     if not isinstance(text, str):
         raise CaseError(name, [("", f"结算案例应为文本（str），得到 {type(text).__name__}")])
+    if _SURROGATE.search(text):  # only a caller's str can hold one (decoded UTF-8 cannot)
+        raise CaseError(name, [("", "案例文本含有不成对的 UTF-16 代理项，不是合法的 UTF-8 文本")])
     if len(text) > limits.MAX_CASE_BYTES:
         raise CaseError(name, [("", f"案例过大（{len(text)} 个字符，上限 {limits.MAX_CASE_BYTES}）")])
     deep = limits.json_depth_problem(text, limits.MAX_CASE_DEPTH)

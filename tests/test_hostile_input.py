@@ -293,3 +293,18 @@ def test_a_module_with_a_mistake_reports_it_at_its_own_line(tmp_path):
     result = run("check", str(root / "shandong" / "vocabulary.yb"), "--rules", str(root))
     assert result.exit_code == 2
     assert result.stdout.count("shandong/vocabulary.yb:26:1: 错误[YB216]") == 1  # once, though four cities use it
+
+
+# ── found by tests/fuzz/test_fuzz_cases.py ───────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udc00", "a\\udfffb"])
+def test_a_lone_surrogate_escape_is_refused_not_a_unicode_encode_error(escape):
+    result = settle_text(CASE.replace('"mdtrt_id": "E1"', f'"mdtrt_id": "{escape}"', 1))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "encounters[0].mdtrt_id" in result.stderr and "代理项" in result.stderr
+
+
+def test_a_surrogate_pair_escape_is_ordinary_text():
+    case = load_case_text(CASE.replace('"P001"', '"\\ud83d\\ude00"', 1), "c.json")
+    assert case["person"]["psn_no"] == "😀"
