@@ -31,6 +31,11 @@ MAX_CASE_BYTES = 16 * 1024 * 1024   # one case file or stdin
 MAX_CASE_DEPTH = 32                 # JSON nesting of a case (the contract needs 4)
 MAX_JSON_INT_DIGITS = 40            # a JSON integer literal in a case; longer is refused before int()
 
+# What evaluating a loaded IR can raise when its expressions mix units or shapes the compiler never emits
+# (an embedder's IR passes the schema, runtime/schema.py, but is not type-checked): the encounter gets
+# YR90, the other encounters and cases go on.
+RULE_FAULTS = (ArithmeticError, AttributeError, IndexError, KeyError, TypeError, ValueError, RecursionError)
+
 # ── IR documents ──────────────────────────────────────────────────────────────────────────────
 MAX_IR_BYTES = 64 * 1024 * 1024
 MAX_IR_EXPR_DEPTH = 200   # nesting of expression nodes; the compiler refuses deeper rules (YB106)

@@ -26,6 +26,7 @@ from .evaluate import Program
 from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_inputs
 from .ir import IRError, load_ir
 from .jsonout import dumps_output
+from .limits import RULE_FAULTS
 from .trace import build_trace
 from .values import amount_decimals, as_whole_fen, format_money, format_percent, money_decimal
 
@@ -222,7 +223,7 @@ class Engine:
             return {"mdtrt_id": enc.mdtrt_id, "error": inputs}
         try:
             return settle_encounter(reg, person, enc, inputs, book, trace)
-        except (ArithmeticError, KeyError, TypeError, ValueError) as exc:  # a bug must not sink the batch
+        except RULE_FAULTS as exc:  # a bug, or an IR whose units the compiler never checked, must not sink the batch
             return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(f"{type(exc).__name__}: {exc}")}
 
 
