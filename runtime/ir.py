@@ -50,7 +50,7 @@ def parse_ir_text(text: Union[str, bytes]) -> dict:
         raise IRError(f"IR 第 {deep[0]} 行第 {deep[1]} 列：{deep[2]}（docs/limits.md）")
     long_number = limits.long_integer_problem(text, limits.MAX_IR_INT_DIGITS)
     if long_number is not None:  # json.loads would raise ValueError past 4,300 digits
-        raise IRError(f"IR 中{long_number}")
+        raise IRError(f"IR：{long_number}")
     try:
         doc = json.loads(text, parse_float=_refuse_floating_point, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
@@ -109,7 +109,10 @@ def canonical_bytes(doc: dict) -> bytes:
 
 def _hashed_bytes(doc: dict) -> bytes:
     _reject_floats(doc, "$")
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    try:
+        return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate in a key or a value the schema does not name
+        raise IRError(f"IR 含有不成对的 UTF-16 代理项，不是合法的 UTF-8 文本：{exc.object[max(0, exc.start - 20):exc.start]!r}…") from None
 
 
 def compute_sha256(doc: dict) -> str:

@@ -35,6 +35,7 @@ def _record(required: dict, optional: dict = None) -> tuple:
 
 
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 SCALAR_TYPES = ("money", "rate", "count", "date", "bool")
 PERIODS = ("year", "quarter", "case")
 
@@ -172,6 +173,8 @@ def _ir_type(value: Any, path: str) -> None:
 def _scalar(value: Any, spec: str, path: str) -> None:
     if spec == STR:
         ok = isinstance(value, str)
+        if ok and _SURROGATE.search(value):  # no UTF-8 output or hash could hold it
+            raise IRError(f"{path}: 字符串含有不成对的 UTF-16 代理项，不是合法的文本")
     elif spec == INT:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif spec == BOOL:

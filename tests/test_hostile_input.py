@@ -308,3 +308,65 @@ def test_a_lone_surrogate_escape_is_refused_not_a_unicode_encode_error(escape):
 def test_a_surrogate_pair_escape_is_ordinary_text():
     case = load_case_text(CASE.replace('"P001"', '"\\ud83d\\ude00"', 1), "c.json")
     assert case["person"]["psn_no"] == "😀"
+
+
+# ── 6. from_ir takes text or a path explicitly; malformed IR is an IRError with a path ───────
+
+
+@pytest.fixture(scope="module")
+def dongying_ir():
+    from yibao.compiler.driver import compile_path
+
+    return compile_path(ROOT / "regulations" / "dongying" / "dongying-2018.yb").ir
+
+
+def test_from_ir_never_guesses_that_a_string_is_a_path(tmp_path, dongying_ir):
+    from yibao.runtime import IRError, Regulation
+
+    path = tmp_path / "d.ir.json"
+    path.write_text(json.dumps(dongying_ir, ensure_ascii=False), encoding="utf-8")
+    for ambiguous in ("", str(path), "/etc/passwd", "."):
+        with pytest.raises(IRError, match="不是 JSON 文本；要读取文件请用 path="):
+            Regulation.from_ir(ambiguous)
+    assert Regulation.from_ir(path=str(path)).sha256 == dongying_ir["sha256"]
+    assert Regulation.from_ir(path).sha256 == dongying_ir["sha256"]  # a pathlib.Path says what it is
+    assert Regulation.from_ir(text=path.read_text(encoding="utf-8")).sha256 == dongying_ir["sha256"]
+    with pytest.raises(IRError, match="只给出一个来源"):
+        Regulation.from_ir(dongying_ir, path=str(path))
+    with pytest.raises(IRError, match="path= 应为非空的文件路径"):
+        Regulation.from_ir(path="")
+    with pytest.raises(IRError, match="无法读取 IR 文件"):
+        Regulation.from_ir(path=str(tmp_path))
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d["regulation"].__setitem__("title", 7), r"\$\.regulation\.title: 应为字符串，得到 整数 7"),
+    (lambda d: d["definitions"][0]["exceptions"].append(
+        {"when": {"bool": True}, "expr": {"money": 1}, "priority": "2"}), r"exceptions\[\d+\]\.priority: 应为整数"),
+    (lambda d: d["definitions"][0].__setitem__("notes", "x"), r"\$\.definitions\[0\]\.notes: 应为列表"),
+    (lambda d: d["vocabularies"][0].__setitem__("aliases", []), r"\$\.vocabularies\[0\]\.aliases: 应为对象"),
+    (lambda d: d["inputs"][0].__setitem__("field", None), r"\$\.inputs\[0\]\.field: 应为字符串，得到 null"),
+    (lambda d: d["definitions"][1].__delitem__("default"), r"\$\.definitions\[1\]: 缺少字段 default"),
+    (lambda d: d["outputs"][0].__setitem__("expr", {"ref": ["x"]}), r"\$\.outputs\[0\]\.expr\.ref: 应为字符串"),
+    (lambda d: d["counters"][0].__setitem__("period", "month"), r"\$\.counters\[0\]\.period: 应为 year / quarter / case"),
+    (lambda d: d["regulation"].__setitem__("effective", ["2018-04-01"]), r"regulation\.effective 应为 \[开始日期"),
+    (lambda d: d["inputs"][0].__setitem__("name", "\udc00"), r"\$\.inputs\[0\]\.name: 字符串含有不成对的 UTF-16 代理项"),
+    (lambda d: d.__setitem__("extension", {"k": "\udc00"}), r"不成对的 UTF-16 代理项"),
+])
+def test_malformed_ir_is_an_ir_error_naming_the_json_path(dongying_ir, mutate, message):
+    import copy
+
+    from yibao.runtime import IRError, Regulation
+
+    doc = copy.deepcopy(dongying_ir)
+    mutate(doc)
+    with pytest.raises(IRError, match=message):
+        Regulation.from_ir(doc)
+
+
+def test_ir_text_with_a_5000_digit_integer_is_an_ir_error(dongying_ir):
+    from yibao.runtime import IRError, Regulation
+
+    text = json.dumps(dongying_ir, ensure_ascii=False).replace('{"money": 0}', '{"money": ' + "9" * 5000 + "}", 1)
+    with pytest.raises(IRError, match="数字超过 30 位"):
+        Regulation.from_ir(text=text)
