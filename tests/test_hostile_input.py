@@ -370,3 +370,13 @@ def test_ir_text_with_a_5000_digit_integer_is_an_ir_error(dongying_ir):
     text = json.dumps(dongying_ir, ensure_ascii=False).replace('{"money": 0}', '{"money": ' + "9" * 5000 + "}", 1)
     with pytest.raises(IRError, match="数字超过 30 位"):
         Regulation.from_ir(text=text)
+
+
+def test_compile_of_a_module_says_it_is_one_and_test_runs_its_users():
+    module = str(ROOT / "regulations" / "shandong" / "contribution-model.yb")
+    result = run("compile", module)
+    assert result.exit_code == 2 and result.stdout == "" and "模块不单独编译成 IR" in result.stderr
+    result = run("test", module)
+    assert result.exit_code == 0, result.output
+    header = result.stdout.splitlines()[0]
+    assert "东营市" in header and "临沂市" in header and "烟台市" in header and "济宁市" not in header

@@ -21,8 +21,14 @@ def compile_command(file: str, output: Optional[Path], rules: Optional[str]) -> 
     from yibao.compiler.driver import compile_path
     from yibao.compiler.lower import canonical_json
 
+    from yibao.compiler.driver import check_module
+
     if not Path(file).is_file():
         raise fail(f"{file}: 文件不存在 (file not found)")
+    module = check_module(file, root=rules_root(rules))
+    if module is not None:  # a module has no IR of its own: its users' IR carries it
+        _report_module(module, err=True)
+        raise fail(f"{file}: 模块不单独编译成 IR；请编译采用它的城市文件 (compile a city file that adopts it)")
     result = compile_path(file, root=rules_root(rules))
     if result.diagnostics:
         click.echo(render_all(result), err=True)
@@ -90,14 +96,14 @@ def _report_check(result) -> tuple[bool, int]:
     return bool(errors), len(report.missing)
 
 
-def _report_module(module) -> int:
+def _report_module(module, err: bool = False) -> int:
     """A module's check: a note that it is one and which city files use it, and its own diagnostics."""
     from yibao.compiler.diagnostics import word
 
     users = "、".join(r.path for r in module.users) or word("module.no_users")
-    click.echo(word("module.note", path=module.path, users=users))
+    click.echo(word("module.note", path=module.path, users=users), err=err)
     if module.diagnostics:
-        click.echo("\n".join(render(d, module.sources) for d in module.diagnostics))
+        click.echo("\n".join(render(d, module.sources) for d in module.diagnostics), err=err)
     errors = sum(d.severity is Severity.ERROR for d in module.diagnostics)
-    click.echo(f"{'✗' if errors else '✓'} {module.path}: {errors} 个错误")
+    click.echo(f"{'✗' if errors else '✓'} {module.path}: {errors} 个错误", err=err)
     return 2 if errors else 0
