@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from yibao.compiler.driver import compile_path
 from yibao.runtime import CaseError, ContributionEngine, Engine, Regulation, dumps_output, load_case_text, run_examples
 
-SETTINGS = settings(max_examples=fuzzkit.examples(120), deadline=None, database=None,
+SETTINGS = settings(max_examples=fuzzkit.examples(100), deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
 FILES = ["dongying/dongying-2018.yb", "jining/jining-2017.yb", "linyi/linyi-2019.yb", "yantai/yantai-2023.yb",
@@ -104,6 +104,18 @@ def _runs_cleanly(ir: dict) -> None:
             fuzzkit.no_internal_error(fuzzkit.assert_complete_json(dumps_output(result.output)))
 
 
+def _check_command(city, root, accepted: bool) -> None:
+    from click.testing import CliRunner
+
+    from yibao.cli import main
+
+    fuzzkit.TRIED["rule file mutant through `yibao check`"] += 1
+    result = CliRunner().invoke(main, ["check", str(city), "--rules", str(root)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == (0 if accepted else 2), result.output
+    assert "Traceback" not in result.output
+
+
 @SETTINGS
 @given(data=st.data())
 def test_mutated_rule_files_compile_to_located_diagnostics_or_runnable_ir(workspace, data):
@@ -120,5 +132,7 @@ def test_mutated_rule_files_compile_to_located_diagnostics_or_runnable_ir(worksp
             if result.ir is not None:
                 fuzzkit.TRIED["rule file mutant, accepted by check"] += 1
                 _runs_cleanly(result.ir)
+            if data.draw(st.integers(0, 3)) == 0:  # a quarter of them through `yibao check` as well
+                _check_command(city, workspace, accepted=result.ir is not None)
     finally:
         path.write_text(original, encoding="utf-8")
