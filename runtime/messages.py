@@ -97,3 +97,40 @@ def internal(detail: str) -> dict:
 def missing_field(path: str, key: str, label: str, input_name: str, title: str) -> str:
     also = "（也可给 hosp_lv）" if key == "dedc_hosp_lv" else ""
     return f"缺少必填字段 {key}（{label}）{also}：《{title}》的输入「{input_name}」需要它"
+
+
+# ── refusals of hostile input (docs/limits.md): case, IR and CLI text, by key ─────────────────
+# Filled with str.format; the numbers come from runtime/limits.py so the text and the limit cannot drift.
+
+LIMIT_TEXT = {
+    "amount.range": "金额超出范围（最大 {max} 元）",
+    "amount.digits": "金额位数过多（最多 {digits} 位整数、两位小数）",
+    "count.range": "超出范围（最大 {max}）",
+    "json.depth": "JSON 嵌套超过 {limit} 层",
+    "json.digits": "JSON 中的数字超过 {limit} 位",
+    "case.long_number": "{problem}：金额最大 {max_amount} 元，计数最大 {max_count}",
+    "case.not_text": "结算案例应为文本（str），得到 {kind}",
+    "case.too_large": "案例过大（{size} 个字符，上限 {limit}）",
+    "case.surrogate_text": "案例文本含有不成对的 UTF-16 代理项，不是合法的 UTF-8 文本",
+    "string.surrogate": "字符串含有不成对的 UTF-16 代理项（\\ud800–\\udfff），不是合法的文本",
+    "ir.too_large": "IR 过大（{size}，上限 {limit}）",
+    "ir.depth_text": "IR 第 {line} 行第 {col} 列：{problem}（docs/limits.md）",
+    "ir.depth": "{path}: IR 嵌套超过 {limit} 层（docs/limits.md）",
+    "ir.expr_depth": "{path}: 表达式嵌套超过 {limit} 层（docs/limits.md）",
+    "ir.long_number": "IR：{problem}",
+    "ir.surrogate": "IR 含有不成对的 UTF-16 代理项，不是合法的 UTF-8 文本：{near!r}…",
+    "ir.one_source": "读取 IR 须给出且只给出一个来源：IR 对象、text=（JSON 文本）或 path=（文件路径）",
+    "ir.text_kind": "text= 应为 JSON 文本（str 或 bytes），得到 {kind}",
+    "ir.path_kind": "path= 应为非空的文件路径，得到 {path!r}",
+    "ir.ambiguous": "无法把字符串 {shown} 当作 IR：它不是 JSON 文本；要读取文件请用 path=（不会猜测字符串是路径）",
+    "ir.unreadable": "无法读取 IR 文件 {path}：{reason}",
+    "ir.source_kind": "无法从 {kind} 读取 IR",
+    "schema.expected": "{path}: {expected}，得到 {found}",
+    "schema.missing": "{path}: 缺少字段 {key}",
+    "schema.shape": "{path}: 无法识别的表达式节点（键：{keys}）",
+    "schema.surrogate": "{path}: 字符串含有不成对的 UTF-16 代理项，不是合法的文本",
+}
+
+
+def limit_text(which: str, /, **fields: Any) -> str:
+    return LIMIT_TEXT[which].format(**fields)

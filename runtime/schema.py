@@ -21,6 +21,7 @@ from typing import Any
 
 from .ir import IRError
 from .limits import MAX_IR_EXPR_DEPTH, shown_path
+from .limits import message as say
 
 # ── the schema, as data ───────────────────────────────────────────────────────────────────────
 # A spec is one of: a name from _SCALARS; ("list", spec); ("map", spec) (an object with any string keys);
@@ -144,7 +145,7 @@ def _fields(value: Any, required: dict, optional: dict, path: str, depth: int, s
         _refuse(path, "应为对象", value)
     for key in required:
         if key not in value:
-            raise IRError(f"{path}: 缺少字段 {key}")
+            raise IRError(say("schema.missing", path=path, key=key))
     named = [(k, s) for k, s in (*required.items(), *optional.items()) if k in value]
     for key, spec in reversed(named):
         stack.append((value[key], spec, f"{path}.{key}", depth))
@@ -152,12 +153,12 @@ def _fields(value: Any, required: dict, optional: dict, path: str, depth: int, s
 
 def _expression(node: Any, path: str, depth: int, stack: list) -> None:
     if depth >= MAX_IR_EXPR_DEPTH:
-        raise IRError(f"{shown_path(path)}: 表达式嵌套超过 {MAX_IR_EXPR_DEPTH} 层（docs/limits.md）")
+        raise IRError(say("ir.expr_depth", path=shown_path(path), limit=MAX_IR_EXPR_DEPTH))
     if not isinstance(node, dict):
         _refuse(path, "表达式应为 JSON 对象", node)
     shapes = [k for k in SHAPE_KEYS if k in node]
     if len(shapes) != 1:
-        raise IRError(f"{path}: 无法识别的表达式节点（键：{', '.join(sorted(map(str, node)))}）")
+        raise IRError(say("schema.shape", path=path, keys=", ".join(sorted(map(str, node)))))
     required, optional = EXPR_SHAPES[shapes[0]]
     _fields(node, required, optional, path, depth + 1, stack)
 
@@ -174,7 +175,7 @@ def _scalar(value: Any, spec: str, path: str) -> None:
     if spec == STR:
         ok = isinstance(value, str)
         if ok and _SURROGATE.search(value):  # no UTF-8 output or hash could hold it
-            raise IRError(f"{path}: 字符串含有不成对的 UTF-16 代理项，不是合法的文本")
+            raise IRError(say("schema.surrogate", path=path))
     elif spec == INT:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif spec == BOOL:
@@ -188,7 +189,7 @@ def _scalar(value: Any, spec: str, path: str) -> None:
 
 
 def _refuse(path: str, expected: str, value: Any) -> None:
-    raise IRError(f"{path}: {expected}，得到 {_describe(value)}")
+    raise IRError(say("schema.expected", path=path, expected=expected, found=_describe(value)))
 
 
 def _describe(value: Any) -> str:

@@ -237,7 +237,7 @@ def parse_count(value: object) -> int:
     if value < 0:
         raise ValueError(f"不能为负：{value}")
     if value > limits.MAX_COUNT:
-        raise ValueError(f"超出范围（最大 {limits.MAX_COUNT}）")
+        raise ValueError(limits.message("count.range", max=limits.MAX_COUNT))
     return value
 
 
