@@ -92,7 +92,7 @@ def test_an_unwritable_output_path_is_exit_2_with_a_message(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x", encoding="utf-8")
     result = run("settle", str(ROOT / "examples" / "dongying-case.json"), "-o", str(blocker / "out.json"))
-    assert result.exit_code == 2 and "无法写入输出文件" in result.stderr
+    assert result.exit_code == 2 and "无法写入输出文件" in result.stderr and "a-file 不是目录" in result.stderr
     assert not isinstance(result.exception, OSError)
 
 

@@ -44,7 +44,9 @@ def emit(text: str, output: Optional[Path]) -> None:
     try:
         write_atomically(output, text)
     except OSError as exc:
-        raise fail(f"{output}: 无法写入输出文件（cannot write the output）：{exc.strerror or exc}")
+        blocked = next((p for p in output.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocked} 不是目录 (not a directory)" if blocked else exc.strerror or exc
+        raise fail(f"{output}: 无法写入输出文件（cannot write the output）：{reason}")
 
 
 def render_all(result) -> str:
