@@ -25,6 +25,7 @@ from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_in
 from .ir import IRError, load_ir
 from .jsonout import dumps_output
 from .regions import RegionIndex
+from .limits import RULE_FAULTS
 from .trace import build_trace
 from .values import amount_decimals, as_whole_fen, format_money, format_percent, money_decimal
 
@@ -225,7 +226,7 @@ class Engine:
             return {"mdtrt_id": enc.mdtrt_id, "error": inputs}
         try:
             return settle_encounter(reg, person, enc, inputs, book, trace)
-        except (ArithmeticError, KeyError, TypeError, ValueError) as exc:  # a bug must not sink the batch
+        except RULE_FAULTS as exc:  # a bug, or an IR whose units the compiler never checked, must not sink the batch
             return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(f"{type(exc).__name__}: {exc}")}
 
 

@@ -56,7 +56,9 @@ def _run(kind, case_file: str, region: Optional[str], rules: Optional[str], ir_f
     from yibao.runtime import CaseError, Engine, load_case_text
 
     text, name = read_case(case_file)
-    engine = build_engine(kind, regulations(rules, ir_files, lambda: region_of(text, name, region)), bool(ir_files))
+    which = "settle" if kind is Engine else "contribute"
+    engine = build_engine(kind, regulations(rules, ir_files, lambda: region_of(text, name, region), kind=which, name=name),
+                          bool(ir_files))
     run = engine.settle if kind is Engine else engine.contribute
     try:
         return engine, run(load_case_text(text, name), region=region, **options)

@@ -17,9 +17,12 @@ from .common import fail, loaded, render_all, rules_root
 def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> None:
     """运行条文旁的示例和各市的一致性用例（*.cases.yaml），打印城市 × 功能通过矩阵。"""
     from yibao.compiler.diagnostics import has_errors
-    from yibao.compiler.driver import compile_all, compile_path
+    from yibao.compiler.driver import check_module, compile_all, compile_path
 
-    if path and Path(path).is_file():
+    module = check_module(path, root=rules_root(rules)) if path and Path(path).is_file() else None
+    if module is not None:  # a shared module is tested through the city files that adopt it
+        results = module.users
+    elif path and Path(path).is_file():
         results = [compile_path(path, root=rules_root(rules))]
     else:
         results = compile_all(Path(path) if path else rules_root(rules))
