@@ -73,7 +73,12 @@ class ExprLowerer:
     # ── operators ──
 
     def _binary(self, e: A.Binary) -> dict:
-        return {"op": e.op.value, "args": [self.expr(e.left), self.expr(e.right)]}
+        args = [self.expr(e.left), self.expr(e.right)]
+        date_op = self.checked.date_ops.get(e)
+        if date_op is None:
+            return {"op": e.op.value, "args": args}
+        op, swapped = date_op
+        return {"op": op, "args": args[::-1] if swapped else args}
 
     def _unary(self, e: A.Unary) -> dict:
         return {"op": e.op.value, "args": [self.expr(e.operand)]}

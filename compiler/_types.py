@@ -53,7 +53,15 @@ M, E, R, C, D = Unit.MONEY, Unit.EXACT, Unit.RATE, Unit.COUNT, Unit.DATE
 _ADD = {(M, M): M, (R, R): R, (C, C): C, (E, M): E, (M, E): E, (E, E): E}
 _MUL = {(M, R): E, (R, M): E, (E, R): E, (R, E): E, (R, R): R, (C, M): M, (M, C): M, (C, E): E, (E, C): E, (C, C): C, (C, R): R, (R, C): R}
 _DIV = {(M, R): E, (M, C): E, (E, R): E, (E, C): E, (R, R): R}
-_ARITH = {A.BinaryOp.ADD: _ADD, A.BinaryOp.SUB: _ADD, A.BinaryOp.MUL: _MUL, A.BinaryOp.DIV: _DIV}
+# dates: a date minus a date is a count of days; a date plus or minus a count of days is a date
+_DATE_ADD = {(D, C): D, (C, D): D}
+_DATE_SUB = {(D, D): C, (D, C): D}
+_ARITH = {A.BinaryOp.ADD: {**_ADD, **_DATE_ADD}, A.BinaryOp.SUB: {**_ADD, **_DATE_SUB}, A.BinaryOp.MUL: _MUL,
+          A.BinaryOp.DIV: _DIV}
+# the IR operation of each date arithmetic (docs/ir.md), and whether its operands swap so that the date
+# comes first: the lowering emits these instead of add/sub
+_DATE_OPS = {(A.BinaryOp.SUB, D, D): ("date_diff", False), (A.BinaryOp.ADD, D, C): ("date_add", False),
+             (A.BinaryOp.ADD, C, D): ("date_add", True), (A.BinaryOp.SUB, D, C): ("date_sub", False)}
 _ORDERED = {M, E, R, C, D}
 _NUMERIC = {M, E, R, C}
 _ARITY = {A.Func.MIN: "args.at_least_two", A.Func.MAX: "args.at_least_two", A.Func.CLAMP: "args.three", A.Func.ROUND: "args.one",
@@ -106,6 +114,7 @@ class Typer:
         self.members: dict[A.NameRef, tuple[str, str]] = {}
         self.excused: set[A.NameRef] = set()  # member names already reported or beside an unknown type
         self.open_hints: dict[str, Ty] = {}
+        self.date_ops: dict[A.Binary, tuple[str, bool]] = {}  # date arithmetic: IR operation, operands swapped
 
     def report(self, code: str, span: A.Span, **kw) -> None:
         self.diagnostics.append(diag(code, span, **kw))
@@ -293,6 +302,9 @@ class Typer:
         if result is None:
             self.report("YB301", e.span, left=lt.describe(), op=word(f"op.{e.op.value}"), right=rt.describe())
             return ANY
+        date_op = _DATE_OPS.get((e.op, lt.unit, rt.unit))
+        if date_op is not None:
+            self.date_ops[e] = date_op
         return Ty(result)
 
     def _compare(self, e: A.Binary, lt: Ty, rt: Ty) -> Ty:

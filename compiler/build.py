@@ -358,7 +358,7 @@ class _Builder(Transformer_NonRecursive):
 
     def count(self, meta, children):
         token = children[0]
-        return A.CountLit(value=self._int(token, str(token).rstrip("次 \t")), span=self._span(meta))
+        return A.CountLit(value=self._int(token, str(token).rstrip("次天 \t")), span=self._span(meta))
 
     def date(self, meta, children):
         return A.DateLit(value=self._date(children[0]), span=self._span(meta))

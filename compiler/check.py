@@ -29,6 +29,7 @@ class CheckedProgram:
     output_types: tuple[Ty, ...]  # one per ``program.outputs``
     literal_units: Mapping[A.NumberLit, Unit]  # MONEY (in yuan) or COUNT, per bare number
     members: Mapping[A.NameRef, tuple[str, str]]  # every member name: (vocabulary, canonical member)
+    date_ops: Mapping[A.Binary, tuple[str, bool]]  # date arithmetic: IR operation (date_diff/add/sub), swapped
     tables: Mapping[str, ExpandedTable]
     order: tuple[str, ...]  # definitions, each after the definitions it reads
     reachable: frozenset[str]  # definitions and inputs some output, exclusion, update or example needs
@@ -75,6 +76,7 @@ class _Checker:
         return CheckedProgram(
             program=self.program, types=dict(self.types), output_types=output_types,
             literal_units=dict(self.typer.literal_units), members=dict(self.typer.members),
+            date_ops=dict(self.typer.date_ops),
             tables=dict(self.tables), order=tuple(order), reachable=frozenset(reach),
         )
 

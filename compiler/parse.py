@@ -132,7 +132,7 @@ _CLASSES: dict[str, str] = {
     "DATE": "日期（如 2018-04-01）",
     "MONEY": "金额（如 200元）",
     "RATE": "比例（如 85%）",
-    "COUNT": "次数（如 2次）",
+    "COUNT": "次数（如 2次、30天）",
     "NUMBER": "数字",
     "STRING": "带引号的文字",
     "FIELD": "接口字段名（如 encounter.fees.01）",
