@@ -121,6 +121,7 @@ _DISPATCH: dict[type, Callable[[ExprLowerer, A.Expr], dict]] = {
     A.DateLit: lambda self, e: {"date": e.value.isoformat()},
     A.BoolLit: lambda self, e: {"bool": e.value},
     A.NameRef: ExprLowerer._name,
+    A.ArticleRef: ExprLowerer._name,
     A.Lookup: ExprLowerer._lookup,
     A.Binary: ExprLowerer._binary,
     A.Unary: ExprLowerer._unary,

@@ -482,6 +482,7 @@ _DISPATCH: dict[type, Callable[[Typer, A.Expr], Ty]] = {
     A.DateLit: lambda self, e: DATE,
     A.BoolLit: lambda self, e: BOOL,
     A.NameRef: Typer._name,
+    A.ArticleRef: Typer._name,
     A.Lookup: Typer._lookup,
     A.Binary: Typer._binary,
     A.Unary: Typer._unary,

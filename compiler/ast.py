@@ -135,6 +135,15 @@ class NameRef:
 
 
 @frozen
+class ArticleRef(NameRef):
+    """``按第三十一条`` / ``同第三十一条 住院支付比例``: the value that article of the same file defines (the one it
+    defines, or the one named after the reference). ``name`` is the text as written; the resolve pass binds it."""
+
+    article: int  # 31; 0 when the numeral was malformed (YB104 reported)
+    named: Optional[str]  # 住院支付比例 in ``按第三十一条 住院支付比例``; None when only the article is written
+
+
+@frozen
 class Lookup:
     """``住院支付比例[医院等级=三级]``: a table read with some of its keys fixed."""
 
@@ -183,7 +192,8 @@ class Call:
 
 
 Expr = Union[
-    MoneyLit, RateLit, NumberLit, CountLit, DateLit, BoolLit, NameRef, Lookup, Binary, Unary, InSet, IfExpr, Call
+    MoneyLit, RateLit, NumberLit, CountLit, DateLit, BoolLit, NameRef, ArticleRef, Lookup, Binary, Unary, InSet, IfExpr,
+    Call
 ]
 
 

@@ -369,6 +369,15 @@ class _Builder(Transformer_NonRecursive):
     def name_ref(self, meta, children):
         return A.NameRef(name=str(children[0]), span=self._span(meta))
 
+    def article_ref(self, meta, children):
+        token, named = children
+        number = parse_chinese_numeral(str(token)[2:-1])
+        if not number:
+            self.diagnostics.append(diag("YB104", self._tspan(token), label=str(token)[1:]))
+        text = str(token) if named is None else f"{token} {named}"
+        return A.ArticleRef(name=text, span=self._span(meta), article=number or 0,
+                            named=None if named is None else str(named))
+
     # ── expressions ──
 
     def _binary(op):  # noqa: N805 - a method factory used in the class body

@@ -59,6 +59,11 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB218": (Severity.ERROR, "示例中 {name} 的值须是字面量（金额、比例、次数、日期、真假或词表成员）", "example value not a literal"),
     "YB219": (Severity.ERROR, "「不涉及」只能写在条文（第…条或条目）之内", "not_applicable outside an article"),
     "YB220": (Severity.ERROR, "条目的标签不能为空", "empty section label"),
+    "YB221": (Severity.ERROR, "引用的 {label} 在本文件中不存在", "reference to a missing article"),
+    "YB222": (Severity.ERROR, "{label} 没有定义 {name}；该条定义的是：{defined}", "name not defined by the cited article"),
+    "YB223": (Severity.ERROR, "{label} 定义了多个值（{defined}），请在引用后写明哪一个，如 按{label} {first}",
+              "article reference is ambiguous"),
+    "YB224": (Severity.ERROR, "{label} 没有定义任何值，无从引用", "cited article defines no value"),
     # 3xx: units and types
     "YB301": (Severity.ERROR, "单位不符：{left} {op} {right}", "unit mismatch"),
     "YB302": (Severity.ERROR, "{name} 声明为{declared}，但表达式是{actual}", "declared type differs"),

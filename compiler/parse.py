@@ -128,6 +128,7 @@ _PUNCTUATION: dict[str, str] = {
 _CLASSES: dict[str, str] = {
     "NAME": "名称",
     "ARTICLE": "条号（如 第三十条）",
+    "ARTICLE_REF": "条文引用（如 按第三十一条）",
     "TITLE": "条标题【…】",
     "DATE": "日期（如 2018-04-01）",
     "MONEY": "金额（如 200元）",

@@ -52,6 +52,22 @@ def _without_cascades(found: list[Diagnostic]) -> list[Diagnostic]:
     return [d for d in found if d.code not in _ECHOES_OF_A_MISSING_MODULE]
 
 
+_VALUE_CLAUSES = (A.Definition, A.TableDef, A.OpenDecl)
+
+
+def _article_values(files: Iterable[A.RuleFile]) -> dict[tuple[str, str], list[str]]:
+    """(file, article label) → the names the article gives a value, in source order: what 按第N条 may cite."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for rf in files:
+        for item in rf.items:
+            if isinstance(item, A.Article):
+                names = found.setdefault((rf.path, label_of(item)), [])
+                for c in item.clauses:
+                    if isinstance(c, _VALUE_CLAUSES) and c.name not in names:
+                        names.append(c.name)
+    return found
+
+
 @attrs.frozen
 class _Placed:
     """A clause and where it sits: the article it is under (None outside articles) and its file."""
@@ -92,7 +108,7 @@ class _Resolver:
         notes, exception_notes, interpretations = self._interpretations(placed)
         self._require_params(params, ns)
         inputs = self._inputs(placed, ns)
-        binder = Binder(ns, self.diagnostics, {i.name: i.field for i in inputs})
+        binder = Binder(ns, self.diagnostics, {i.name: i.field for i in inputs}, _article_values(files))
         binder.bind_clauses(placed)
         binder.check_types(placed)
         header = self._header(placed)
