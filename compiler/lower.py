@@ -19,6 +19,7 @@ from yibao.compiler._program import ArticleSym, CounterSym, DefinitionSym, DefKi
 from yibao.compiler._tables import TableCell
 from yibao.compiler.check import CheckedProgram
 from yibao.compiler.diagnostics import word
+from yibao.compiler.semantic import HASH_KEYS, semantic_sha256
 
 FORMAT = "yibao-ir/1"
 
@@ -41,10 +42,11 @@ def canonical_json(ir: dict) -> bytes:
 
 
 def with_sha256(ir: dict) -> dict:
-    """``ir`` with ``sha256``: the hex SHA-256 of the canonical form of everything else, without the
-    final newline (docs/ir.md pins the hashed bytes exactly)."""
-    body = {k: v for k, v in ir.items() if k != "sha256"}
-    return {**body, "sha256": hashlib.sha256(_dumps(body)).hexdigest()}
+    """``ir`` with ``sha256``: the hex SHA-256 of the canonical form of everything but the two hashes, without
+    the final newline (docs/ir.md pins the hashed bytes exactly); and ``semantic_sha256``, the hash of its
+    meaning apart from source positions (compiler/semantic.py)."""
+    body = {k: v for k, v in ir.items() if k not in HASH_KEYS}
+    return {**body, "sha256": hashlib.sha256(_dumps(body)).hexdigest(), "semantic_sha256": semantic_sha256(body)}
 
 
 _INIT = {"money": {"money": 0}, "count": {"count": 0}, "bool": {"bool": False}, "rate": {"rate": "0"}}

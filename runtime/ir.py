@@ -114,8 +114,10 @@ def _hashed_bytes(doc: dict) -> bytes:
 
 def compute_sha256(doc: dict) -> str:
     """The hash that belongs in ``doc["sha256"]`` (docs/ir.md pins it): SHA-256 of the canonical
-    serialisation of everything else, without the trailing newline."""
-    body = {k: v for k, v in doc.items() if k != "sha256"}
+    serialisation of everything but the hashes, without the trailing newline. ``semantic_sha256`` (the
+    compiler's hash of the meaning apart from positions) is for tools comparing versions; the runtime does not
+    check it."""
+    body = {k: v for k, v in doc.items() if k not in ("sha256", "semantic_sha256")}
     return hashlib.sha256(_hashed_bytes(body)).hexdigest()
 
 

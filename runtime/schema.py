@@ -75,7 +75,7 @@ DOCUMENT = _record(
      "definitions": ("list", DEFINITION), "exclusions": ("list", EXCLUSION), "outputs": ("list", OUTPUT),
      "open_values": ("list", OPEN_VALUE), "interpretations": ("list", INTERPRETATION),
      "examples": ("list", EXAMPLE)},
-    {"articles": ("list", ARTICLE), "contribution": CONTRIBUTION})
+    {"articles": ("list", ARTICLE), "contribution": CONTRIBUTION, "semantic_sha256": STR})
 
 # Expression nodes: the key that names the shape → the other keys it has (spec), docs/ir.md "Expressions".
 LITERALS = {"money": INT, "count": INT, "bool": BOOL, "rate": STR, "date": DATE}

@@ -23,20 +23,12 @@ from yibao.cli import main
 from yibao.compiler.driver import compile_all, compile_text
 from yibao.compiler.format import format_source
 from yibao.compiler.parse import parse
+from yibao.compiler.semantic import without_positions
 
 ROOT = Path(__file__).resolve().parents[1]
 REGULATIONS = ROOT / "regulations"
 RULE_FILES = sorted(REGULATIONS.rglob("*.yb"))
 FEW = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-def without_positions(ir):
-    """The IR with every source position (``at``) and the hashes over them left out."""
-    if isinstance(ir, dict):
-        return {k: without_positions(v) for k, v in ir.items() if k not in ("at", "sha256", "ir_sha256")}
-    if isinstance(ir, list):
-        return [without_positions(v) for v in ir]
-    return ir
 
 
 def formatted(text: str, file: str = "f.yb") -> str:

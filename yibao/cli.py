@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from yibao.commands import compare, fmt, matrix, rules, settle, synth, test
+from yibao.commands import compare, diff, fmt, matrix, report, rules, settle, synth, test
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,9 +18,22 @@ def main() -> None:
     """yibao：医保规定的规则语言、编译器和确定性运行时。"""
 
 
-for command in (rules.compile_command, rules.check_command, settle.settle_command, settle.contribute_command,
-                settle.explain_command, test.test_command, fmt.fmt_command,
-                synth.synth_command, compare.compare_command, matrix.matrix_command):
+# one command a line, so that adding a family touches one line
+COMMANDS = (
+    rules.compile_command,
+    rules.check_command,
+    fmt.fmt_command,
+    settle.settle_command,
+    settle.contribute_command,
+    settle.explain_command,
+    test.test_command,
+    synth.synth_command,
+    compare.compare_command,
+    matrix.matrix_command,
+    diff.diff_command,
+    report.report_command,
+)
+for command in COMMANDS:
     main.add_command(command)
 
 
