@@ -22,7 +22,7 @@ from typing import Iterable, Optional
 import attrs
 
 from yibao.compiler.diagnostics import CompilerBug, Diagnostic
-from yibao.compiler.parse import KEYWORDS, parse
+from yibao.compiler.parse import KEYWORD_WORDS, KEYWORDS, parse
 
 INDENT = "    "
 _INDENT_WIDTH = {" ": 1, "\t": 4, "\u3000": 2}  # as the parser counts them
@@ -77,7 +77,6 @@ _TOKEN = re.compile(
 _FUNCTIONS = frozenset(w for t in ("MIN", "MAX", "ROUND", "CLAMP", "COUNT_OF") for w in KEYWORDS[t])
 _EXAMPLE_LINES = frozenset(w for t in ("_PERSON", "_ENCOUNTER", "_EXPECT") for w in KEYWORDS[t])
 _BY = frozenset(KEYWORDS["_BY"])
-_KEYWORD_WORDS = frozenset(w for words in KEYWORDS.values() for w in words)
 _BINARY = frozenset({"==", "≠", "≤", "≥", "<", ">", "+", "−", "×", "÷", "/", "—"})
 _OPENING = frozenset({"(", "[", "{"})
 _CLOSING = frozenset({")", "]", "}"})
@@ -224,7 +223,7 @@ def _before_operand(token: Token) -> bool:
     """After this token a minus sign is a sign, not a subtraction."""
     if token.kind == "punct":
         return token.text not in _CLOSING
-    return token.text in _KEYWORD_WORDS and token.text not in _VALUE_WORDS
+    return token.text in KEYWORD_WORDS and token.text not in _VALUE_WORDS
 
 
 _VALUE_WORDS = frozenset(w for t in ("TRUE", "FALSE", "OTHERS") for w in KEYWORDS[t])

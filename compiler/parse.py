@@ -96,6 +96,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "T_BOOL": ("布尔", "bool"),
     "T_FLAG": ("标志", "flag"),
 }
+KEYWORD_WORDS = frozenset(w for words in KEYWORDS.values() for w in words)
 
 _KEYWORD_OF: dict[str, str] = {word: terminal for terminal, words in KEYWORDS.items() for word in words}
 
@@ -375,8 +376,8 @@ def _unexpected_token(exc: UnexpectedToken, file: str, lines: list[str]) -> tupl
         span = _line_end_span(file, lines, line) if token.type == "$END" else _token_span(file, lines, token)
     if token.type == "$END":
         return diag("YB107", span, expected=_describe_expected(expected)), line, False
-    d = diag("YB101", span, found=_describe_found(token), expected=_describe_expected(expected),
-             hints=_hints(token, expected))
+    hints = _hints(token, expected) or _misspelled_keyword(token, expected, lines)
+    d = diag("YB101", span, found=_describe_found(token), expected=_describe_expected(expected), hints=hints)
     return d, line, False
 
 
@@ -392,6 +393,34 @@ def _hints(token: Token, expected: set[str]) -> tuple[str, ...]:
             if token.value.startswith(word) and rest:
                 return (f"关键字与名称之间要用空格隔开：写作「{word} {rest}」 (separate the keyword {word} with a space)",)
     return ()
+
+
+_LEADING_WORD = re.compile(r"[ \t\u3000]*([^\W\d]\w*)")
+
+
+def _misspelled_keyword(token: Token, expected: set[str], lines: list[str]) -> tuple[str, ...]:
+    """A keyword with one character wrong: the unexpected name itself (``每念`` where 每年 may stand), or the
+    name the line starts with (``列外 …``, ``采取 …``), which the parser took for a name and only choked after."""
+    if token.type == "NAME":
+        close = _one_character_off(str(token.value), [w for t in expected for w in KEYWORDS.get(t, ())])
+        if close:
+            return (_keyword_hint(str(token.value), close),)
+    line = lines[token.line - 1] if 0 < token.line <= len(lines) else ""
+    leading = _LEADING_WORD.match(line)
+    if leading is None or leading.end() > token.column - 1 or leading.group(1) in KEYWORD_WORDS:
+        return ()
+    close = _one_character_off(leading.group(1), KEYWORD_WORDS)
+    return (_keyword_hint(leading.group(1), close),) if close else ()
+
+
+def _one_character_off(text: str, keywords) -> list[str]:
+    """The keywords (two characters or more) that ``text`` spells with exactly one character changed."""
+    return [w for w in sorted(set(keywords)) if len(w) == len(text) >= 2 and sum(a != b for a, b in zip(w, text)) == 1]
+
+
+def _keyword_hint(text: str, keywords: list[str]) -> str:
+    shown = "或".join(f"「{w}」" for w in keywords)
+    return f"「{text}」不是关键字；是否想写{shown}？(did you mean the keyword {' or '.join(keywords)}?)"
 
 
 def _expected(exc: UnexpectedToken) -> set[str]:

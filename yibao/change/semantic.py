@@ -139,7 +139,7 @@ def _interpretations(items) -> Iterator[Element]:
 # ── showing a value as a person reads it ──
 
 _INFIX = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">",
-          "ge": "≥", "and": "且", "or": "或"}
+          "ge": "≥", "and": "且", "or": "或", "date_diff": "−", "date_add": "+", "date_sub": "−"}
 _CALLS = {"min": "最小", "max": "最大", "clamp": "介于", "round": "四舍五入", "count_of": "计数", "known": "已知"}
 
 
