@@ -98,6 +98,27 @@ class ExprLowerer:
     def _if(self, e: A.IfExpr) -> dict:
         return {"op": "if", "args": [self.expr(e.cond), self.expr(e.then), self.expr(e.otherwise)]}
 
+    def _bands(self, e: A.Bands) -> dict:
+        """Σ rate × max(min(amount, high) − max(low, start), 0) over the bands, in the IR's own operations, so
+        every evaluator runs it unchanged; ``bands_json`` describes the bands themselves."""
+        amount = self.expr(e.amount)
+        start = None if e.start is None else self.expr(e.start)
+        terms = []
+        for band in e.bands:
+            top = amount if band.high is None else {"op": "min", "args": [amount, {"money": fen(band.high.yuan)}]}
+            low = {"money": fen(band.low.yuan)}
+            bottom = low if start is None else {"op": "max", "args": [low, start]}
+            part = {"op": "max", "args": [{"op": "sub", "args": [top, bottom]}, {"money": 0}]}
+            terms.append({"op": "mul", "args": [{"rate": decimal_text(band.rate.value)}, part]})
+        return terms[0] if len(terms) == 1 else {"op": "add", "args": terms}
+
+    def bands_json(self, name: str, e: A.Bands) -> dict:
+        """The IR's ``bands`` entry: the bands as written and how the effective ratio is reported."""
+        return {"name": name, "amount": self.expr(e.amount), "from": None if e.start is None else self.expr(e.start),
+                "bands": [{"low": fen(b.low.yuan), "high": None if b.high is None else fen(b.high.yuan),
+                           "rate": decimal_text(b.rate.value)} for b in e.bands],
+                "ratio": "effective"}
+
     def _call(self, e: A.Call) -> dict:
         return {"op": e.func.value, "args": [self.expr(a) for a in e.args]}
 
@@ -128,6 +149,7 @@ _DISPATCH: dict[type, Callable[[ExprLowerer, A.Expr], dict]] = {
     A.InSet: ExprLowerer._in,
     A.IfExpr: ExprLowerer._if,
     A.Call: ExprLowerer._call,
+    A.Bands: ExprLowerer._bands,
 }
 
 

@@ -260,6 +260,8 @@ def children(e: A.Expr) -> tuple[A.Expr, ...]:
         return e.args
     if isinstance(e, A.Lookup):
         return tuple(key for _, key in e.overrides)
+    if isinstance(e, A.Bands):
+        return (e.amount,) if e.start is None else (e.amount, e.start)
     return ()
 
 

@@ -403,6 +403,43 @@ class Typer:
         self.condition(e.cond)
         return self.join([e.then, e.otherwise], "op.if", e.span)
 
+    def _bands(self, e: A.Bands) -> Ty:
+        """``分段 金额 [自 起点]``: money in, the unrounded sum of rate × part of the amount out. The edges must
+        rise band by band, each band starting where the one before it ends (YB410–YB413)."""
+        for operand in (e.amount, e.start):
+            if operand is not None:
+                self._band_operand(operand)
+        previous = None
+        for band in e.bands:
+            self._money(band.low)
+            if band.high is not None:
+                self._money(band.high)
+            if not 0 <= band.rate.value <= 1:
+                self.report("YB308", band.rate.span, text=rate_text(band.rate.value))
+            self._band_edges(previous, band)
+            previous = band
+        return EXACT
+
+    def _band_operand(self, operand: A.Expr) -> None:
+        t = self.infer(operand)
+        if t.unit is Unit.NUMBER:
+            self.settle(operand, M)
+        elif t.unit not in (M, E, Unit.ANY):
+            self.report("YB301", operand.span, left=word("op.bands"), op="", right=t.describe())
+
+    def _band_edges(self, previous: Optional[A.Band], band: A.Band) -> None:
+        low = band.low.yuan
+        if band.high is not None and band.high.yuan <= low:
+            self.report("YB410", band.span, low=_yuan(low), high=_yuan(band.high.yuan))
+        if previous is None:
+            return
+        if previous.high is None:
+            self.report("YB413", previous.span, low=_yuan(previous.low.yuan))
+        elif low > previous.high.yuan:
+            self.report("YB411", band.span, low=_yuan(previous.high.yuan), high=_yuan(low))
+        elif low < previous.high.yuan:
+            self.report("YB412", band.span, low=_yuan(low), high=_yuan(previous.high.yuan))
+
     def _call(self, e: A.Call) -> Ty:
         if not _arity_ok(e.func, len(e.args)):
             self.report("YB305", e.span, func=word(f"op.{e.func.value}"), expected=word(_ARITY[e.func]))
@@ -457,6 +494,16 @@ class Typer:
         return result
 
 
+def _yuan(value: Decimal) -> str:
+    """An edge in yuan: ``10000元`` however it was written (``1万元``)."""
+    return f"{_number_text(value.quantize(Decimal(1)) if _whole(value) else value.normalize())}元"
+
+
+def rate_text(value: Decimal) -> str:
+    """``1.9`` → ``190%``, as the drafter wrote it."""
+    return f"{_number_text((value * 100).normalize())}%"
+
+
 def _bodies(sym) -> list[A.Expr]:
     if sym.kind is DefKind.FORMULA:
         return [sym.node.expr]
@@ -489,4 +536,5 @@ _DISPATCH: dict[type, Callable[[Typer, A.Expr], Ty]] = {
     A.InSet: Typer._in,
     A.IfExpr: Typer._if,
     A.Call: Typer._call,
+    A.Bands: Typer._bands,
 }

@@ -135,6 +135,27 @@ class NameRef:
 
 
 @frozen
+class Band:
+    """``1万元 至 5万元：85%``, or the last one open above: ``5万元 以上：90%``."""
+
+    low: MoneyLit
+    high: Optional[MoneyLit]  # None: 以上
+    rate: RateLit
+    span: Span
+
+
+@frozen
+class Bands:
+    """``分段 金额 [自 起点]`` and its bands: the sum over the bands of rate × the part of ``amount`` that lies in
+    the band (and above ``start``, when given). Stands only as the whole value of a definition."""
+
+    amount: "Expr"
+    start: Optional["Expr"]
+    bands: tuple[Band, ...]
+    span: Span
+
+
+@frozen
 class ArticleRef(NameRef):
     """``按第三十一条`` / ``同第三十一条 住院支付比例``: the value that article of the same file defines (the one it
     defines, or the one named after the reference). ``name`` is the text as written; the resolve pass binds it."""
@@ -193,7 +214,7 @@ class Call:
 
 Expr = Union[
     MoneyLit, RateLit, NumberLit, CountLit, DateLit, BoolLit, NameRef, ArticleRef, Lookup, Binary, Unary, InSet, IfExpr,
-    Call
+    Call, Bands
 ]
 
 

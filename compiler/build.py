@@ -245,6 +245,27 @@ class _Builder(Transformer_NonRecursive):
         name, type_ref, expr = children
         return A.Definition(name=str(name), type=type_ref, expr=expr, span=self._span(meta))
 
+    def band_definition(self, meta, children):
+        name, type_ref, amount, start, *bands = children
+        span = self._span(meta)
+        expr = A.Bands(amount=amount, start=start, bands=tuple(bands), span=span)
+        return A.Definition(name=str(name), type=type_ref, expr=expr, span=span)
+
+    def band(self, meta, children):
+        low, high, rate = children
+        return A.Band(low=self._money_lit(low), high=self._money_lit(high), rate=self._rate_lit(rate),
+                      span=self._span(meta))
+
+    def open_band(self, meta, children):
+        low, rate = children
+        return A.Band(low=self._money_lit(low), high=None, rate=self._rate_lit(rate), span=self._span(meta))
+
+    def _money_lit(self, token: Token) -> A.MoneyLit:
+        return A.MoneyLit(yuan=_money(token), span=self._tspan(token))
+
+    def _rate_lit(self, token: Token) -> A.RateLit:
+        return A.RateLit(value=_rate(token), span=self._tspan(token))
+
     def open_decl(self, meta, children):
         name, type_ref, reason = children
         return A.OpenDecl(name=str(name), type=type_ref, reason=_string(reason) if reason is not None else None,

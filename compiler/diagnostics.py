@@ -86,6 +86,10 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB406": (Severity.ERROR, "{name} 不是表，不能按 [{dimension}=…] 取值", "lookup on a non-table"),
     "YB407": (Severity.ERROR, "表 {name} 不按 {dimension} 分列（它按 {dims}）", "lookup on a dimension the table lacks"),
     "YB408": (Severity.ERROR, "表 {name} 按 {dimension} 分列，但词表 {dimension} 没有字段，取不到本次就诊的值", "table dimension without a field"),
+    "YB410": (Severity.ERROR, "分段 {low} 至 {high}：上限须高于下限", "band edges out of order"),
+    "YB411": (Severity.ERROR, "分段之间有空缺：{low} 至 {high} 没有比例", "gap between bands"),
+    "YB412": (Severity.ERROR, "分段重叠：这一段从 {low} 起，上一段到 {high} 才止", "overlapping bands"),
+    "YB413": (Severity.ERROR, "{low} 以上 须是最后一段", "open band not last"),
     # 5xx: definitions, exceptions, counters
     "YB501": (Severity.ERROR, "定义循环：{cycle}", "definition cycle"),
     "YB502": (Severity.ERROR, "{name} 的两条例外（{first} 与 {second}）优先级相同且条件可能同时成立", "conflicting exceptions"),
@@ -157,6 +161,7 @@ WORDS: dict[str, str] = {
     "cycle.step": "{name}（{article}）",
     "cycle.arrow": " → ",
     "list.sep": "、",
+    "op.bands": "分段的金额",
     "table.others": "其余",
     "no_article": "共用模型",
     "open.cell_reason": "{article}未规定 {name} 的值",

@@ -63,6 +63,22 @@ class _Lowerer:
         return f"{self.root_relative(span.file)}:{span.line}:{span.col}"
 
     def document(self) -> dict:
+        doc = self._document()
+        bands = self._bands()
+        if bands:  # only a regulation with bands has the key, so the others' IR is unchanged
+            doc["bands"] = bands
+        return doc
+
+    def _bands(self) -> list[dict]:
+        """Each definition written ``分段 …``: its bands as written, with its article and place."""
+        found = []
+        for sym in self._live():
+            if sym.kind is DefKind.FORMULA and isinstance(sym.node.expr, A.Bands):
+                entry = self.x.bands_json(sym.name, sym.node.expr)
+                found.append({**entry, "article": sym.article, "at": self.at(sym.node.span)})
+        return found
+
+    def _document(self) -> dict:
         return {
             "format": FORMAT,
             "regulation": self._regulation(),

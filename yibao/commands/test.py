@@ -37,7 +37,7 @@ def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> No
 
 def _run_city(result, matrix: "_TestMatrix", verbose: bool) -> None:
     from yibao.conformance import CaseFileError, case_files_beside, load_case_file, run_case
-    from yibao.runtime import Engine, run_examples
+    from yibao.runtime import Engine, IRError, run_examples
 
     (regulation,) = loaded([result.ir])
     city = result.ir["regulation"]["region_name"]
@@ -45,8 +45,14 @@ def _run_city(result, matrix: "_TestMatrix", verbose: bool) -> None:
         matrix.add(city, "条文示例", outcome.passed)
         if verbose or not outcome.passed:
             _print_outcome(outcome.passed, f"{outcome.article or ''} {outcome.title}", outcome.at, outcome.describe_failures())
-    engine = Engine([regulation])
-    for case_file in case_files_beside(result.file) if result.file else ():
+    case_files = case_files_beside(result.file) if result.file else ()
+    if not case_files:
+        return  # a rule file with worked examples only (a fixture) need not settle whole claims
+    try:
+        engine = Engine([regulation])
+    except IRError as exc:
+        raise fail(str(exc))
+    for case_file in case_files:
         try:
             _, cases = load_case_file(case_file)
         except CaseFileError as exc:
