@@ -111,3 +111,11 @@ def test_check_format_github_annotates_each_diagnostic(tmp_path, monkeypatch):
 def test_check_format_json_of_the_bundled_rules_is_silent_and_succeeds():
     result = run("check", "--format", "json")
     assert (result.exit_code, result.output) == (0, "")
+
+
+def test_check_on_a_city_folder_uses_the_bundled_modules():
+    # regulations/dongying holds only the city's file: it is checked against the shared Shandong modules
+    result = run("check", str(ROOT / "regulations" / "dongying"))
+    assert result.exit_code == 0, result.output
+    assert "东营市（370500）" in result.output
+    assert "YB206" not in result.output and "济宁市（370800）" not in result.output

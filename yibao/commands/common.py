@@ -61,6 +61,18 @@ def rules_root(rules: Optional[str]) -> Optional[Path]:
     return root
 
 
+def city_folder(path: Optional[str]) -> Optional[Path]:
+    """``path`` when it is a folder of city files that holds none of the modules they use (``regulations/dongying``):
+    such a folder is checked against the rules root, not taken for one. None otherwise."""
+    from yibao.compiler.driver import discover_regulations
+
+    if not path or not Path(path).is_dir():
+        return None
+    folder = Path(path)
+    every = list(folder.rglob("*.yb"))
+    return folder if every and len(discover_regulations(folder)) == len(every) else None
+
+
 def compile_regulations(rules: Optional[str]):
     """Compile every city regulation under the rules root; exit 2 with all diagnostics if any fails."""
     from yibao.compiler.driver import compile_all

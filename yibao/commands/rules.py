@@ -9,7 +9,7 @@ import click
 
 from yibao.compiler.diagnostics import Severity, has_errors, render
 
-from .common import emit, fail, render_all, rules_root
+from .common import city_folder, emit, fail, render_all, rules_root
 
 
 @click.command("compile")
@@ -45,11 +45,16 @@ def check_command(path: Optional[str], rules: Optional[str], strict: bool, form:
 
     退出状态：2 规则文件有错误；1 有未豁免的省级不变式违反（或 --strict 时有缺编码的条文）；0 其余。
     """
-    from yibao.compiler.driver import compile_all, compile_path, default_root
+    from yibao.compiler.driver import compile_all, compile_path, default_root, discover_regulations
 
-    root = Path(path) if path and not Path(path).is_file() else (rules_root(rules) or default_root())
+    folder = city_folder(path)
+    root = Path(path) if path and not Path(path).is_file() and folder is None else (rules_root(rules) or default_root())
     results = compile_all(root)
-    if path and Path(path).is_file():
+    if folder is not None:  # the folder's cities, against the modules of the rules root
+        checked = [compile_path(p, root=root) for p in discover_regulations(folder)]
+        mine = {r.path for r in checked}
+        context = [r for r in results if r.ir is not None and r.path not in mine]
+    elif path and Path(path).is_file():
         single = compile_path(path, root=rules_root(rules))
         others = [r for r in results if r.ir is not None and (single.ir is None or r.path != single.path)]
         checked, context = [single], others
