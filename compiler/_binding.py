@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from yibao.compiler import ast as A
-from yibao.compiler._program import (Binding, MemberBinding, SelfBinding, SymbolKind, ValueBinding, article_label,
+from . import ast as A
+from ._program import (Binding, MemberBinding, SelfBinding, SymbolKind, ValueBinding, article_label,
                                      table_cells, walk)
-from yibao.compiler.diagnostics import Diagnostic, diag, did_you_mean, word
+from .diagnostics import Diagnostic, diag, did_you_mean, word
 
 
 class Namespace:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable
 
-from yibao.compiler import ast as A
-from yibao.compiler._program import MemberBinding, SelfBinding, ValueBinding
-from yibao.compiler._types import Ty, Unit
-from yibao.compiler.diagnostics import CompilerBug
+from . import ast as A
+from ._program import MemberBinding, SelfBinding, ValueBinding
+from ._types import Ty, Unit
+from .diagnostics import CompilerBug
 
 
 def fen(yuan: Decimal) -> int:

@@ -12,7 +12,7 @@ from typing import Iterator, Mapping, Optional, Union
 
 import attrs
 
-from yibao.compiler import ast as A
+from . import ast as A
 
 frozen = attrs.frozen(kw_only=True)
 

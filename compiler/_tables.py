@@ -11,10 +11,10 @@ from typing import Optional, Union
 
 import attrs
 
-from yibao.compiler import ast as A
-from yibao.compiler._program import DefinitionSym, Vocabulary, table_cells
-from yibao.compiler._types import ANY, BOOL, COUNT, MONEY, NUMBER, RATE, Ty, Typer, Unit, rate_text
-from yibao.compiler.diagnostics import word
+from . import ast as A
+from ._program import DefinitionSym, Vocabulary, table_cells
+from ._types import ANY, BOOL, COUNT, MONEY, NUMBER, RATE, Ty, Typer, Unit, rate_text
+from .diagnostics import word
 
 
 @attrs.frozen

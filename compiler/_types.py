@@ -13,9 +13,9 @@ from typing import Callable, Optional
 
 import attrs
 
-from yibao.compiler import ast as A
-from yibao.compiler._program import DefKind, Input, MemberBinding, Program, SelfBinding, ValueBinding, children, table_cells, walk
-from yibao.compiler.diagnostics import Diagnostic, diag, word
+from . import ast as A
+from ._program import DefKind, Input, MemberBinding, Program, SelfBinding, ValueBinding, children, table_cells, walk
+from .diagnostics import Diagnostic, diag, word
 
 
 class Unit(enum.Enum):

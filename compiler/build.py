@@ -20,9 +20,9 @@ from typing import Optional
 from lark import Token, Tree
 from lark.visitors import Transformer_NonRecursive, v_args
 
-from yibao.compiler import ast as A
-from yibao.compiler.diagnostics import Diagnostic, diag
-from yibao.compiler.numerals import parse_chinese_numeral
+from . import ast as A
+from .diagnostics import Diagnostic, diag
+from .numerals import parse_chinese_numeral
 
 _BASE_TYPES = {
     "T_MONEY": A.BaseType.MONEY,

@@ -12,12 +12,12 @@ from typing import Mapping, Optional
 
 import attrs
 
-from yibao.compiler import ast as A
-from yibao.compiler._graph import conflicts, cycles, dependency_edges, reachable, topological
-from yibao.compiler._program import DefinitionSym, DefKind, MemberBinding, OutputSym, Program, table_cells
-from yibao.compiler._tables import ExpandedTable, TableChecker, rate_text
-from yibao.compiler._types import ANY, BOOL, MONEY, Ty, Typer, Unit, type_of_ref
-from yibao.compiler.diagnostics import Diagnostic, diag, word
+from . import ast as A
+from ._graph import conflicts, cycles, dependency_edges, reachable, topological
+from ._program import DefinitionSym, DefKind, MemberBinding, OutputSym, Program, table_cells
+from ._tables import ExpandedTable, TableChecker, rate_text
+from ._types import ANY, BOOL, MONEY, Ty, Typer, Unit, type_of_ref
+from .diagnostics import Diagnostic, diag, word
 
 __all__ = ["check", "CheckedProgram", "Ty", "Unit", "ExpandedTable"]
 

@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Optional, Sequence
 
 import attrs
 
-from yibao.compiler.ast import Span
+from .ast import Span
 
 
 class Severity(enum.Enum):

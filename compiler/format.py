@@ -21,8 +21,8 @@ from typing import Iterable, Optional
 
 import attrs
 
-from yibao.compiler.diagnostics import CompilerBug, Diagnostic
-from yibao.compiler.parse import KEYWORD_WORDS, KEYWORDS, parse
+from .diagnostics import CompilerBug, Diagnostic
+from .parse import KEYWORD_WORDS, KEYWORDS, parse
 
 INDENT = "    "
 _INDENT_WIDTH = {" ": 1, "\t": 4, "\u3000": 2}  # as the parser counts them

@@ -12,14 +12,14 @@ import hashlib
 import json
 from typing import Callable, Optional
 
-from yibao.compiler import ast as A
-from yibao.compiler._contribution import split_contribution
-from yibao.compiler._lower_expr import ExprLowerer, decimal_text, ir_name, type_json
-from yibao.compiler._program import ArticleSym, CounterSym, DefinitionSym, DefKind, ExampleSym
-from yibao.compiler._tables import TableCell
-from yibao.compiler.check import CheckedProgram
-from yibao.compiler.diagnostics import word
-from yibao.compiler.semantic import HASH_KEYS, semantic_sha256
+from . import ast as A
+from ._contribution import split_contribution
+from ._lower_expr import ExprLowerer, decimal_text, ir_name, type_json
+from ._program import ArticleSym, CounterSym, DefinitionSym, DefKind, ExampleSym
+from ._tables import TableCell
+from .check import CheckedProgram
+from .diagnostics import word
+from .semantic import HASH_KEYS, semantic_sha256
 
 FORMAT = "yibao-ir/1"
 

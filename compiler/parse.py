@@ -22,9 +22,9 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.indenter import Indenter
 
-from yibao.compiler.ast import Span
-from yibao.compiler._limits import too_deep, too_large
-from yibao.compiler.diagnostics import Diagnostic, diag
+from .ast import Span
+from ._limits import too_deep, too_large
+from .diagnostics import Diagnostic, diag
 
 # terminal → spellings: Chinese first, then the English aliases. The grammar declares each terminal.
 KEYWORDS: dict[str, tuple[str, ...]] = {

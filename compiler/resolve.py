@@ -11,9 +11,9 @@ from typing import Iterable, Iterator, Mapping, Optional
 
 import attrs
 
-from yibao.compiler import ast as A
-from yibao.compiler._binding import Binder, Namespace
-from yibao.compiler._program import (
+from . import ast as A
+from ._binding import Binder, Namespace
+from ._program import (
     ArticleSym,
     CounterSym,
     DefinitionSym,
@@ -30,7 +30,7 @@ from yibao.compiler._program import (
     Vocabulary,
     label_of,
 )
-from yibao.compiler.diagnostics import Diagnostic, diag, did_you_mean, word
+from .diagnostics import Diagnostic, diag, did_you_mean, word
 
 __all__ = ["resolve", "Program"]
 
