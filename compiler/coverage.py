@@ -66,6 +66,13 @@ _MARKUP = re.compile(r"^[#＃\s\u3000]+|\*\*|__")
 SOURCE_SUFFIX = ".source.txt"
 
 
+def coverage_beside(ir: Optional[dict], rule_file: Optional[Path]) -> Optional["CoverageReport"]:
+    """The coverage of a compiled regulation against the source text bundled beside its rule file, or
+    None when there is no IR or no source text (``yibao check`` and the language server report it)."""
+    source = source_text_beside(rule_file) if rule_file is not None and ir is not None else None
+    return coverage(ir, source.read_text(encoding="utf-8")) if source else None
+
+
 def source_text_beside(rule_file: Path) -> Optional[Path]:
     """The regulation's own text, bundled beside its rule file as ``<stem>.source.txt``, if it is there."""
     path = Path(rule_file).with_name(Path(rule_file).stem + SOURCE_SUFFIX)

@@ -28,7 +28,7 @@ from .lower import lower, with_sha256
 from .parse import parse
 from .resolve import resolve
 
-__all__ = ["CompileResult", "compile_path", "compile_text", "compile_all", "discover_regulations", "default_root"]
+__all__ = ["CompileResult", "Session", "compile_path", "compile_text", "compile_all", "discover_regulations", "default_root"]
 
 # A file that declares a module (模块 / module at the start of a line) is shared, not a city's regulation.
 _MODULE_LINE = re.compile(r"^[ \t\u3000]*(?:模块|module)[ \t\u3000]+\S", re.MULTILINE)
@@ -266,3 +266,8 @@ def _with_extra(result: CompileResult, extra: list[Diagnostic]) -> CompileResult
         return result
     diagnostics = sorted([*result.diagnostics, *extra], key=sort_key)
     return attrs.evolve(result, ir=None, diagnostics=diagnostics)
+
+
+# Tools that compile many texts against one root (the language server) keep one session, so the
+# modules under the root are read and parsed once, not on every keystroke.
+Session = _Session

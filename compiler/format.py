@@ -16,16 +16,15 @@ tree of the result equals the tree of the input; ``format_source`` checks that i
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Iterable, Optional
 
 import attrs
 
 from .diagnostics import CompilerBug, Diagnostic
-from .parse import KEYWORD_WORDS, KEYWORDS, parse
+from .diagnostics import _display_width  # columns a CJK character takes: the carets' measure
+from .parse import _INDENT_WIDTH, KEYWORD_WORDS, KEYWORDS, parse  # indentation as the parser counts it
 
 INDENT = "    "
-_INDENT_WIDTH = {" ": 1, "\t": 4, "\u3000": 2}  # as the parser counts them
 
 # Every spelling of a punctuation terminal (grammar/yibao.lark) → the house spelling.
 _GLYPHS: dict[str, str] = {
@@ -77,7 +76,6 @@ _TOKEN = re.compile(
 _FUNCTIONS = frozenset(w for t in ("MIN", "MAX", "ROUND", "CLAMP", "COUNT_OF") for w in KEYWORDS[t])
 _EXAMPLE_LINES = frozenset(w for t in ("_PERSON", "_ENCOUNTER", "_EXPECT") for w in KEYWORDS[t])
 _BY = frozenset(KEYWORDS["_BY"])
-_BINARY = frozenset({"==", "≠", "≤", "≥", "<", ">", "+", "−", "×", "÷", "/", "—"})
 _OPENING = frozenset({"(", "[", "{"})
 _CLOSING = frozenset({")", "]", "}"})
 
@@ -118,7 +116,7 @@ def format_source(text: str, file: str) -> Formatted:
     tree, found = parse(text, file)
     if found or tree is None:
         return Formatted(None, found)
-    lines = [_read_line(raw) for raw in _normalise(text).split("\n")]
+    lines = [read_line(raw) for raw in _normalise(text).split("\n")]
     out = "\n".join(_layout(lines)).strip("\n") + "\n" if any(l.is_code or l.comment for l in lines) else ""
     after, again = parse(out, file)
     if again or after != tree:
@@ -134,7 +132,8 @@ def _normalise(text: str) -> str:
 # ───────────────────────────── reading a line ─────────────────────────────
 
 
-def _read_line(raw: str) -> Line:
+def read_line(raw: str) -> Line:
+    """One line of rule text → its indentation width, its tokens (punctuation in the house spelling), its comment."""
     body = raw.lstrip(" \t\u3000")
     width = sum(_INDENT_WIDTH[ch] for ch in raw[: len(raw) - len(body)])
     tokens: list[Token] = []
@@ -252,8 +251,8 @@ def _space_between(left: Token, right: Token, tight: bool, unary: bool) -> bool:
 # ───────────────────────────── tables ─────────────────────────────
 
 
-def _is_table_header(tokens: tuple[Token, ...]) -> bool:
-    """``名称 按 维度 (× 维度)* ：`` — the header of a table written as a block."""
+def is_table_header(tokens: tuple[Token, ...]) -> bool:
+    """``名称 按 维度 (× 维度)* ：`` — the header of a table written as a block (the language server asks too)."""
     texts = [t.text for t in tokens]
     if len(texts) < 4 or texts[-1] != "：" or texts[1] not in _BY:
         return False
@@ -276,15 +275,11 @@ def _split_row(tokens: tuple[Token, ...]) -> tuple[Token, list[list[Token]]]:
     return label, cells
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _table_widths(lines: list[Line], levels: list[int]) -> dict[int, tuple[int, list[int]]]:
     """For each row of a block table: the label column's width and each cell column's width."""
     rows: dict[int, tuple[int, list[int]]] = {}
     for header, line in enumerate(lines):
-        if not (line.is_code and _is_table_header(line.tokens)):
+        if not (line.is_code and is_table_header(line.tokens)):
             continue
         members = []
         for index in range(header + 1, len(lines)):

@@ -30,6 +30,8 @@ def test_wheel_maps_folders_under_yibao_and_carries_data(wheel: Path):
         "yibao/grammar/yibao.lark",
         "yibao/compiler/parse.py",
         "yibao/runtime/settle.py",
+        "yibao/lsp/server.py",
+        "yibao/commands/fmt.py",
         "yibao/regulations/shandong/settlement-model.yb",
         "yibao/regulations/dongying/dongying-2018.yb",
         "yibao/regulations/dongying/dongying-2018.source.txt",

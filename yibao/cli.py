@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from yibao.commands import compare, diff, fmt, matrix, report, rules, settle, synth, test
+from yibao.commands import compare, diff, fmt, lsp, matrix, report, rules, settle, synth, test
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,6 +32,7 @@ COMMANDS = (
     matrix.matrix_command,
     diff.diff_command,
     report.report_command,
+    lsp.lsp_command,
 )
 for command in COMMANDS:
     main.add_command(command)

@@ -4,5 +4,6 @@
 - ``rules``: ``compile`` and ``check``;
 - ``settle``: ``settle``, ``contribute`` and ``explain``;
 - ``test``: ``test`` (worked examples and conformance cases);
-- ``fmt``: ``fmt`` (the formatter, ``compiler/format.py``).
+- ``fmt``: ``fmt`` (the formatter, ``compiler/format.py``);
+- ``lsp``: ``lsp`` (the language server, ``yibao/lsp/``).
 """

@@ -98,11 +98,9 @@ def _report_province(root: Path, irs: list, context: list, persons: int, seed: i
 
 
 def _coverage_of(result):
-    """The coverage report of a compiled regulation against its bundled source text, or None."""
-    from yibao.compiler.coverage import coverage, source_text_beside
+    from yibao.compiler.coverage import coverage_beside
 
-    source = source_text_beside(result.file) if result.file and result.ir is not None else None
-    return coverage(result.ir, source.read_text(encoding="utf-8")) if source else None
+    return coverage_beside(result.ir, result.file)
 
 
 def _machine_renderer(form: str, root: Path):
