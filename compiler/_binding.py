@@ -92,13 +92,14 @@ class Binder:
     """Binds every name used in the clauses; collects diagnostics for the names it cannot bind."""
 
     def __init__(self, ns: Namespace, diagnostics: list[Diagnostic], input_fields: dict[str, str],
-                 article_values: dict[tuple[str, str], list[str]]) -> None:
+                 article_values: dict[tuple[str, str], list[str]], reported: frozenset[str] = frozenset()) -> None:
         self.ns = ns
         self.diagnostics = diagnostics
         self.bindings: dict[A.NameRef, Binding] = {}
         self._input_fields = input_fields  # input name → contract field, to tell person from encounter
         self._article_values = article_values  # (file, article label) → the names that article gives a value
         self._file = ""  # the file of the clause being bound: 按第N条 cites an article of that file
+        self._reported = reported  # names whose absence another diagnostic already explains (YB211)
 
     def _report(self, code: str, span: A.Span, **kw) -> None:
         self.diagnostics.append(diag(code, span, **kw))
@@ -139,6 +140,8 @@ class Binder:
 
     def _name(self, ref: A.NameRef, own: Optional[str], members_first: bool) -> None:
         binding = self._binding(ref.name, own, members_first)
+        if binding is None and ref.name in self._reported:
+            return
         if binding is None:
             self._report("YB201", ref.span, hints=did_you_mean(ref.name, self.ns.visible()), name=ref.name)
         else:

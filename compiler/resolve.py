@@ -55,6 +55,12 @@ def _without_cascades(found: list[Diagnostic]) -> list[Diagnostic]:
 _VALUE_CLAUSES = (A.Definition, A.TableDef, A.OpenDecl)
 
 
+def _orphan_targets(placed, ns: Namespace) -> frozenset[str]:
+    """Exception targets with no general rule: YB211 reports each, so a use of one is no second error."""
+    return frozenset(p.clause.target for p in placed if isinstance(p.clause, A.ExceptionDef)
+                     and ns.kind(p.clause.target) not in (Namespace.DEFINITION, Namespace.PARAM))
+
+
 def _article_values(files: Iterable[A.RuleFile]) -> dict[tuple[str, str], list[str]]:
     """(file, article label) → the names the article gives a value, in source order: what 按第N条 may cite."""
     found: dict[tuple[str, str], list[str]] = {}
@@ -108,7 +114,8 @@ class _Resolver:
         notes, exception_notes, interpretations = self._interpretations(placed)
         self._require_params(params, ns)
         inputs = self._inputs(placed, ns)
-        binder = Binder(ns, self.diagnostics, {i.name: i.field for i in inputs}, _article_values(files))
+        binder = Binder(ns, self.diagnostics, {i.name: i.field for i in inputs}, _article_values(files),
+                        _orphan_targets(placed, ns))
         binder.bind_clauses(placed)
         binder.check_types(placed)
         header = self._header(placed)
