@@ -157,6 +157,9 @@ class _Checker:
 
     def _counters(self) -> None:
         for c in self.program.counters:
+            t = self.types[c.name]
+            if t.unit in (Unit.DATE, Unit.ENUM):  # the runtime starts every counter at its type's zero
+                self.typer.report("YB225", c.node.span, name=c.name, type=t.describe())
             if c.update is not None:
                 expr = c.update.node.expr
                 self.typer.conform(expr, self.typer.infer(expr), self.types[c.name], c.name, "where.update")

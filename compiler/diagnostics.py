@@ -64,6 +64,8 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB223": (Severity.ERROR, "{label} 定义了多个值（{defined}），请在引用后写明哪一个，如 按{label} {first}",
               "article reference is ambiguous"),
     "YB224": (Severity.ERROR, "{label} 没有定义任何值，无从引用", "cited article defines no value"),
+    "YB225": (Severity.ERROR, "计数器 {name} 是{type}，没有初值：计数器须是金额、次数、比例或布尔（尚不支持日期和词表成员）",
+              "counter without a zero"),
     # 3xx: units and types
     "YB301": (Severity.ERROR, "单位不符：{left} {op} {right}", "unit mismatch"),
     "YB302": (Severity.ERROR, "{name} 声明为{declared}，但表达式是{actual}", "declared type differs"),
