@@ -295,7 +295,10 @@ class Typer:
     def _arith(self, e: A.Binary, lt: Ty, rt: Ty) -> Ty:
         lt, rt = self._adapt(e.op, e.left, lt, e.right, rt)
         if Unit.ANY in (lt.unit, rt.unit):
-            return ANY if Unit.NUMBER in (lt.unit, rt.unit) else (rt if lt.unit is Unit.ANY else lt)
+            # a sum keeps the known side's unit; a product's unit needs both sides, so it is unknown too
+            # (money × rate of an unknown would otherwise read as a rate and cascade: YB309 after YB301)
+            unknown = Unit.NUMBER in (lt.unit, rt.unit) or e.op in (A.BinaryOp.MUL, A.BinaryOp.DIV)
+            return ANY if unknown else (rt if lt.unit is Unit.ANY else lt)
         if lt.unit is rt.unit is Unit.NUMBER:
             return NUMBER
         result = _ARITH[e.op].get((lt.unit, rt.unit))
