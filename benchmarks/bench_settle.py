@@ -12,7 +12,7 @@ specification. All figures come from the same run, per claim, with ``time.perf_c
 
 - ``plain``: the 东营 inpatient rule written by hand (deductible 800 at 三级, 85%, fen, half-up);
 - ``Engine.settle(case, trace=False)``: the whole embedding call (validation, evaluation, contract output);
-- ``Engine.settle(case, trace=True)``: the same with the trace (which walks the closures);
+- ``Engine.settle(case, trace=True)``: the same with the trace (read from the generated code's record);
 - evaluation alone, on an already-read input list: ``Program.evaluate`` as settle calls it, and
   ``Program.evaluate_reference`` (the closures);
 - ``Engine.settle(case, trace=False)`` on the reference Engine, for comparison.

@@ -19,11 +19,13 @@ Contributions (docs/contract.md section 2) use the same regulations::
     contributions = ContributionEngine(engine.regulations())
     result = contributions.contribute(load_case_text(text, "case.json"))   # CaseError as above
     sys.stdout.write(dumps_output(result.output))         # undetermined outputs are null, status still 0
+
+The slip: ``explain(result, engine)`` (the engine, or the Regulation, whose articles it cites).
+Running a regulation's worked examples is the rule author's tooling: ``yibao.testing.run_examples``.
 """
 
 from .case import CaseError, load_case_text
 from .contribute import ContributionEngine, ContributionResult, contribution_program
-from .examples import ExampleResult, run_examples
 from .explain import explain
 from .ir import IRError
 from .jsonout import dumps_output
@@ -31,5 +33,5 @@ from .messages import CODES as ERROR_CODES
 from .settle import Engine, Regulation, SettleResult, load
 
 __all__ = ["load", "Engine", "Regulation", "SettleResult", "CaseError", "IRError", "dumps_output", "load_case_text",
-           "run_examples", "ExampleResult", "explain", "ERROR_CODES",
+           "explain", "ERROR_CODES",
            "ContributionEngine", "ContributionResult", "contribution_program"]

@@ -13,6 +13,7 @@ import json
 from decimal import Decimal
 from typing import Any, Optional
 
+from . import messages as M
 from . import contract as C
 from . import limits
 from .inputs import Absent, NotCovered, Reader, make_readers, read_inputs  # noqa: F401  (re-exported: they lived here)
@@ -26,8 +27,7 @@ class CaseError(ValueError):
         self.name = name
         self.problems = list(problems)
         self.path = problems[0][0] if problems else ""
-        super().__init__("\n".join(f"{name}: {path}: {message}" if path else f"{name}: {message}"
-                                   for path, message in self.problems))
+        super().__init__("\n".join(M.case_problem(name, path, message) for path, message in self.problems))
 
 
 class CaseText(dict):
@@ -39,13 +39,13 @@ class CaseText(dict):
 def load_case_text(text: str, name: str) -> dict:
     """Parse a case's JSON exactly: numbers with a fraction become ``Decimal``, never float."""
     def no_constant(token: str) -> Any:
-        raise CaseError(name, [("", f"JSON 中不允许 {token}")])
+        raise CaseError(name, [("", M.text('case.no_constant.1', token=token))])
 
     def no_duplicates(pairs: list) -> dict:
         seen = {}
         for key, value in pairs:
             if key in seen:
-                raise CaseError(name, [("", f"JSON 对象中键「{key}」重复出现")])
+                raise CaseError(name, [("", M.text('case.no_duplicates.1', key=key))])
             seen[key] = value
         return seen
 
@@ -53,9 +53,9 @@ def load_case_text(text: str, name: str) -> dict:
     try:
         data = json.loads(text, parse_float=Decimal, parse_constant=no_constant, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
-        raise CaseError(name, [(f"第 {exc.lineno} 行第 {exc.colno} 列", f"不是合法的 JSON：{exc.msg}")]) from None
+        raise CaseError(name, [(M.json_position(exc.lineno, exc.colno), M.text('case.load_case_text.2', msg=exc.msg))]) from None
     if not isinstance(data, dict):
-        raise CaseError(name, [("$", f"结算案例应为 JSON 对象，得到 {_json_kind(data)}")])
+        raise CaseError(name, [("$", M.text('case.load_case_text.1', got=_json_kind(data)))])
     case = CaseText(data)
     case.source_name = name
     return case
@@ -201,7 +201,7 @@ def check_keys(obj: dict, allowed: list, path: str, problems: Problems, allowed_
     for key in obj:
         if key not in allowed:
             where = f"{path}.{key}" if path else key
-            problems.add(where, f"未知字段「{key}」；此处可用的字段：{'、'.join(allowed)}")
+            problems.add(where, M.text('case.check_keys.1', key=key, listed='、'.join(allowed)))
 
 
 _CODE_TABLES = {field: table for field, (_, table) in C.CODE_FIELDS.items()}
@@ -214,12 +214,12 @@ def parse_code(value: Any, field: str, path: str, problems: Problems, extra: Opt
     label, table = C.CODE_FIELDS.get(field, (field, {}))
     if not isinstance(value, str):
         hint = f"，得到 {_json_kind(value)}（代码是字符串，\"01\" 不是 1）"
-        problems.add(path, f"{label}应为字符串代码{hint}")
+        problems.add(path, M.text('case.parse_code.2', label=label, hint=hint))
         return None
     if value in table or (extra and value in extra):
         return value
     known = "、".join(f"{code} {name}" for code, name in table.items()) or "、".join(sorted(extra or ()))
-    problems.add(path, f"未知的{label}代码 {value!r}；应为：{known}")
+    problems.add(path, M.text('case.parse_code.1', label=label, value=value, known=known))
     return None
 
 
@@ -227,18 +227,18 @@ def parse_amount(value: Any, path: str, label: str, problems: Problems) -> Optio
     try:
         return yuan_to_fen(value)
     except ValueError as exc:
-        problems.add(path, f"{label}：{exc}")
+        problems.add(path, M.text('case.fees.4', label=label, exc=exc))
         return None
 
 
 def _open_names(value: Any, problems: Problems) -> frozenset:
     """Disease names under an open list (词表 … 待定): any non-empty string, as the agency certified it."""
     if not isinstance(value, list):
-        problems.add("person.chronic", f"门诊慢性病病种应为字符串列表，得到 {_json_kind(value)}")
+        problems.add("person.chronic", M.text('case.open_names.1', got=_json_kind(value)))
         return frozenset()
     for i, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            problems.add(f"person.chronic[{i}]", f"门诊慢性病病种应为非空字符串，得到 {_json_kind(item)}")
+            problems.add(f"person.chronic[{i}]", M.text('case.open_names.2', got=_json_kind(item)))
     return frozenset(item for item in value if isinstance(item, str))
 
 
@@ -247,15 +247,15 @@ def parse_names(value: Any, known: list, path: str, what: str, problems: Problem
     if value is None or value == []:
         return _NO_NAMES
     if not isinstance(value, list):
-        problems.add(path, f"{what}应为字符串列表，得到 {_json_kind(value)}")
+        problems.add(path, M.text('case.parse_names.1', what=what, got=_json_kind(value)))
         return frozenset()
     names = set()
     for i, item in enumerate(value):
         if not isinstance(item, str):
-            problems.add(f"{path}[{i}]", f"{what}应为字符串，得到 {_json_kind(item)}")
+            problems.add(f"{path}[{i}]", M.text('case.parse_names.2', what=what, got=_json_kind(item)))
         elif item not in known:
             listed = "、".join(known) if known else "（无）"
-            problems.add(f"{path}[{i}]", f"未知的{what}「{item}」：本地区规定不认识它；可用的{what}：{listed}")
+            problems.add(f"{path}[{i}]", M.text('case.parse_names.3', what=what, item=item, listed=listed))
         else:
             names.add(item)
     return frozenset(names)
@@ -271,12 +271,12 @@ def parse_extension(value: Any, type_: Any, field: str, path: str, schema: Schem
         if type_ == "date":
             return parse_date(value)
         if type_ == "rate":
-            return parse_rate_text(str(value)) if isinstance(value, (str, Decimal, int)) and not isinstance(value, bool) else _bad("应为比例")
+            return parse_rate_text(str(value)) if isinstance(value, (str, Decimal, int)) and not isinstance(value, bool) else _bad(M.text('case.parse_extension.2'))
         if type_ == "bool":
-            return value if isinstance(value, bool) else _bad("应为 true 或 false")
+            return value if isinstance(value, bool) else _bad(M.text('case.parse_cuminfo.5'))
         return parse_code(value, field, path, problems, schema.enum_codes.get(field, set()))
     except ValueError as exc:
-        problems.add(path, f"{label}（{field}）：{exc}")
+        problems.add(path, M.text('case.parse_extension.1', label=label, field=field, exc=exc))
         return None
 
 
@@ -294,16 +294,16 @@ FEE_FIELDS = tuple((key, f"encounter.fees.{key}", C.LABELS[f"fees.{key}"]) for k
 def parse_person(raw: Any, schema: Schema, problems: Problems) -> Person:
     person = Person()
     if raw is None:
-        problems.add("person", "缺少必填字段 person（参保人）")
+        problems.add("person", M.text('case.parse_person.1'))
         return person
     if not isinstance(raw, dict):
-        problems.add("person", f"person 应为对象，得到 {_json_kind(raw)}")
+        problems.add("person", M.text('case.parse_person.2', got=_json_kind(raw)))
         return person
     check_keys(raw, schema.person_keys, "person", problems, schema.person_key_set)
     if "psn_no" in raw and not isinstance(raw["psn_no"], str):
-        problems.add("person.psn_no", f"人员编号应为字符串，得到 {_json_kind(raw['psn_no'])}")
+        problems.add("person.psn_no", M.text('case.parse_person.3', got=_json_kind(raw['psn_no'])))
     if "insutype" not in raw:
-        problems.add("person.insutype", "缺少必填字段 insutype（险种类型）：结算需要它来确定基本医疗保险统筹基金")
+        problems.add("person.insutype", M.text('case.parse_person.4'))
     for key, field in PERSON_CODES:
         if key in raw:
             code = parse_code(raw[key], field, field, problems)
@@ -314,7 +314,7 @@ def parse_person(raw: Any, schema: Schema, problems: Problems) -> Person:
         try:
             person.values["person.brdy"] = parse_date(raw["brdy"])
         except ValueError as exc:
-            problems.add("person.brdy", f"出生日期：{exc}")
+            problems.add("person.brdy", M.text('case.parse_person.5', exc=exc))
     person.flags = parse_names(raw.get("flags"), schema.flags["person.flags"], "person.flags", "人员标志", problems)
     person.chronic = _parse_chronic(raw.get("chronic"), schema, problems)
     for key, field in schema.person_extensions:
@@ -329,8 +329,7 @@ def _parse_chronic(raw: Any, schema: Schema, problems: Problems) -> frozenset:
     if schema.chronic_open:
         return _open_names(raw, problems)
     if raw and not schema.chronic and isinstance(raw, list):
-        problems.add("person.chronic", "本地区规定没有声明门诊慢性病病种，不能给出 chronic："
-                     f"{'、'.join(str(x) for x in raw)}")
+        problems.add("person.chronic", M.text('case.parse_chronic.1', listed='、'.join(str(x) for x in raw)))
         return frozenset()
     return parse_names(raw, schema.chronic, "person.chronic", "门诊慢性病病种", problems)
 
@@ -338,17 +337,17 @@ def _parse_chronic(raw: Any, schema: Schema, problems: Problems) -> frozenset:
 def parse_encounter(raw: Any, index: int, schema: Schema, problems: Problems) -> Encounter:
     enc = Encounter(index)
     if not isinstance(raw, dict):
-        problems.add(enc.path, f"就诊应为对象，得到 {_json_kind(raw)}")
+        problems.add(enc.path, M.text('case.parse_encounter.1', got=_json_kind(raw)))
         return enc
     if not raw.keys() <= schema.encounter_key_set:  # the path is built only for a message
         check_keys(raw, schema.encounter_keys, enc.path, problems)
     if not ("mdtrt_id" in raw and "med_type" in raw and "setl_time" in raw):
         for key in ("mdtrt_id", "med_type", "setl_time"):
             if key not in raw:
-                problems.add(f"{enc.path}.{key}", f"缺少必填字段 {key}（{_label(key)}）")
+                problems.add(f"{enc.path}.{key}", M.text('case.parse_encounter.3', key=key, label=_label(key)))
     mdtrt_id = raw.get("mdtrt_id")
     if mdtrt_id is not None and not (isinstance(mdtrt_id, str) and mdtrt_id):
-        problems.add(f"{enc.path}.mdtrt_id", f"就诊ID应为非空字符串，得到 {_json_kind(mdtrt_id)}")
+        problems.add(f"{enc.path}.mdtrt_id", M.text('case.parse_encounter.2', got=_json_kind(mdtrt_id)))
     else:
         enc.mdtrt_id = mdtrt_id
     if "setl_time" in raw:
@@ -356,7 +355,7 @@ def parse_encounter(raw: Any, index: int, schema: Schema, problems: Problems) ->
             enc.date = parse_setl_time(raw["setl_time"])
             enc.values["encounter.setl_time"] = enc.date
         except ValueError as exc:
-            problems.add(f"{enc.path}.setl_time", f"结算时间：{exc}")
+            problems.add(f"{enc.path}.setl_time", M.text('case.parse_encounter.4', exc=exc))
     _encounter_codes(raw, enc, problems)
     _fees(raw, enc, problems)
     flags = raw.get("flags")
@@ -380,7 +379,7 @@ def _encounter_codes(raw: dict, enc: Encounter, problems: Problems) -> None:
         if isinstance(value, str) and value in C.HOSP_LV_TO_DEDC:
             hosp = C.HOSP_LV_TO_DEDC[value]
         else:
-            problems.add(f"{enc.path}.hosp_lv", f"未知的医院等级代码 {value!r}；应为 01–04 三级、05–07 二级、08–10 一级、11 无等级（字符串）")
+            problems.add(f"{enc.path}.hosp_lv", M.text('case.encounter_codes.1', value=value))
     if "dedc_hosp_lv" in raw:  # the deductible level itself wins over the level it would be derived from
         code = _encounter_code(raw["dedc_hosp_lv"], "dedc_hosp_lv", C.DEDC_HOSP_LV, enc, problems)
         if code is not None:
@@ -398,31 +397,31 @@ def _encounter_code(value: Any, key: str, table: dict, enc: Encounter, problems:
 def _fees(raw: dict, enc: Encounter, problems: Problems) -> None:
     fees = raw.get("fees", {})
     if not isinstance(fees, dict):
-        problems.add(f"{enc.path}.fees", f"费用应为对象（按收费项目等级 01/02/03），得到 {_json_kind(fees)}")
+        problems.add(f"{enc.path}.fees", M.text('case.fees.1', got=_json_kind(fees)))
         fees = {}
     for key in fees:
         if key not in C.FEE_CLASSES:
-            problems.add(f"{enc.path}.fees.{key}", f"未知的收费项目等级「{key}」；应为 01 甲类、02 乙类、03 丙类")
+            problems.add(f"{enc.path}.fees.{key}", M.text('case.fees.2', key=key))
     values = enc.values
     for key, field, label in FEE_FIELDS:  # a missing class means 0
         try:
             values[field] = yuan_to_fen(fees.get(key, 0))
         except ValueError as exc:
-            problems.add(f"{enc.path}.fees.{key}", f"{label}：{exc}")
+            problems.add(f"{enc.path}.fees.{key}", M.text('case.fees.4', label=label, exc=exc))
             values[field] = 0  # the case is refused anyway
     try:
         values["encounter.overlmt_selfpay"] = yuan_to_fen(raw.get("overlmt_selfpay", 0))
     except ValueError as exc:
-        problems.add(f"{enc.path}.overlmt_selfpay", f"超限价自付金额：{exc}")
+        problems.add(f"{enc.path}.overlmt_selfpay", M.text('case.fees.3', exc=exc))
         values["encounter.overlmt_selfpay"] = 0
 
 
 def parse_encounters(raw: Any, schema: Schema, problems: Problems) -> list[Encounter]:
     if raw is None:
-        problems.add("encounters", "缺少必填字段 encounters（就诊列表）")
+        problems.add("encounters", M.text('case.parse_encounters.1'))
         return []
     if not isinstance(raw, list) or not raw:
-        problems.add("encounters", "encounters 应为非空列表（按时间顺序的就诊）")
+        problems.add("encounters", M.text('case.parse_encounters.2'))
         return []
     encounters = [parse_encounter(item, i, schema, problems) for i, item in enumerate(raw)]
     seen: dict[str, int] = {}
@@ -430,11 +429,11 @@ def parse_encounters(raw: Any, schema: Schema, problems: Problems) -> list[Encou
     for enc in encounters:
         if enc.mdtrt_id is not None:
             if enc.mdtrt_id in seen:
-                problems.add(f"{enc.path}.mdtrt_id", f"就诊ID {enc.mdtrt_id!r} 与 encounters[{seen[enc.mdtrt_id]}] 重复")
+                problems.add(f"{enc.path}.mdtrt_id", M.text('case.parse_encounters.3', mdtrt_id=enc.mdtrt_id, item=seen[enc.mdtrt_id]))
             seen.setdefault(enc.mdtrt_id, enc.index)
         if enc.date is not None:
             if previous is not None and enc.date < previous:
-                problems.add(f"{enc.path}.setl_time", "就诊须按时间顺序给出：结算日期早于前一次就诊（计数器按顺序累计）")
+                problems.add(f"{enc.path}.setl_time", M.text('case.parse_encounters.4'))
             previous = enc.date
     return encounters
 
@@ -444,13 +443,13 @@ def parse_cuminfo(raw: Any, schema: Schema, problems: Problems) -> dict[str, Any
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        problems.add("cuminfo", f"cuminfo 应为对象，得到 {_json_kind(raw)}")
+        problems.add("cuminfo", M.text('case.parse_cuminfo.1', got=_json_kind(raw)))
         return {}
     accepted = sorted(schema.cuminfo)
     values = {}
     for key, value in raw.items():
         if key not in schema.cuminfo:
-            problems.add(f"cuminfo.{key}", f"未知的累计信息键「{key}」；本地区规定接收：{'、'.join(accepted) or '（无）'}")
+            problems.add(f"cuminfo.{key}", M.text('case.parse_cuminfo.2', key=key, value='、'.join(accepted) or '（无）'))
             continue
         type_ = schema.cuminfo[key]
         try:
@@ -459,11 +458,11 @@ def parse_cuminfo(raw: Any, schema: Schema, problems: Problems) -> dict[str, Any
             elif type_ == "count":
                 values[key] = parse_count(value)
             elif type_ == "bool":
-                values[key] = value if isinstance(value, bool) else _bad("应为 true 或 false")
+                values[key] = value if isinstance(value, bool) else _bad(M.text('case.parse_cuminfo.5'))
             else:
-                values[key] = _bad(f"计数器类型 {type_} 不能经 cuminfo 带入")
+                values[key] = _bad(M.text('case.parse_cuminfo.4', type_=type_))
         except ValueError as exc:
-            problems.add(f"cuminfo.{key}", f"累计信息「{key}」：{exc}")
+            problems.add(f"cuminfo.{key}", M.text('case.parse_cuminfo.3', key=key, exc=exc))
     return values
 
 
@@ -476,14 +475,14 @@ def find_region(given: Any, overridden: bool, loaded: Any, names: dict, problems
         return given  # the common case: a loaded region's own code
     listed = "、".join(f"{code} {C.region_name(code, names)}" for code in sorted(loaded)) or "（无）"
     if given is None:
-        problems.add(where, f"缺少参保地区 region（区划代码或城市名）；已载入{rules}的地区：{listed}")
+        problems.add(where, M.text('case.find_region.1', rules=rules, listed=listed))
         return None
     if not isinstance(given, str):
-        problems.add(where, f"参保地区应为字符串（如 \"370500\" 或 \"东营\"），得到 {given!r}；已载入{rules}的地区：{listed}")
+        problems.add(where, M.text('case.find_region.2', given=given, rules=rules, listed=listed))
         return None
     code = C.region_code(given.strip(), names)
     if code is None or code not in loaded:
         what = "未知的地区" if code is None else f"没有载入{C.region_name(code, names)}的{rules}"
-        problems.add(where, f"{what}：{given!r}；已载入{rules}的地区：{listed}")
+        problems.add(where, M.text('case.find_region.3', what=what, given=given, rules=rules, listed=listed))
         return None
     return code

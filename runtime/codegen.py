@@ -19,6 +19,10 @@ Two liberties, both invisible in results:
   this costs time only in those cases. Only malformed values can make an operation raise; the caller
   then reruns the encounter on the closures, so that even the exception is theirs.
 
+With ``record`` (the trace is wanted) a second function is generated, once, that also stores the value of
+every operation it evaluates in a list (``R[k] = …``): the trace then reads what this function decided
+(the branch taken, the cell looked up, the exception that applied) instead of evaluating again.
+
 Nothing from the IR becomes code: slots are named s0, s1 …, temporaries t1 …, constants K0 … (bound
 in the function's globals); only ints, bools, None and strings are written, with ``repr()``.
 """
@@ -27,7 +31,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from .expr import CNode, divide, half_up_product, half_up_quotient
+from . import messages as M
+from .evaluator import NOT_DECIDED, Evaluation
+from .expr import CNode, date_add, date_diff, date_sub, divide, half_up_product, half_up_quotient
 from .values import Sentinel, round_half_up
 
 FUNCTION = "evaluate_encounter"
@@ -35,6 +41,7 @@ MAX_DEPTH = 80  # the tokenizer refuses 100 levels of indentation; deeper rules 
 CONSTANT_CELLS = ("lit", "open", "na")
 COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 ARITH = {"add": "+", "sub": "-", "mul": "*"}
+DATES = {"date_diff": ("_dd", False), "date_add": ("_da", True), "date_sub": ("_ds", True)}  # helper, may give a sentinel
 PICK = {"min": "<", "max": ">"}  # builtin min/max keep the first extreme: x replaces it only if strictly beyond
 
 
@@ -55,9 +62,86 @@ class Val:
         self.msn = msn
 
 
+UNRECORDED = ("lit", "open", "na", "ref", "self")  # values the trace knows without a record
+
+
+class GeneratedEvaluator:
+    """The fast path (``evaluator.Evaluator``): the generated function, and on demand its recording twin."""
+
+    name = "generated"
+
+    def __init__(self, program: Any, function: Callable) -> None:
+        self.program = program
+        self.function = function
+        self._recording: Optional[tuple] = None  # (function, node id → record index), built on first use
+        self.trace_memo: Any = None  # the trace's plans for this record layout (trace.py keeps them here)
+        self._output_fields = tuple(o.field for o in program.outputs)
+
+    @classmethod
+    def build(cls, program: Any) -> Optional["GeneratedEvaluator"]:
+        function = generate(program)
+        return None if function is None else cls(program, function)
+
+    def evaluate(self, inputs: list, counters: list, excluded_fields: tuple = (), need_env: bool = True,
+                 trusted: bool = False, record: bool = False) -> Optional[Evaluation]:
+        decided = None
+        try:
+            if record:
+                function, index = self._recorder()
+                values = [NOT_DECIDED] * len(index)
+                answer = function(inputs, counters, True, not trusted, values)
+                decided = _Record(index, values, self)
+            else:
+                answer = self.function(inputs, counters, need_env, not trusted)
+        except Exception:  # only malformed values raise there: the closures then decide, exception and all
+            return None
+        if answer is None:
+            return None
+        return self._evaluation(answer, excluded_fields, decided)
+
+    def _recorder(self) -> tuple:
+        if self._recording is None:
+            gen = _Gen(self.program, record=True)
+            gen.function()
+            source = "\n".join(gen.lines) + "\n"
+            code = compile(source, f"<yibao generated, recording: {len(self.program.definitions)} definitions>", "exec")
+            exec(code, gen.namespace)  # as in ``generate``
+            self._recording = (gen.namespace[FUNCTION], gen.recorded)
+        return self._recording
+
+    def _evaluation(self, answer: tuple, excluded_fields: tuple, decided: Any) -> Evaluation:
+        """The generated function's (kind, checked, outputs, counters after, error, error_at, env), where
+        kind is 0 settled, 1 excluded by exclusion number ``checked``, 2 error."""
+        kind, checked, outputs, after, error, error_at, env = answer
+        program = self.program
+        if kind == 1:
+            result = Evaluation(env, checked, decided=decided)
+            result.excluded = program.exclusions[checked - 1]
+            # the few outputs an excluded encounter still reports: on the closures (the trace asks them too)
+            return program.outputs_into(result, program.excluded_outputs(excluded_fields))
+        named = None if outputs is None else dict(zip(self._output_fields, outputs))
+        return Evaluation(env, checked, named, after, error, error_at, decided)
+
+
+class _Record:
+    """What the recording function decided: ``get(node)`` → its value, or NOT_DECIDED. ``home`` (the
+    evaluator) keeps what the trace learns about this record layout."""
+
+    __slots__ = ("index", "values", "home")
+
+    def __init__(self, index: dict, values: list, home: Any) -> None:
+        self.index = index
+        self.values = values
+        self.home = home
+
+    def get(self, node: CNode) -> Any:
+        k = self.index.get(id(node))
+        return NOT_DECIDED if k is None else self.values[k]
+
+
 def generate(program: Any) -> Optional[Callable]:
     """The generated function ``(inputs, counters, want_env, guard) -> tuple or None`` for ``program``, or None
-    when its rules are too deeply nested for generated code. See ``Program.evaluate`` for the tuple."""
+    when its rules are too deeply nested for generated code. See ``GeneratedEvaluator._evaluation`` for the tuple."""
     try:
         source, namespace = generate_source(program)
         code = compile(source, f"<yibao generated: {len(program.definitions)} definitions>", "exec")
@@ -79,13 +163,16 @@ def plain_inputs(program: Any) -> list:
 
 
 class _Gen:
-    def __init__(self, program: Any) -> None:
+    def __init__(self, program: Any, record: bool = False) -> None:
         self.program = program
+        self.record = record
+        self.recorded: dict[int, int] = {}  # id(node) → index in the record list (the program keeps the nodes)
         self.lines: list[str] = []
         self.depth = 0
         self.temps = 0
         self.namespace: dict = {"S": Sentinel, "_hp": half_up_product, "_hq": half_up_quotient, "_dv": divide,
-                                "_rh": round_half_up, "__builtins__": {}}
+                                "_rh": round_half_up, "_dd": date_diff, "_da": date_add, "_ds": date_sub,
+                                "__builtins__": {}}
         self.constant_names: dict[int, str] = {}
         self.slot_val: dict[int, Val] = {}
         self.self_val: Optional[Val] = None
@@ -125,7 +212,7 @@ class _Gen:
 
     def function(self) -> None:
         p = self.program
-        self.block(f"def {FUNCTION}(i, c, w, g):")
+        self.block(f"def {FUNCTION}(i, c, w, g{', R' if self.record else ''}):")
         inputs = [f"s{spec.slot}" for spec in p.inputs]
         counters = [f"s{counter.slot}" for counter in p.counters]
         self.emit(f"[{', '.join(inputs)}] = i")
@@ -183,7 +270,7 @@ class _Gen:
         for k, exclusion in enumerate(self.program.exclusions, start=1):
             held = self.expr(exclusion.when)
             self.emit(f"if {held.code} is True: return (1, {k}, None, None, None, None, {env})")
-            where = self.const(f"不予支付条件（{exclusion.article or exclusion.at}）")
+            where = self.const(M.exclusion_at(exclusion))
             self.emit(f"if {held.code} is not False: return (2, {k}, None, None, {held.code}, {where}, "
                       f"({env} if w else None))")
 
@@ -206,7 +293,7 @@ class _Gen:
             v = self.expr(counter.update)
             if v.ms:
                 self.emit(f"if {v.code}.__class__ is S: return (2, {checked}, {outs_tuple}, None, {v.code}, "
-                          f"{self.const(f'计数器 {counter.name}')}, {env})")
+                          f"{self.const(M.counter_at(counter.name))}, {env})")
             after.append(v.code)
         self.emit(f"return (0, {checked}, {outs_tuple}, [{', '.join(after)}], None, None, {env})")
 
@@ -215,6 +302,13 @@ class _Gen:
     def expr(self, n: CNode, target: Optional[str] = None) -> Val:
         """Emit ``n``; its value is a name or literal. ``target`` names the variable an operation's result
         goes to (a definition's own slot: no copy), and must not be read by ``n`` itself."""
+        v = self.node(n, target)
+        if self.record and n.kind not in UNRECORDED:
+            k = self.recorded.setdefault(id(n), len(self.recorded))
+            self.emit(f"R[{k}] = {v.code}")
+        return v
+
+    def node(self, n: CNode, target: Optional[str]) -> Val:
         kind = n.kind
         if kind == "lit":
             return Val(self.const(n.data))
@@ -284,6 +378,9 @@ class _Gen:
             return self.strict(vals, lambda t: self.clamp(t, codes))
         if kind == "count_of":  # 0 + (a is True) + …: an int, as the closures count
             return self.strict(vals, lambda t: self.assign(t, " + ".join(["0"] + [f"({c} is True)" for c in codes])))
+        if kind in DATES:  # the closures' own helpers, so that both compute alike
+            helper, sentinel = DATES[kind]
+            return self.strict(vals, lambda t: self.assign(t, f"{helper}({codes[0]}, {codes[1]})"), (sentinel, sentinel))
         if kind == "div":
             return self.strict(vals, lambda t: self.assign(t, f"_dv({codes[0]}, {codes[1]})"), (True, True))
         unary = {"neg": "-{}", "not": "not {}", "round": "_rh({})"}

@@ -16,16 +16,16 @@ still given; an absent input that an output needs makes the case unusable (``Cas
 from __future__ import annotations
 
 import datetime as _dt
-import weakref
 from typing import Any, Iterable, Optional
 
-from . import contract as C
 from . import messages as M
-from .case import CaseError, Problems, Schema, find_region
+from .case import CaseError, Problems
 from .contribution_case import (ContributionCase, NotCoveredCode, missing_needed, parse_contribution_case,
                                 read_contribution_inputs)
 from .evaluate import Program
+from .inputs import make_readers
 from .ir import IRError
+from .regions import RegionIndex
 from .trace import build_trace
 from .values import Sentinel, as_whole_fen, money_decimal, rate_decimal
 
@@ -43,15 +43,16 @@ class ContributionProgram:
         ir = regulation.ir
         section = ir["contribution"]
         if not isinstance(section, dict):
-            raise IRError("IR 的 contribution 应为对象")
+            raise IRError(M.text('contribute.init.1'))
         doc = {"vocabularies": ir["vocabularies"], "open_values": ir["open_values"], "counters": [],
                "exclusions": []}
         for key in ("inputs", "tables", "definitions", "outputs", "examples"):
             if not isinstance(section.get(key), list):
-                raise IRError(f"IR 的 contribution.{key} 应为列表")
+                raise IRError(M.text('contribute.init.2', key=key))
             doc[key] = section[key]
         self.regulation = regulation
         self.program = Program(doc, fast=False)  # it evaluates by the closures; generated code would go unused
+        self.readers = make_readers(self.program, contribution=True)
         self.examples = section["examples"]
         self.outputs = _contract_order(self.program.outputs)
         self._check_outputs(regulation.title)
@@ -60,9 +61,9 @@ class ContributionProgram:
         fields = {o.field: o for o in self.outputs}
         for field in CONTRACT_OUTPUTS:
             if field not in fields:
-                raise IRError(f"《{title}》的 IR 缺少缴费输出 {field}")
+                raise IRError(M.text('contribute.check_outputs.1', title=title, field=field))
             if fields[field].type not in (None, "money"):
-                raise IRError(f"《{title}》的缴费输出 {field} 应为 money，IR 中为 {fields[field].type}")
+                raise IRError(M.text('contribute.check_outputs.2', title=title, field=field, type=fields[field].type))
 
     def evaluate(self, inputs: list) -> list:
         """The environment after every definition (inputs, then definitions, by slot)."""
@@ -75,16 +76,14 @@ def _contract_order(outputs: list) -> list:
     return sorted(outputs, key=lambda o: (rank.get(o.field, len(rank)), outputs.index(o)))
 
 
-_PROGRAMS: "weakref.WeakKeyDictionary[Any, ContributionProgram]" = weakref.WeakKeyDictionary()
-
-
 def contribution_program(regulation: Any) -> Optional[ContributionProgram]:
-    """The regulation's compiled contribution section (built once per Regulation), or None if it has none."""
+    """The regulation's compiled contribution section (built on first use, kept by the Regulation itself),
+    or None if it has none."""
     if "contribution" not in regulation.ir:
         return None
-    program = _PROGRAMS.get(regulation)
+    program = regulation.contribution
     if program is None:
-        program = _PROGRAMS[regulation] = ContributionProgram(regulation)
+        program = regulation.contribution = ContributionProgram(regulation)
     return program
 
 
@@ -101,23 +100,9 @@ class ContributionEngine:
     region, picked by the case's date). Regulations without a contribution section are left out."""
 
     def __init__(self, regulations: Iterable[Any]) -> None:
-        self._by_region: dict[str, list[ContributionProgram]] = {}
-        for reg in regulations:
-            program = contribution_program(reg)
-            if program is not None:
-                group = self._by_region.setdefault(reg.region_code, [])
-                if all(p.regulation.sha256 != reg.sha256 for p in group):
-                    group.append(program)
-        self._names: dict[str, str] = {}
-        self._schemas: dict[str, Schema] = {}
-        for code, group in self._by_region.items():
-            group.sort(key=lambda p: p.regulation.effective[0])
-            _check_no_overlap(group)
-            self._names[code] = group[0].regulation.region_name
-            schema = Schema()
-            for p in group:
-                schema.add_program(p.program)
-            self._schemas[code] = schema
+        programs = [p for p in (contribution_program(reg) for reg in regulations) if p is not None]
+        self._index = RegionIndex(programs, _regulation, _program, "缴费规定", "缴费日期")
+        self._by_region = self._index.by_region
 
     def regions(self) -> list[str]:
         return sorted(self._by_region)
@@ -128,17 +113,14 @@ class ContributionEngine:
         name = name or getattr(case, "source_name", "<case>")
         problems = Problems(name)
         if not isinstance(case, dict):
-            raise CaseError(name, [("$", "缴费案例应为 JSON 对象")])
-        code = find_region(region if region is not None else case.get("region"), region is not None, self._by_region,
-                           self._names, problems, "缴费规定")
+            raise CaseError(name, [("$", M.text('contribute.contribute.1'))])
+        code = self._index.region(case, region, problems)
         problems.check()
-        parsed = parse_contribution_case(case, self._schemas[code], problems)
+        parsed = parse_contribution_case(case, self._index.schemas[code], problems)
         problems.check()
-        group = self._by_region[code]
-        chosen = next((p for p in group if p.regulation.covers(parsed.date)), None)
-        if chosen is None:
-            regs = [p.regulation for p in group]
-            return _failed(code, M.no_regulation(parsed.date, self._names[code], regs, "缴费日期"))
+        chosen = self._index.in_force(code, parsed.date)
+        if isinstance(chosen, dict):
+            return _failed(code, chosen)
         return self._run(code, chosen, parsed, trace)
 
     def _run(self, code: str, chosen: ContributionProgram, case: ContributionCase, trace: bool) -> ContributionResult:
@@ -147,7 +129,7 @@ class ContributionEngine:
         if outside is not None:
             return _failed(code, outside)
         try:
-            inputs = read_contribution_inputs(chosen.program, case)
+            inputs = read_contribution_inputs(chosen.readers, case)
         except NotCoveredCode as exc:
             return _failed(code, M.not_covered(exc.field, exc.code, exc.vocab, reg.title))
         env = chosen.evaluate(inputs)
@@ -164,7 +146,7 @@ class ContributionEngine:
                 continue
             shown = _json_value(value, out.type)
             if shown is None:
-                return _failed(code, M.internal(f"缴费输出 {out.field} 不是整分（IR 在输出前缺少四舍五入）：{value}"), reg)
+                return _failed(code, M.internal(M.output_not_whole_fen(out.field, value, "缴费输出")), reg)
             output[out.field] = shown
         if trace:
             output["trace"] = build_trace(chosen.program, env, [o.expr for o in chosen.outputs])
@@ -218,9 +200,9 @@ def _json_value(value: Any, type_: Any) -> Any:
     return None if whole is None else money_decimal(whole)
 
 
-def _check_no_overlap(group: list) -> None:
-    for earlier, later in zip(group, group[1:]):
-        end = earlier.regulation.effective[1]
-        if end is None or end >= later.regulation.effective[0]:
-            raise IRError(f"{earlier.regulation.region_code} 的两部规定施行期间重叠："
-                          f"《{earlier.regulation.title}》与《{later.regulation.title}》")
+def _regulation(program: ContributionProgram) -> Any:
+    return program.regulation
+
+
+def _program(program: ContributionProgram) -> Any:
+    return program.program

@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Optional
 
+from . import messages as M
 from . import contract as C
 from .case import Problems, Schema, check_keys, parse_amount, parse_code, parse_extension, parse_names
-from .values import Sentinel, full_years, parse_date
+from .inputs import NotCovered
+from .values import Sentinel, parse_date
 
 __all__ = ["ContributionCase", "parse_contribution_case", "read_contribution_inputs", "NotCoveredCode",
            "missing_needed", "TOP_FIELDS", "PERSON_FIELDS", "json_path"]
@@ -58,7 +60,7 @@ def parse_contribution_case(raw: dict, schema: Schema, problems: Problems) -> Co
     extra_top = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("contribution.")]
     check_keys(raw, _union(TOP_FIELDS, extra_top), "", problems)
     if "date" not in raw:
-        problems.add("date", "缺少必填字段 date（缴费日期 yyyy-MM-dd）：它决定施行中的规定版本")
+        problems.add("date", M.text('contribution_case.parse_contribution_case.1'))
     else:
         case.date = _date(raw["date"], "date", problems)
         case.values["contribution.date"] = case.date
@@ -80,7 +82,7 @@ def _date(value: Any, path: str, problems: Problems) -> Optional[_dt.date]:
     try:
         return parse_date(value)
     except ValueError as exc:
-        problems.add(path, f"{LABELS.get(path.rpartition('.')[2], path)}：{exc}")
+        problems.add(path, M.text('contribution_case.date.1', value=LABELS.get(path.rpartition('.')[2], path), exc=exc))
         return None
 
 
@@ -93,15 +95,15 @@ def _amount(value: Any, field: str, case: ContributionCase, problems: Problems) 
 
 def _person(raw: Any, schema: Schema, case: ContributionCase, problems: Problems) -> None:
     if raw is None:
-        problems.add("person", "缺少必填字段 person（参保人）")
+        problems.add("person", M.text('case.parse_person.1'))
         return
     if not isinstance(raw, dict):
-        problems.add("person", "person 应为对象")
+        problems.add("person", M.text('contribution_case.person.2'))
         return
     extra = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("person.")]
     check_keys(raw, _union(PERSON_FIELDS, extra), "person", problems)
     if "psn_no" in raw and not isinstance(raw["psn_no"], str):
-        problems.add("person.psn_no", "人员编号应为字符串")
+        problems.add("person.psn_no", M.text('contribution_case.person.3'))
     for key in ("insutype", "psn_type", "gend"):
         if key in raw:
             code = parse_code(raw[key], f"person.{key}", f"person.{key}", problems)
@@ -128,7 +130,7 @@ def _employer_type(value: Any, schema: Schema, case: ContributionCase, problems:
         case.values["person.employer_type"] = value
         return
     listed = "、".join(list(EMPLOYER_TYPES) + sorted(known - set(EMPLOYER_TYPES)))
-    problems.add("person.employer_type", f"未知的单位类型 {value!r}；应为：{listed}（灵活就业人员不填）")
+    problems.add("person.employer_type", M.text('contribution_case.employer_type.1', value=value, listed=listed))
 
 
 def _consistent(case: ContributionCase, problems: Problems) -> None:
@@ -137,48 +139,20 @@ def _consistent(case: ContributionCase, problems: Problems) -> None:
         return
     if (psn_type in EMPLOYEE_PSN_TYPES) != (insutype == "310"):
         want = "310" if psn_type in EMPLOYEE_PSN_TYPES else "390"
-        problems.add("person.insutype", f"险种类型 {insutype} 与人员类别 {psn_type}（{C.PSN_TYPE[psn_type]}）不符："
-                                        f"该人员类别的险种类型应为 {want}（{C.INSUTYPE[want]}）")
+        problems.add("person.insutype", M.text('contribution_case.consistent.1', insutype=insutype, psn_type=psn_type, item=C.PSN_TYPE[psn_type], want=want, item2=C.INSUTYPE[want]))
 
 
 # ── from validated values to one program's inputs ─────────────────────────────────────────────
 
 
-class NotCoveredCode(Exception):
-    """A valid contract code that the regulation's vocabulary has no member for (YR05)."""
-
-    def __init__(self, field: str, code: str, vocab: str) -> None:
-        super().__init__(field)
-        self.field, self.code, self.vocab = field, code, vocab
+NotCoveredCode = NotCovered  # the settlement readers' exception: one YR05 for both
 
 
-def read_contribution_inputs(program: Any, case: ContributionCase) -> list:
-    """The program's inputs in slot order. Absent ones are MISSING sentinels that remember their field."""
-    return [_read(spec, program, case) for spec in program.inputs]
-
-
-def _read(spec: Any, program: Any, case: ContributionCase) -> Any:
-    field = spec.field or ""
-    if field == "person.flags":
-        return spec.name in case.flags
-    if field == "person.age":
-        brdy = case.values.get("person.brdy")
-        return _missing(spec, "person.brdy") if brdy is None else full_years(brdy, case.date)
-    value = case.values.get(field)
-    if value is None:
-        return _missing(spec, field)
-    if isinstance(spec.type, dict):
-        member = program.vocabs[spec.type["enum"]].code_to_member.get(value)
-        if member is not None:
-            return member
-        if getattr(spec, "implicit", False):  # as in settlement: a vocabulary nobody reads refuses no code
-            return _missing(spec, field)
-        raise NotCoveredCode(field, value, spec.type["enum"])
-    return value
-
-
-def _missing(spec: Any, field: str) -> Sentinel:
-    return Sentinel("missing", spec.name, None, field=field)
+def read_contribution_inputs(readers: list, case: ContributionCase) -> list:
+    """A contribution program's inputs in slot order, by the input readers in their contribution mode
+    (``inputs.make_readers(program, contribution=True)``): absent ones are MISSING sentinels that
+    remember their field. The case is both the person and the encounter."""
+    return [read(case, case) for read in readers]
 
 
 def missing_needed(sentinel: Sentinel, output: str, title: str) -> tuple[str, str]:
@@ -187,5 +161,4 @@ def missing_needed(sentinel: Sentinel, output: str, title: str) -> tuple[str, st
     path = json_path(field)
     label = LABELS.get(path.rpartition(".")[2], sentinel.name)
     where = f"{sentinel.article}" if sentinel.article else ""
-    return path, (f"缺少 {path}（{label}）：《{title}》{where}计算 {output} 时需要它（规定中的「{sentinel.name}」）；"
-                  f"请在案例中给出 {path}")
+    return path, M.contribution_input_needed(path, label, title, where, output, sentinel.name)

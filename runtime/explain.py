@@ -13,7 +13,8 @@ from typing import Any, Optional
 
 from . import contract as C
 from . import messages as M
-from .settle import _LOADED, Engine, Regulation, SettleResult
+from .evaluator import names_read
+from .settle import Engine, Regulation, SettleResult
 from .values import format_money, format_percent
 
 LINES = (
@@ -41,8 +42,9 @@ UNCITED = ("medfee_sumamt", "fund_pay_sumamt", "psn_part_amt")
 
 
 def explain(result: Any, engine_or_regulation: Any = None) -> str:
-    """The slip for a ``SettleResult`` (or its ``.output`` dict). With an Engine or Regulation (or any
-    regulation still loaded in this process) each line cites its article."""
+    """The slip for a ``SettleResult`` (or its ``.output`` dict). Each line cites its article when the
+    regulation that settled it is at hand: given here (an Engine or a Regulation), or remembered by the
+    output ``Engine.settle`` returned. Nothing is looked up process-wide."""
     fees = result.fees if isinstance(result, SettleResult) else None
     output = result.output if isinstance(result, SettleResult) else result
     region = output.get("region", "")
@@ -61,10 +63,10 @@ def _regulation_for(row: dict, given: Any, known: dict) -> Optional[Regulation]:
     if sha in known:
         return known[sha]
     if isinstance(given, Regulation):
-        return given if given.sha256 == sha else _LOADED.get(sha)
+        return given if given.sha256 == sha else None
     if isinstance(given, Engine):
-        return next((r for r in given.regulations() if r.sha256 == sha), None) or _LOADED.get(sha)
-    return _LOADED.get(sha)
+        return next((r for r in given.regulations() if r.sha256 == sha), None)
+    return None
 
 
 def _encounter(row: dict, reg: Optional[Regulation], fees: Optional[dict]) -> str:
@@ -166,14 +168,7 @@ def _static_refs(reg: Regulation, name: str) -> list[str]:
     d = reg.program.definition_of.get(name)
     if d is None:
         return []
-    names: list[str] = []
-    stack = [d.default.expr] + [n for e in d.exceptions for n in (e.when, e.expr)]
-    while stack:
-        node = stack.pop(0)
-        if node.kind == "ref":
-            names.append(node.name)
-        stack.extend(node.args)
-    return names
+    return names_read(d.default.expr, *[n for e in d.exceptions for n in (e.when, e.expr)])
 
 
 def _notes(trace: list[dict], reg: Optional[Regulation] = None) -> list[str]:

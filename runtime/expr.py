@@ -17,6 +17,7 @@ from fractions import Fraction
 from operator import itemgetter
 from typing import Any, Callable, Optional
 
+from . import messages as M
 from .ir import IRError
 from .values import Sentinel, half_up_ratio, parse_rate_text, round_half_up
 
@@ -24,8 +25,8 @@ Fn = Callable[[list], Any]
 
 LITERAL_KEYS = ("money", "rate", "count", "bool", "date", "enum")
 SHAPE_KEYS = LITERAL_KEYS + ("ref", "open", "na", "op")
-BINARY = ("add", "sub", "mul", "div", "eq", "ne", "lt", "le", "gt", "ge")
-ARITY = {"sub": 2, "div": 2, "eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2, "neg": 1, "round": 1,
+BINARY = ("add", "sub", "mul", "div", "eq", "ne", "lt", "le", "gt", "ge", "date_diff", "date_add", "date_sub")
+ARITY = {"sub": 2, "div": 2, "date_diff": 2, "date_add": 2, "date_sub": 2, "eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2, "neg": 1, "round": 1,
          "not": 1, "known": 1, "clamp": 3, "if": 3, "in": 1}
 MIN_ARITY = {"add": 2, "mul": 2, "min": 1, "max": 1, "and": 1, "or": 1, "count_of": 1}
 
@@ -62,10 +63,10 @@ class Scope:
 
 def compile_expr(node: Any, scope: Scope, where: str) -> CNode:
     if not isinstance(node, dict):
-        raise IRError(f"{where}: 表达式应为 JSON 对象，得到 {type(node).__name__}")
+        raise IRError(M.text('expr.compile_expr.1', where=where, __name__=type(node).__name__))
     shapes = [k for k in SHAPE_KEYS if k in node]
     if len(shapes) != 1:
-        raise IRError(f"{where}: 无法识别的表达式节点（键：{', '.join(sorted(node))}）")
+        raise IRError(M.text('expr.compile_expr.2', where=where, listed=', '.join(sorted(node))))
     shape = shapes[0]
     if shape in LITERAL_KEYS:
         value = literal_value(node, scope.program, where)
@@ -85,27 +86,27 @@ def literal_value(node: dict, program: Any, where: str) -> Any:
     if "money" in node:
         v = node["money"]
         if isinstance(v, bool) or not isinstance(v, int):
-            raise IRError(f"{where}: money 应为分的整数：{v!r}")
+            raise IRError(M.text('expr.literal_value.1', where=where, v=v))
         return v
     if "rate" in node:
         try:
             return parse_rate_text(node["rate"])
         except ValueError as exc:
-            raise IRError(f"{where}: {exc}") from None
+            raise IRError(M.text('expr.literal_value.4', where=where, exc=exc)) from None
     if "count" in node:
         v = node["count"]
         if isinstance(v, bool) or not isinstance(v, int):
-            raise IRError(f"{where}: count 应为整数：{v!r}")
+            raise IRError(M.text('expr.literal_value.2', where=where, v=v))
         return v
     if "bool" in node:
         if not isinstance(node["bool"], bool):
-            raise IRError(f"{where}: bool 应为 true/false")
+            raise IRError(M.text('expr.literal_value.3', where=where))
         return node["bool"]
     if "date" in node:
         try:
             return _dt.date.fromisoformat(node["date"])
         except (TypeError, ValueError):
-            raise IRError(f"{where}: 日期应为 YYYY-MM-DD：{node['date']!r}") from None
+            raise IRError(M.text('expr.literal_value.5', where=where, item=node['date'])) from None
     return program.member(node.get("enum"), node.get("member"), where)
 
 
@@ -116,16 +117,16 @@ def _compile_ref(node: dict, scope: Scope, where: str) -> CNode:
         slot = program.slot_of[name]
         return CNode(itemgetter(slot), "self", name=name)
     if name not in program.slot_of:
-        raise IRError(f"{where}: 引用了未定义的名称「{name}」")
+        raise IRError(M.text('expr.compile_ref.1', where=where, name=name))
     if program.kind_of[name] == "definition" and name not in scope.visible:
-        raise IRError(f"{where}: 「{name}」在此处尚未定义（definitions 须按拓扑顺序排列）")
+        raise IRError(M.text('expr.compile_ref.2', where=where, name=name))
     return CNode(itemgetter(program.slot_of[name]), "ref", name=name)
 
 
 def _compile_sentinel(node: dict, shape: str, scope: Scope, where: str) -> CNode:
     name = node[shape]
     if not isinstance(name, str):
-        raise IRError(f"{where}: {shape} 应为名称字符串")
+        raise IRError(M.text('expr.compile_sentinel.1', where=where, shape=shape))
     if scope.owner is not None and scope.key is not None and name == scope.owner:
         name = f"{name}[{','.join(scope.key)}]"
     article, reason = scope.article, node.get("reason")
@@ -144,11 +145,11 @@ def _compile_op(node: dict, scope: Scope, where: str) -> CNode:
     op = node["op"]
     raw = node.get("args")
     if not isinstance(raw, list):
-        raise IRError(f"{where}: 运算 {op!r} 缺少 args 列表")
+        raise IRError(M.text('expr.compile_op.1', where=where, op=op))
     if op in ARITY and len(raw) != ARITY[op]:
-        raise IRError(f"{where}: 运算 {op} 需要 {ARITY[op]} 个参数，得到 {len(raw)} 个")
+        raise IRError(M.text('expr.compile_op.2', where=where, op=op, item=ARITY[op], len=len(raw)))
     if op in MIN_ARITY and len(raw) < MIN_ARITY[op]:
-        raise IRError(f"{where}: 运算 {op} 至少需要 {MIN_ARITY[op]} 个参数")
+        raise IRError(M.text('expr.compile_op.3', where=where, op=op, item=MIN_ARITY[op]))
     args = tuple(compile_expr(a, scope, f"{where}.args[{i}]") for i, a in enumerate(raw))
     if op == "lookup":
         return _compile_lookup(node, args, scope, where)
@@ -156,7 +157,7 @@ def _compile_op(node: dict, scope: Scope, where: str) -> CNode:
         return _compile_in(node, args, scope, where)
     if op == "known":
         if args[0].kind != "ref":
-            raise IRError(f"{where}: known 只能作用于输入的 ref")
+            raise IRError(M.text('expr.compile_op.5', where=where))
         return CNode(_known(args[0].fn), op, args)
     if op == "round" and args[0].kind in ("mul", "div") and len(args[0].args) == 2:
         inner = args[0]
@@ -164,7 +165,7 @@ def _compile_op(node: dict, scope: Scope, where: str) -> CNode:
         return CNode(fused(inner.args[0].fn, inner.args[1].fn), op, args)
     factory = _FACTORIES.get(op)
     if factory is None:
-        raise IRError(f"{where}: 未知运算 {op!r}")
+        raise IRError(M.text('expr.compile_op.4', where=where, op=op))
     return CNode(factory(*[a.fn for a in args]) if op in BINARY or op in ARITY else factory([a.fn for a in args]),
                  op, args)
 
@@ -172,7 +173,7 @@ def _compile_op(node: dict, scope: Scope, where: str) -> CNode:
 def _compile_in(node: dict, args: tuple, scope: Scope, where: str) -> CNode:
     members = node.get("members")
     if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-        raise IRError(f"{where}: in 需要 members 名称列表")
+        raise IRError(M.text('expr.compile_in.1', where=where))
     allowed = frozenset(members)
     fa = args[0].fn
 
@@ -188,12 +189,12 @@ def _compile_lookup(node: dict, args: tuple, scope: Scope, where: str) -> CNode:
     name = node.get("table")
     table = scope.program.tables.get(name)
     if table is None:
-        raise IRError(f"{where}: 查找了未定义的表「{name}」")
+        raise IRError(M.text('expr.compile_lookup.1', where=where, name=name))
     if len(args) != len(table.dims):
-        raise IRError(f"{where}: 表「{name}」有 {len(table.dims)} 个维度，查找给了 {len(args)} 个键")
+        raise IRError(M.text('expr.compile_lookup.2', where=where, name=name, len=len(table.dims), len2=len(args)))
     late = sorted(table.refs - scope.visible)
     if late:
-        raise IRError(f"{where}: 表「{name}」的单元格引用了此处尚未定义的「{late[0]}」")
+        raise IRError(M.text('expr.compile_lookup.3', where=where, name=name, item=late[0]))
     cells = table.cell_fns
     if len(args) == 1:
         fk = args[0].fn
@@ -268,6 +269,24 @@ def divide(a: Any, b: Any) -> Any:
     if b == 0:
         return Sentinel("divzero", "除数为零")
     return Fraction(a) / b
+
+
+def date_diff(a: Any, b: Any) -> Any:
+    """``date_diff``: the days from ``b`` to ``a``, a count."""
+    return (a - b).days
+
+
+def date_add(a: Any, days: Any) -> Any:
+    """``date_add``: the date ``days`` later; past the calendar's end (year 9999) the range sentinel (YR06)."""
+    try:
+        return a + _dt.timedelta(days=days)
+    except OverflowError:
+        return Sentinel("range", "日期超出范围")
+
+
+def date_sub(a: Any, days: Any) -> Any:
+    """``date_sub``: the date ``days`` earlier, as ``date_add`` of the negated count."""
+    return date_add(a, -days)
 
 
 def half_up_product(a: Any, b: Any) -> Any:
@@ -396,6 +415,9 @@ _FACTORIES: dict = {
     "le": _binary(lambda a, b: a <= b),
     "gt": _binary(lambda a, b: a > b),
     "ge": _binary(lambda a, b: a >= b),
+    "date_diff": _binary(date_diff),
+    "date_add": _binary(date_add),
+    "date_sub": _binary(date_sub),
     "neg": _unary(lambda a: -a),
     "round": _unary(round_half_up),
     "not": _unary(lambda a: not a),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from . import messages as M
 from .ir import IRError
 from .values import Sentinel, full_years
 
@@ -36,22 +37,27 @@ class NotCovered(Exception):
         self.vocab = vocab
 
 
-def make_readers(program: Any) -> list[Reader]:
-    """One reader per IR input, in slot order. Built once per regulation."""
-    return [_reader(spec, program) for spec in program.inputs]
+def make_readers(program: Any, contribution: bool = False) -> list[Reader]:
+    """One reader per IR input, in slot order. Built once per regulation.
+
+    ``contribution``: the readers of a contribution case (spec/settlement-io.md section 2), which is both
+    the person and the encounter (``contribution.*`` fields sit in its values) and carries only what its
+    person needs: every absent input reads as the missing sentinel, and only an output that needs it
+    makes the case unusable (contribute.py)."""
+    return [_reader(spec, program, contribution) for spec in program.inputs]
 
 
-def _reader(spec: Any, program: Any) -> Reader:
+def _reader(spec: Any, program: Any, contribution: bool = False) -> Reader:
     field, name = spec.field or "", spec.name
     scope = field.split(".", 1)[0]
-    if scope not in ("person", "encounter"):
-        raise IRError(f"输入「{name}」的字段 {field!r} 不是 person.* 或 encounter.*")
-    absent = _absent(spec)
+    if scope not in ("person", "encounter") and not (contribution and scope == "contribution"):
+        raise IRError(M.text('inputs.reader.1', name=name, field=field))
+    absent = _absent(spec, contribution)
     if field in ("person.flags", "encounter.flags"):
         if scope == "person":
             return lambda p, e: name in p.flags
         return lambda p, e: name in e.flags
-    if field == "person.chronic":
+    if field == "person.chronic" and not contribution:  # a contribution case has no disease list: absent
         return lambda p, e: name in p.chronic
     if field == "person.age":
         def age(p, e):
@@ -59,28 +65,29 @@ def _reader(spec: Any, program: Any) -> Reader:
             return absent("person.brdy") if brdy is None else full_years(brdy, e.date)
         return age
     if isinstance(spec.type, dict):
-        return _enum_reader(spec, program, scope, absent)
+        return _enum_reader(spec, program, scope, absent, contribution)
     if scope == "person":
         return lambda p, e: p.values[field] if field in p.values else absent(field)
     return lambda p, e: e.values[field] if field in e.values else absent(field)
 
 
-def _absent(spec: Any) -> Callable[[str], Any]:
+def _absent(spec: Any, optional: bool = False) -> Callable[[str], Any]:
     missing = Sentinel("missing", spec.name, None, field=spec.field)
+    optional = optional or spec.optional
 
     def absent(field: str) -> Any:
-        if spec.optional:
+        if optional:
             return missing if field == spec.field else Sentinel("missing", spec.name, None, field=field)
         raise Absent(field, spec.name)
     return absent
 
 
-def _enum_reader(spec: Any, program: Any, scope: str, absent: Callable) -> Reader:
+def _enum_reader(spec: Any, program: Any, scope: str, absent: Callable, contribution: bool = False) -> Reader:
     field = spec.field
     vocab = program.vocabs[spec.type["enum"]]
     members = vocab.code_to_member
-    # an implicit input nobody declared is not a reason to refuse a code, except the 险种 itself
-    strict = not spec.implicit or field == "person.insutype"
+    # an implicit input nobody declared is not a reason to refuse a code, except (in settlement) the 险种 itself
+    strict = not spec.implicit or (field == "person.insutype" and not contribution)
 
     def read(p, e):
         values = p.values if scope == "person" else e.values

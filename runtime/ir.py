@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from pathlib import Path
+
 from typing import Any, Union
 
 from . import limits
+from . import messages as M
 
 FORMAT = "yibao-ir/1"
 
@@ -28,11 +29,11 @@ class IRError(ValueError):
 
 
 def _refuse_floating_point(text: str) -> Any:
-    raise IRError(f"IR 中不允许浮点数（金额用分的整数，比例用十进制字符串）：{text}")
+    raise IRError(M.text('ir.refuse_floating_point.1', text=text))
 
 
 def _no_constant(text: str) -> Any:
-    raise IRError(f"IR 中不允许 {text}")
+    raise IRError(M.text('ir.no_constant.1', text=text))
 
 
 def parse_ir_text(text: Union[str, bytes]) -> dict:
@@ -42,7 +43,7 @@ def parse_ir_text(text: Union[str, bytes]) -> dict:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise IRError(f"IR 不是 UTF-8：{exc}") from None
+            raise IRError(M.text('ir.parse_ir_text.3', exc=exc)) from None
     if len(text) > limits.MAX_IR_BYTES:
         raise IRError(f"IR 过大（{len(text)} 个字符，上限 {limits.MAX_IR_BYTES}）")
     deep = limits.json_depth_problem(text, limits.MAX_IR_DEPTH)
@@ -54,9 +55,9 @@ def parse_ir_text(text: Union[str, bytes]) -> dict:
     try:
         doc = json.loads(text, parse_float=_refuse_floating_point, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise IRError(f"IR 不是合法的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}") from None
+        raise IRError(M.text('ir.parse_ir_text.2', lineno=exc.lineno, colno=exc.colno, msg=exc.msg)) from None
     if not isinstance(doc, dict):
-        raise IRError("IR 顶层必须是 JSON 对象")
+        raise IRError(M.text('ir.parse_ir_text.1'))
     return doc
 
 
@@ -129,13 +130,13 @@ def _reject_floats(doc: Any, root: str) -> None:
     while stack:
         node, path, depth = stack.pop()
         if isinstance(node, float):
-            raise IRError(f"{path}: IR 中不允许浮点数：{node!r}")
+            raise IRError(M.text('ir.reject_floats.1', path=path, node=node))
         if depth > limits.MAX_IR_DEPTH and isinstance(node, (dict, list)):
             raise IRError(f"{limits.shown_path(path)}: IR 嵌套超过 {limits.MAX_IR_DEPTH} 层（docs/limits.md）")
         if isinstance(node, dict):
             for key, value in node.items():
                 if not isinstance(key, str):
-                    raise IRError(f"{path}: 键必须是字符串：{key!r}")
+                    raise IRError(M.text('ir.reject_floats.2', path=path, key=key))
                 stack.append((value, f"{path}.{key}", depth + 1))
         elif isinstance(node, list):
             stack.extend((value, f"{path}[{i}]", depth + 1) for i, value in enumerate(node))
@@ -144,32 +145,32 @@ def _reject_floats(doc: Any, root: str) -> None:
 def verify_sha256(doc: dict) -> str:
     stated = doc.get("sha256")
     if not isinstance(stated, str):
-        raise IRError("IR 缺少 sha256")
+        raise IRError(M.text('ir.verify_sha256.1'))
     actual = compute_sha256(doc)
     if stated != actual:
-        raise IRError(f"IR 的 sha256 与内容不符（应为 {actual}，文件中为 {stated}）：IR 被改动过")
+        raise IRError(M.text('ir.verify_sha256.2', actual=actual, stated=stated))
     return stated
 
 
 def check_outline(doc: dict) -> None:
     """The top-level shape: the format tag, every section present with the right JSON type."""
     if doc.get("format") != FORMAT:
-        raise IRError(f"不支持的 IR 格式 {doc.get('format')!r}，应为 {FORMAT!r}")
+        raise IRError(M.text('ir.check_outline.1', value=doc.get('format'), FORMAT=FORMAT))
     missing = [k for k in TOP_LEVEL if k not in doc]
     if missing:
-        raise IRError(f"IR 缺少顶层字段：{', '.join(missing)}")
+        raise IRError(M.text('ir.check_outline.2', listed=', '.join(missing)))
     for key in LIST_SECTIONS:
         if not isinstance(doc[key], list):
-            raise IRError(f"IR 的 {key} 应为列表")
+            raise IRError(M.text('ir.check_outline.5', key=key))
     reg = doc["regulation"]
     if not isinstance(reg, dict):
-        raise IRError("IR 的 regulation 应为对象")
+        raise IRError(M.text('ir.check_outline.3'))
     for key in REGULATION_KEYS:
         if key not in reg:
-            raise IRError(f"IR 的 regulation 缺少 {key}")
+            raise IRError(M.text('ir.check_outline.6', key=key))
     eff = reg["effective"]
     if not (isinstance(eff, list) and len(eff) == 2 and isinstance(eff[0], str) and (eff[1] is None or isinstance(eff[1], str))):
-        raise IRError("IR 的 regulation.effective 应为 [开始日期, 结束日期或 null]")
+        raise IRError(M.text('ir.check_outline.4'))
 
 
 def load_ir(source: Union[dict, str, bytes, os.PathLike, None] = None, *, verify: bool = True,
@@ -189,8 +190,8 @@ def load_ir(source: Union[dict, str, bytes, os.PathLike, None] = None, *, verify
 def need(obj: Any, key: str, kind: type, where: str) -> Any:
     """``obj[key]`` checked to be of ``kind``; an IRError naming ``where`` otherwise."""
     if not isinstance(obj, dict) or key not in obj:
-        raise IRError(f"{where}: 缺少 {key}")
+        raise IRError(M.text('ir.need.1', where=where, key=key))
     value = obj[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise IRError(f"{where}.{key}: 类型不对（{type(value).__name__}）")
+        raise IRError(M.text('ir.need.2', where=where, key=key, __name__=type(value).__name__))
     return value

@@ -14,26 +14,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import weakref
 from fractions import Fraction
 from typing import Any, Iterable, Optional, Union
 
 from . import contract as C
 from . import messages as M
-from .case import (FEE_FIELDS, CaseError, Problems, Schema, check_keys, find_region, load_case_text, parse_cuminfo,
-                   parse_encounters, parse_person)
+from .case import FEE_FIELDS, CaseError, Problems, check_keys, load_case_text, parse_cuminfo, parse_encounters, parse_person
 from .evaluate import Program
 from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_inputs
 from .ir import IRError, load_ir
 from .jsonout import dumps_output
+from .regions import RegionIndex
 from .trace import build_trace
 from .values import amount_decimals, as_whole_fen, format_money, format_percent, money_decimal
 
 __all__ = ["Regulation", "Engine", "SettleResult", "load", "dumps_output", "load_case_text", "CaseError", "IRError"]
-
-# sha256 → Regulation, so that explain() can cite articles from an output alone (weak: no leak)
-_LOADED: "weakref.WeakValueDictionary[str, Regulation]" = weakref.WeakValueDictionary()
-
 
 class Regulation:
     """One compiled regulation (one IR document)."""
@@ -50,11 +45,11 @@ class Regulation:
             start = _dt.date.fromisoformat(reg["effective"][0])
             end = _dt.date.fromisoformat(reg["effective"][1]) if reg["effective"][1] else None
         except ValueError:
-            raise IRError(f"regulation.effective 的日期不合法：{reg['effective']}") from None
+            raise IRError(M.text('settle.init.1', item=reg['effective'])) from None
         self._effective = (start, end)
         self.block_parts = (reg["title"], start.isoformat(), end.isoformat() if end else None, doc["sha256"])
         self.scope = _scope(doc)
-        _LOADED[self.sha256] = self
+        self.contribution = None  # its ContributionProgram, compiled on first use (contribute.py)
 
     def out_of_scope(self, person: Any, enc: Any) -> Optional[dict]:
         """The YR05 error when the regulation's 适用 clause leaves this person or encounter out, else None."""
@@ -93,11 +88,11 @@ class Regulation:
         outputs = self.program.output_of
         for field in C.SETLINFO_FIELDS:
             if field not in outputs and field not in C.OPTIONAL_FUND_FIELDS:
-                return f"《{self.title}》的 IR 缺少结算输出 {field}"
+                return M.missing_output(self.title, field)
         for field, out in outputs.items():
             want = "rate" if field in C.RATIO_FIELDS else "money"
             if field in C.SETLINFO_FIELDS + (C.LIMIT_FIELD,) and out.type not in (None, want):
-                return f"《{self.title}》的输出 {field} 应为 {want}，IR 中为 {out.type}"
+                return M.output_type(self.title, field, want, out.type)
         return None
 
     def __repr__(self) -> str:
@@ -134,24 +129,14 @@ class Engine:
     """Settles cases against a set of regulations (several per region, picked by date)."""
 
     def __init__(self, regulations: Iterable[Regulation]) -> None:
-        self._by_region: dict[str, list[Regulation]] = {}
+        regulations = list(regulations)
         for reg in regulations:
             problem = reg.settlement_problem()
             if problem:
                 raise IRError(problem)
-            group = self._by_region.setdefault(reg.region_code, [])
-            if all(r.sha256 != reg.sha256 for r in group):
-                group.append(reg)
-        self._names: dict[str, str] = {}
-        self._schemas: dict[str, Schema] = {}
-        for code, group in self._by_region.items():
-            group.sort(key=lambda r: r.effective[0])
-            _check_no_overlap(group)
-            self._names[code] = group[0].region_name
-            schema = Schema()
-            for reg in group:
-                schema.add_program(reg.program)
-            self._schemas[code] = schema
+        self._index = RegionIndex(regulations, _itself, _program, "规定", "结算日期")
+        self._by_region = self._index.by_region
+        self._schemas = self._index.schemas
         # what every output remembers (for explain), built once rather than per case
         self._produced_by = {code: {reg.sha256: reg for reg in group} for code, group in self._by_region.items()}
 
@@ -170,10 +155,9 @@ class Engine:
         name = name or getattr(case, "source_name", "<case>")
         problems = Problems(name)
         if not isinstance(case, dict):
-            raise CaseError(name, [("$", "结算案例应为 JSON 对象")])
+            raise CaseError(name, [("$", M.text('settle.settle.1'))])
         check_keys(case, _TOP_FIELDS, "", problems, _TOP_FIELD_SET)
-        code = find_region(region if region is not None else case.get("region"), region is not None, self._by_region,
-                           self._names, problems)
+        code = self._index.region(case, region, problems)
         if code is None:
             problems.check()
         schema = self._schemas[code]
@@ -194,14 +178,9 @@ class Engine:
 
     def _plan(self, code: str, person: Any, enc: Any, problems: Problems) -> tuple:
         """(encounter, regulation, inputs or an error dict) — regulation chosen by the encounter's date."""
-        group = self._by_region[code]
-        reg = None
-        for candidate in group:
-            if candidate.covers(enc.date):
-                reg = candidate
-                break
-        if reg is None:
-            return enc, None, M.no_regulation(enc.date, C.region_name(code, self._names), group)
+        reg = self._index.in_force(code, enc.date)
+        if isinstance(reg, dict):
+            return enc, None, reg
         outside = reg.out_of_scope(person, enc)
         if outside is not None:
             return enc, reg, outside
@@ -233,16 +212,17 @@ def _scope(doc: dict) -> Optional[tuple]:
         return None
     vocab = next((v for v in doc["vocabularies"] if v["name"] == applies["vocabulary"]), None)
     if vocab is None or not vocab.get("field"):
-        raise IRError(f"regulation.applies_to 指向没有字段的词表 {applies['vocabulary']!r}")
+        raise IRError(M.text('settle.scope.1', item=applies['vocabulary']))
     codes = frozenset(m["code"] for m in vocab["members"] if m["name"] in applies["members"])
     return vocab["field"], codes, vocab["name"], list(applies["members"]), applies.get("article")
 
 
-def _check_no_overlap(group: list[Regulation]) -> None:
-    for earlier, later in zip(group, group[1:]):
-        end = earlier.effective[1]
-        if end is None or end >= later.effective[0]:
-            raise IRError(f"{earlier.region_code} 的两部规定施行期间重叠：《{earlier.title}》与《{later.title}》")
+def _itself(reg: Regulation) -> Regulation:
+    return reg
+
+
+def _program(reg: Regulation) -> Any:
+    return reg.program
 
 
 def _fees_of(enc: Any) -> dict:
@@ -323,7 +303,7 @@ def normalise_counters(program: Any, after: list) -> Optional[str]:
         if value.__class__ is not int:
             whole = as_whole_fen(value)
             if whole is None:
-                return f"计数器「{c.name}」的更新值不是整分：{value}"
+                return M.counter_not_whole_fen(c.name, value)
             after[i] = whole
     return None
 
@@ -334,7 +314,7 @@ def normalise_counters(program: Any, after: list) -> Optional[str]:
 def settle_encounter(reg: Regulation, person: Any, enc: Any, inputs: list, book: CounterBook, trace: bool) -> dict:
     program = reg.program
     counters = book.before(program, enc.date)
-    ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS, need_env=trace, trusted=True)
+    ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS, need_env=trace, trusted=True, record=trace)
     if ev.error is not None:
         return {"mdtrt_id": enc.mdtrt_id, "error": M.from_sentinel(ev.error, ev.error_at)}
     amounts, problem = _setlinfo_fen(ev)
@@ -351,7 +331,7 @@ def settle_encounter(reg: Regulation, person: Any, enc: Any, inputs: list, book:
     if ev.excluded is not None:
         row["excluded"] = {"article": ev.excluded.article, "reason": ev.excluded.reason}
     if trace:
-        row["trace"] = build_trace(program, ev.env, _trace_roots(program, ev))
+        row["trace"] = build_trace(program, ev.env, _trace_roots(program, ev), ev.decided)
     return row
 
 
@@ -377,7 +357,7 @@ def _setlinfo_fen(ev: Any) -> tuple:
         if value.__class__ is not int:
             value = as_whole_fen(value)
             if value is None:
-                return values, f"输出 {f} 不是整分（IR 在输出前缺少四舍五入）：{values[f]}"
+                return values, M.output_not_whole_fen(f, values[f])
             values[f] = value
         if value < lowest:
             lowest = value
@@ -387,15 +367,15 @@ def _setlinfo_fen(ev: Any) -> tuple:
 def _violation(v: dict, money_negative: bool) -> Optional[str]:
     if money_negative or _negative_ratio(v):
         negative = [f for f in C.SETLINFO_FIELDS if v[f] < 0]
-        return f"金额为负：{', '.join(f'{f}={v[f]}' for f in negative)}"
+        return M.negative_amounts(", ".join(f"{f}={v[f]}" for f in negative))
     funds = 0
     for f in C.FUND_FIELDS:
         funds += v[f]
     if v["fund_pay_sumamt"] != funds:
-        return f"fund_pay_sumamt {format_money(v['fund_pay_sumamt'])} ≠ 各基金之和 {format_money(funds)}"
+        return M.funds_do_not_add_up(format_money(v["fund_pay_sumamt"]), format_money(funds))
     if v["medfee_sumamt"] != v["fund_pay_sumamt"] + v["psn_part_amt"]:
-        return (f"medfee_sumamt {format_money(v['medfee_sumamt'])} ≠ fund_pay_sumamt {format_money(v['fund_pay_sumamt'])}"
-                f" + psn_part_amt {format_money(v['psn_part_amt'])}")
+        return M.fee_does_not_add_up(format_money(v["medfee_sumamt"]), format_money(v["fund_pay_sumamt"]),
+                                     format_money(v["psn_part_amt"]))
     return None
 
 

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Optional, Union
 
 from . import limits
+from . import messages as M
 
 Number = Union[int, Fraction]
 
@@ -160,7 +161,7 @@ def format_percent(x: Number) -> str:
 def parse_rate_text(text: str) -> Fraction:
     """An IR rate literal ("0.85") to an exact Fraction. ValueError when it is not plain decimal text."""
     if not isinstance(text, str) or not _DECIMAL_TEXT.fullmatch(text):
-        raise ValueError(f"not a decimal rate string: {text!r}")
+        raise ValueError(M.text('values.parse_rate_text.1', text=text))
     return Fraction(text)
 
 
@@ -183,13 +184,13 @@ def yuan_to_fen(value: object) -> int:
         if n >= 0 and (n * 100) % d == 0:
             return n * 100 // d
     if isinstance(value, bool) or value is None:
-        raise ValueError("应为金额（数字或数字字符串）")
+        raise ValueError(M.text('values.yuan_to_fen.1'))
     if isinstance(value, str):
         text = value.strip()
         if text == "":
             return 0
         if not _DECIMAL_TEXT.fullmatch(text):
-            raise ValueError(f"不是金额：{value[:40]!r}")
+            raise ValueError(M.text('values.yuan_to_fen.4', value=value[:40]))
         _refuse(limits.amount_problem_text(text))
         n, d = Decimal(text).as_integer_ratio()
     elif isinstance(value, int):
@@ -197,16 +198,16 @@ def yuan_to_fen(value: object) -> int:
         n, d = value, 1
     elif isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError(f"不是有限的金额：{value}")
+            raise ValueError(M.text('values.yuan_to_fen.6', value=value))
         _refuse(limits.amount_problem_decimal(value))  # before as_integer_ratio, which expands 1e999999999
         n, d = value.as_integer_ratio()  # exact, whatever the decimal context
     else:
-        raise ValueError("应为金额（数字或数字字符串）；浮点数请以 JSON 文本传入")
+        raise ValueError(M.text('values.yuan_to_fen.5'))
     if n < 0:
-        raise ValueError(f"金额不能为负：{value}")
+        raise ValueError(M.text('values.yuan_to_fen.2', value=value))
     fen, rest = divmod(n * 100, d)
     if rest:
-        raise ValueError(f"金额最多两位小数（精确到分）：{value}")
+        raise ValueError(M.text('values.yuan_to_fen.3', value=value))
     _refuse(limits.amount_problem_fen(fen))
     return fen
 
@@ -219,25 +220,25 @@ def _refuse(problem: Optional[str]) -> None:
 def parse_count(value: object) -> int:
     """A non-negative whole count (JSON integer, integral Decimal or numeric string)."""
     if isinstance(value, bool) or value is None:
-        raise ValueError("应为非负整数")
+        raise ValueError(M.text('values.parse_count.1'))
     if isinstance(value, str):
         if not _DECIMAL_TEXT.fullmatch(value.strip()) or len(value) > 40:
-            raise ValueError(f"不是整数：{value[:40]!r}")
+            raise ValueError(M.text('values.parse_count.4', value=value[:40]))
         value = Fraction(value.strip())
     elif isinstance(value, Decimal):
         if not value.is_finite() or not -40 < value.adjusted() < 40:
-            raise ValueError(f"不是整数：{value}")
+            raise ValueError(M.text('values.parse_count.6', value=value))
         value = Fraction(value)
     if isinstance(value, Fraction):
         if value.denominator != 1:
-            raise ValueError(f"应为整数：{value}")
+            raise ValueError(M.text('values.parse_count.5', value=value))
         value = value.numerator
     if not isinstance(value, int):
-        raise ValueError("应为非负整数")
+        raise ValueError(M.text('values.parse_count.1'))
     if value < 0:
-        raise ValueError(f"不能为负：{value}")
+        raise ValueError(M.text('values.parse_count.3', value=value))
     if value > limits.MAX_COUNT:
-        raise ValueError(f"超出范围（最大 {limits.MAX_COUNT}）")
+        raise ValueError(M.text('values.parse_count.7', limit=limits.MAX_COUNT))
     return value
 
 
@@ -249,29 +250,29 @@ def parse_date(text: object) -> _dt.date:
         except ValueError:
             pass  # a day that does not exist: the message below
     if not isinstance(text, str):
-        raise ValueError("应为日期字符串 yyyy-MM-dd")
+        raise ValueError(M.text('values.parse_date.1'))
     m = _DATE_TEXT.fullmatch(text)
     if not m:
-        raise ValueError(f"日期格式应为 yyyy-MM-dd：{text!r}")
+        raise ValueError(M.text('values.parse_date.2', text=text))
     try:
         return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        raise ValueError(f"不存在的日期：{text!r}") from None
+        raise ValueError(M.text('values.parse_date.3', text=text)) from None
 
 
 def parse_setl_time(text: object) -> _dt.date:
     """``yyyy-MM-dd`` or ``yyyy-MM-dd HH:mm:ss``; only the date matters to the rules."""
     if not isinstance(text, str):
-        raise ValueError("应为 yyyy-MM-dd 或 yyyy-MM-dd HH:mm:ss")
+        raise ValueError(M.text('values.parse_setl_time.1'))
     day, _, clock = text.partition(" ")
     try:
         date = parse_date(day)
     except ValueError as exc:
-        raise ValueError(f"应为 yyyy-MM-dd 或 yyyy-MM-dd HH:mm:ss：{text!r}（{exc}）") from None
+        raise ValueError(M.text('values.parse_setl_time.4', text=text, exc=exc)) from None
     if clock and (not _TIME_TEXT.fullmatch(clock) or int(clock[:2]) > 23):
-        raise ValueError(f"时间格式应为 HH:mm:ss：{text!r}")
+        raise ValueError(M.text('values.parse_setl_time.2', text=text))
     if " " in text and not clock:
-        raise ValueError(f"时间格式应为 HH:mm:ss：{text!r}")
+        raise ValueError(M.text('values.parse_setl_time.2', text=text))
     return date
 
 
@@ -305,7 +306,7 @@ class Sentinel:
         return f"Sentinel({self.kind}, {self.name!r}, {self.article!r})"
 
 
-SENTINEL_LABEL = {"open": "待定", "na": "不适用", "missing": "缺失", "divzero": "除数为零"}
+SENTINEL_LABEL = {"open": "待定", "na": "不适用", "missing": "缺失", "divzero": "除数为零", "range": "日期超出范围"}
 
 
 def format_value(value: object, type_: object) -> str:

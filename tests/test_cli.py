@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -25,6 +27,23 @@ def test_compile_writes_canonical_ir_atomically(tmp_path):
     ir = json.loads(out.read_text(encoding="utf-8"))
     assert ir["format"] == "yibao-ir/1" and ir["regulation"]["region_code"] == "370500"
     assert list(out.parent.iterdir()) == [out]  # no temporary file left behind
+
+
+def test_an_output_file_gets_the_mode_the_umask_allows_and_an_existing_one_keeps_its_mode(tmp_path):
+    out = tmp_path / "ir.json"
+    previous = os.umask(0o027)
+    try:
+        assert run("compile", str(DONGYING), "-o", str(out)).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640  # 0666 less the umask, not mkstemp's 0600
+        os.umask(0o022)
+        fresh = tmp_path / "fresh.json"
+        assert run("compile", str(DONGYING), "-o", str(fresh)).exit_code == 0
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        out.chmod(0o604)
+        assert run("compile", str(DONGYING), "-o", str(out)).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o604  # rewriting a file, like open(path, "w"), keeps its mode
+    finally:
+        os.umask(previous)
 
 
 def test_compile_of_a_broken_file_exits_2_with_every_diagnostic(tmp_path):

@@ -17,8 +17,8 @@ from yibao.cli import main
 from yibao.compiler._contribution import split_contribution
 from yibao.compiler.driver import compile_path, compile_text
 from yibao.conformance import ConformanceCase, run_case
-from yibao.runtime import (CaseError, ContributionEngine, Engine, Regulation, dumps_output, load_case_text,
-                           run_examples)
+from yibao.runtime import CaseError, ContributionEngine, Engine, Regulation, dumps_output, load_case_text
+from yibao.testing import run_examples
 
 ROOT = Path(__file__).resolve().parents[1]
 REGULATIONS = ROOT / "regulations"

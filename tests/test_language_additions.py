@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from yibao.compiler.driver import compile_text
-from yibao.runtime import Regulation, run_examples
+from yibao.runtime import Regulation
+from yibao.testing import run_examples
 
 HEADER = '地区 测试市 379900\n标题 "测试"\n施行 2020-01-01 至 2020-12-31\n采用 山东基本医疗保险词表\n'
 

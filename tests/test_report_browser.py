@@ -11,13 +11,14 @@ import os
 import shutil
 import struct
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from yibao.cli import main
+
+from report_support import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 DONGYING = ROOT / "regulations" / "dongying" / "dongying-2018.yb"
@@ -35,24 +36,6 @@ def chromium() -> str:
     return found
 
 
-class Elements(HTMLParser):
-    """Every start tag with its attributes, and the text, of a rendered DOM."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-    def having(self, tag: str, css: str) -> list[dict]:
-        return [a for t, a in self.tags if t == tag and css in (a.get("class") or "").split()]
-
-
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("report")
@@ -62,7 +45,7 @@ def report(tmp_path_factory) -> Path:
     city.write_text(city.read_text(encoding="utf-8").replace("200元 / 500元 / 800元 / 待定", "200元 / 500元 / 1000元 / 待定"),
                     encoding="utf-8")
     result = CliRunner().invoke(main, ["report", "--out", str(work / "out"), "--diff", str(DONGYING), str(city),
-                                       "--persons", "80"])
+                                       "--persons", "80", "--invariant-persons", "20"])
     assert result.exit_code == 0, result.output
     return work / "out" / "index.html"
 
@@ -77,8 +60,7 @@ def run_chromium(report: Path, tmp_path: Path, *args: str) -> subprocess.Complet
 def test_the_rendered_dom_has_the_tables_and_the_curves(report, tmp_path):
     done = run_chromium(report, tmp_path, "--dump-dom")
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
-    dom = Elements()
-    dom.feed(done.stdout.decode("utf-8"))
+    dom = parse(done.stdout.decode("utf-8"))
     charts = dom.having("svg", "curve-chart")
     assert len(charts) == 6  # 职工 and 居民 × 一级, 二级, 三级
     cities = [a["data-city"] for a in dom.having("polyline", "curve")]
@@ -90,6 +72,14 @@ def test_the_rendered_dom_has_the_tables_and_the_curves(report, tmp_path):
     assert dom.having("table", "changes") and dom.having("table", "by-article") and dom.having("table", "not-drawn")
     assert "住院起付标准[三级]" in text and "第三十条" in text and "1000元" in text
     assert dom.having("svg", "histogram") and len(dom.having("svg", "winners-losers")) == 3
+    # the parameter matrix (yibao matrix) and the province invariants (yibao check), rendered as tables
+    assert dom.table("matrix")[0][:2] == ["参数", "分项"] and len(dom.table("matrix")) > 40
+    assert dom.cell("matrix", "住院起付标准（按医院等级）", "三级", column="东营市")[0] == "800元（第三十条）"
+    assert dom.cell("matrix", "住院起付标准（按医院等级）", "未定级", column="东营市")[0] == "待定（第三十条）"
+    assert dom.cell("matrix", "普通门诊统筹支付比例", "职工、三级", column="东营市")[0] == "不适用（第三十三条）"
+    assert len(dom.table("invariants")) == 1 + 21  # one row per 不变式 in regulations/shandong/invariants.yb
+    assert dom.cell("invariants", "住院支付比例不随医院等级升高而提高", "shandong/invariants.yb:10:1",
+                    column="东营市")[0] == "✓通过(4)"  # 第三十一条: 95% / 90% / 85%, 90% / 75% / 60%
     assert 'font-family: "Noto Sans CJK SC"' in text  # the style names the font Debian's fonts-noto-cjk provides
 
 
@@ -102,11 +92,11 @@ def test_a_screenshot_is_saved_as_an_artefact(report, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report.png"
     shot.unlink(missing_ok=True)
-    done = run_chromium(report, tmp_path, "--window-size=1280,2200", "--hide-scrollbars", f"--screenshot={shot}")
+    done = run_chromium(report, tmp_path, "--window-size=1280,5600", "--hide-scrollbars", f"--screenshot={shot}")
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
     data = shot.read_bytes()
-    assert png_size(data) == (1280, 2200)
-    assert len(data) > 100_000  # curves, bars and text, not a blank page (a white 1280×2200 PNG is a few KB)
+    assert png_size(data) == (1280, 5600)
+    assert len(data) > 100_000  # curves, bars and text, not a blank page (a white page of this size is a few KB)
 
 
 def test_the_font_the_page_names_is_installed():

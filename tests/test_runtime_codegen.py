@@ -26,7 +26,8 @@ from runtime_fixtures.cases import case, stay
 from runtime_fixtures.mini_ir import (add, and_, dongying_ir, enum, eq, exception, if_, in_, inp, lookup, mn, mx, na,
                                       not_, op, open_, or_, ref, sub, table, tiny_ir)
 from yibao.compiler.driver import compile_all, compile_path
-from yibao.runtime import CaseError, Engine, Regulation, dumps_output, load_case_text, run_examples
+from yibao.runtime import CaseError, Engine, Regulation, dumps_output, load_case_text
+from yibao.testing import run_examples
 from yibao.runtime.codegen import generate_source
 from yibao.runtime.values import Sentinel
 
@@ -430,3 +431,87 @@ def test_hand_written_fixture_settles_alike():
             case(stay("E1", "2", a="300", b="200", c="50", med_type="14", flags=["异地就医", "转诊"]), flags=["大额医疗补助"])]
     for doc in docs:
         assert_same(engines, json.dumps(doc, ensure_ascii=False))
+
+
+def test_the_fast_trace_reads_what_the_generated_code_decided_and_evaluates_nothing(engines):
+    """The trace of a settled encounter comes from the recording function alone: with every operation's
+    closure made to fail, the fast engine still traces the 东营 inpatient case exactly as the closures do."""
+    from yibao.runtime.evaluator import reads
+
+    text = build_case({"insutype": "310", "psn_type": "1101", "gend": "1", "flags": []},
+                      [{"med_type": "21", "fees": {"01": "10000.00", "02": "3000.00"}, "gap": 0, "clock": False,
+                        "flags": ["转院"]}], "2019-03-01", {}, 1)
+    expected = dumps_output(engines[1].settle(load_case_text(text, "c.json"), trace=True).output)
+    fresh = Engine([Regulation.from_ir(compile_path(str(DONGYING)).ir)])
+    (program,) = [reg.program for reg in fresh.regulations()]
+
+    def fail(env):
+        raise AssertionError("the trace evaluated a node")
+    roots = [d.default.expr for d in program.definitions] + [n for d in program.definitions for e in d.exceptions
+                                                             for n in (e.when, e.expr)]
+    roots += [t for table in program.tables.values() for t in table.cell_nodes.values()]
+    roots += [o.expr for o in program.outputs] + [x.when for x in program.exclusions]
+    for node in reads(*roots):
+        if node.kind not in ("lit", "open", "na"):
+            node.fn = fail  # what the closures already compiled keeps the old one; only a direct call fails
+    result = fresh.settle(load_case_text(text, "c.json"), trace=True)
+    assert dumps_output(result.output) == expected
+    assert '"name": "住院起付标准"' in expected and program.fallbacks == 0
+
+
+def test_a_trace_path_is_walked_once_and_replayed_with_each_encounters_values(engines):
+    """Two encounters deciding alike share one plan; the replayed trace still carries the second one's
+    values, exactly as the closures trace it."""
+    def text(fee):
+        return build_case({"insutype": "310", "psn_type": "1101", "gend": "1", "flags": []},
+                          [{"med_type": "21", "fees": {"01": fee}, "gap": 0, "clock": False}], "2019-03-01", {}, 0)
+    fresh = Engine([Regulation.from_ir(compile_path(str(DONGYING)).ir)])
+    (program,) = [reg.program for reg in fresh.regulations()]
+    first = dumps_output(fresh.settle(load_case_text(text("10000.00"), "a.json"), trace=True).output)
+    memo = program.fast.trace_memo
+    assert memo.usable and len(memo.plans) == 1
+    second = fresh.settle(load_case_text(text("20000.00"), "b.json"), trace=True)
+    assert len(memo.plans) == 1  # the same path: replayed, not walked
+    expected = engines[1].settle(load_case_text(text("20000.00"), "b.json"), trace=True)
+    assert dumps_output(second.output) == dumps_output(expected.output) != first
+    assert {"name": "起付线以上金额", "value": "19200.00", "article": None,
+            "source": "shandong/settlement-model.yb:40:1"} in second.output["encounters"][0]["trace"]
+
+
+DATE_INPUTS = [inp("入院", "date", "encounter.begndate", optional=True), inp("出院", "date", "encounter.enddate", optional=True),
+               inp("天数", "count", "encounter.days")]
+
+
+def _date_rules() -> dict:
+    exprs = {"住院天数": ("count", op("date_diff", ref("出院"), ref("入院"))),
+             "复查截止": ("date", op("date_add", ref("出院"), ref("天数"))),
+             "前推": ("date", op("date_sub", ref("入院"), ref("天数"))),
+             "超长": ("bool", op("gt", op("date_diff", ref("出院"), ref("入院")), {"count": 90}))}
+    defs = [{"name": n, "type": t, "notes": [], "exceptions": [], "default": {"expr": e, "article": "第一条", "at": "t.yb:1:1"}}
+            for n, (t, e) in exprs.items()]
+    return tiny_ir(defs, DATE_INPUTS)
+
+
+@pytest.mark.parametrize("admit, discharge, days", [
+    ("2020-02-20", "2020-03-01", 30),   # across a leap February: 10 days; 2020-03-31; 2020-01-21
+    ("2020-03-01", "2020-02-20", -5),   # discharge before admission: −10 days; a negative count moves the other way
+    (None, "2020-03-01", 1),            # admission missing: the day count is the missing sentinel
+    ("9999-12-01", "9999-12-31", 1),    # one day past the calendar's end: the range sentinel (YR06)
+])
+def test_date_operations_agree_in_both_evaluators(admit, discharge, days):
+    import datetime as dt
+    program = Regulation.from_ir(_date_rules()).program
+    values = {"入院": admit and dt.date.fromisoformat(admit), "出院": dt.date.fromisoformat(discharge), "天数": days}
+    inputs = rule_inputs(program, values)
+    fast = outcome(program, program.evaluate, inputs, [], ())
+    assert fast == outcome(program, program.evaluate_reference, inputs, [], ())
+    env = program.evaluate_reference(inputs, [], ()).env
+    got = {n: env[program.slot_of[n]] for n in ("住院天数", "复查截止", "前推", "超长")}
+    if admit == "2020-02-20":
+        assert got == {"住院天数": 10, "复查截止": dt.date(2020, 3, 31), "前推": dt.date(2020, 1, 21), "超长": False}
+    elif admit == "2020-03-01":
+        assert got["住院天数"] == -10 and got["复查截止"] == dt.date(2020, 2, 15) and got["前推"] == dt.date(2020, 3, 6)
+    elif admit is None:
+        assert got["住院天数"].kind == "missing" and got["复查截止"] == dt.date(2020, 3, 2)
+    else:
+        assert got["住院天数"] == 30 and got["复查截止"].kind == "range" and got["前推"] == dt.date(9999, 11, 30)

@@ -185,3 +185,49 @@ def test_unused_helpers_are_importable():
     assert eq(money(1), money(1))["op"] == "eq" and mx(money(1), money(2))["op"] == "max"
     assert mn(money(1), money(2))["op"] == "min" and count(1) == {"count": 1} and na("x") == {"na": "x"}
     assert enum("险种", "职工")["member"] == "职工"
+
+
+
+def test_a_third_evaluator_plugs_in_through_the_seam_and_declined_rows_go_to_the_closures():
+    """runtime/evaluator.py's seam: an evaluator that declines every other row still yields, row for row,
+    what the closures give (this is how the columnar evaluator will be asked)."""
+    from runtime_fixtures.cases import case, stay
+    from yibao.runtime import Engine
+    from yibao.runtime.case import Problems, parse_encounters, parse_person
+    from yibao.runtime.evaluator import BatchEvaluator, Evaluator, evaluate_rows
+
+    import json
+
+    regulation = Regulation.from_ir(dongying_ir())
+    program = regulation.program
+    schema = Engine([regulation])._schemas["370500"]
+    raw = json.loads(json.dumps(case(*[stay(f"E{i}", level, a=fee) for i, (level, fee) in
+                                       enumerate([("1", "1000"), ("2", "3000"), ("3", "10000"), ("3", "500")])])))
+    problems = Problems("c.json")
+    person = parse_person(raw["person"], schema, problems)
+    encounters = parse_encounters(raw["encounters"], schema, problems)
+    problems.check()
+    counters = [c.init for c in program.counters]
+    rows = [(regulation.read_inputs(person, enc), counters) for enc in encounters]
+
+    class Alternate:
+        name = "alternate"
+
+        def __init__(self, program):
+            self.program = program
+
+        def evaluate(self, inputs, counters, excluded_fields, need_env, trusted, record):
+            return None
+
+        def evaluate_many(self, rows, excluded_fields, need_env, trusted, record):
+            return [None if k % 2 else self.program.fast.evaluate(i, c, excluded_fields, need_env, trusted, record)
+                    for k, (i, c) in enumerate(rows)]
+
+    alternate = Alternate(program)
+    assert isinstance(alternate, Evaluator) and isinstance(alternate, BatchEvaluator)
+    assert isinstance(program.fast, Evaluator) and isinstance(program.reference, Evaluator)
+    answers = evaluate_rows(alternate, program.reference, rows, ("medfee_sumamt",))
+    expected = [program.evaluate_reference(i, c, ("medfee_sumamt",)) for i, c in rows]
+    assert [(a.outputs, a.counters_after, a.checked) for a in answers] == \
+           [(e.outputs, e.counters_after, e.checked) for e in expected]
+    assert [a.outputs["hifp_pay"] for a in answers][:3] != [0, 0, 0]

@@ -6,7 +6,8 @@ import copy
 
 from runtime_fixtures.cases import as_text_case, case, stay
 from runtime_fixtures.mini_ir import dongying_ir, money, with_sha
-from yibao.runtime import Engine, Regulation, explain, run_examples
+from yibao.runtime import Engine, Regulation, explain
+from yibao.testing import run_examples
 
 
 def test_all_hand_written_examples_pass():

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
 from typing import Any, Iterator, Optional
 
 import attrs
 
 from yibao.compiler.semantic import semantic_form
+from yibao.crosscity.exprtext import expr_text
 
 __all__ = ["Change", "semantic_changes", "show_value", "new_open_values"]
 
@@ -138,21 +138,16 @@ def _interpretations(items) -> Iterator[Element]:
 
 # ── showing a value as a person reads it ──
 
-_INFIX = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">",
-          "ge": "≥", "and": "且", "or": "或", "date_diff": "−", "date_add": "+", "date_sub": "−"}
-_CALLS = {"min": "最小", "max": "最大", "clamp": "介于", "round": "四舍五入", "count_of": "计数", "known": "已知"}
-
-
 def show_value(value: Any) -> Optional[str]:
     """An IR value in the rule language's own notation (``1000元``, ``85%``, ``若 … 则 … 否则 …``)."""
     if value is None:
         return None
     if isinstance(value, dict) and "expr" in value and set(value) <= {"expr", "type"}:
-        return _expr(value["expr"])
+        return expr_text(value["expr"])
     if isinstance(value, dict) and set(value) == {"expr", "priority"}:  # an exception
-        return f"{_expr(value['expr'])}（优先级 {value['priority']}）"
+        return f"{expr_text(value['expr'])}（优先级 {value['priority']}）"
     if isinstance(value, dict) and _is_expr(value):
-        return _expr(value)
+        return expr_text(value)
     if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and _DATE.fullmatch(value[0]):
         return f"{value[0]} 至 {value[1] or '长期'}"  # a validity interval
     if isinstance(value, list):
@@ -166,56 +161,3 @@ def show_value(value: Any) -> Optional[str]:
 
 def _is_expr(node: dict) -> bool:
     return any(k in node for k in LITERAL_KEYS + ("ref", "open", "na", "op"))
-
-
-def yuan(fen: int, cents: bool = False) -> str:
-    """``1000元`` as the rule language writes it; with ``cents`` always to the fen (``1000.00元``), for totals."""
-    whole, part = divmod(abs(fen), 100)
-    sign = "−" if fen < 0 else ""
-    return f"{sign}{whole}元" if part == 0 and not cents else f"{sign}{whole}.{part:02d}元"
-
-
-def percent(rate: str) -> str:
-    value = (Decimal(rate) * 100).normalize()
-    return f"{value:f}%"
-
-
-def _expr(node: Any) -> str:
-    if not isinstance(node, dict):
-        return str(node)
-    if "money" in node:
-        return yuan(node["money"])
-    if "rate" in node:
-        return percent(node["rate"])
-    if "count" in node:
-        return str(node["count"])
-    if "bool" in node:
-        return "是" if node["bool"] else "否"
-    if "date" in node:
-        return node["date"]
-    if "enum" in node:
-        return node["member"]
-    if "ref" in node:
-        return node["ref"]
-    if "open" in node:
-        return "待定"
-    if "na" in node:
-        return "不适用"
-    return _operation(node)
-
-
-def _operation(node: dict) -> str:
-    op, args = node.get("op"), [_expr(a) for a in node.get("args", ())]
-    if op in _INFIX and len(args) == 2:
-        return f"({args[0]} {_INFIX[op]} {args[1]})"
-    if op == "if":
-        return f"(若 {args[0]} 则 {args[1]} 否则 {args[2]})"
-    if op == "not":
-        return f"非 {args[0]}"
-    if op == "neg":
-        return f"−{args[0]}"
-    if op == "in":
-        return f"{args[0]} 属于 {'、'.join(node.get('members', ()))}"
-    if op == "lookup":
-        return f"{node.get('table')}[{','.join(args)}]"
-    return f"{_CALLS.get(op, op)}({', '.join(args)})"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .semantic import yuan
+from yibao.crosscity.exprtext import money_text
 
 __all__ = ["summary_markdown", "signed_yuan"]
 
@@ -17,7 +17,7 @@ SHOWN_CLAIMS = 10
 def signed_yuan(fen: Optional[int]) -> str:
     if fen is None:
         return "—"
-    return ("+" if fen > 0 else "") + yuan(fen, cents=True)
+    return ("+" if fen > 0 else "") + money_text(fen, cents=True)
 
 
 def summary_markdown(result: dict) -> str:
@@ -64,8 +64,8 @@ def _impact(impact: dict, claims: dict) -> list[str]:
              f"案例：{source}，{t['encounters']} 次就诊，其中 **{t['changed']}** 次结果改变"
              + (f"（{t['errors_changed']} 次错误状态改变）" if t["errors_changed"] else "") + "。", "",
              "| | 原版本 | 新版本 | 变化 |", "|---|---|---|---|",
-             f"| 基金支付合计 | {yuan(t['old_fund'], True)} | {yuan(t['new_fund'], True)} | {signed_yuan(t['fund_change'])} |",
-             f"| 个人负担合计 | {yuan(t['old_patient'], True)} | {yuan(t['new_patient'], True)} | {signed_yuan(t['patient_change'])} |"]
+             f"| 基金支付合计 | {money_text(t['old_fund'], True)} | {money_text(t['new_fund'], True)} | {signed_yuan(t['fund_change'])} |",
+             f"| 个人负担合计 | {money_text(t['old_patient'], True)} | {money_text(t['new_patient'], True)} | {signed_yuan(t['patient_change'])} |"]
     if impact["by_article"]:
         lines += ["", "按变化所在条文：", "", "| 条文 | 值 | 改变的就诊 | 基金变化 | 个人变化 | 受益 | 受损 |",
                   "|---|---|---|---|---|---|---|"]
@@ -91,7 +91,7 @@ def _impact(impact: dict, claims: dict) -> list[str]:
 
 
 def _money_or_error(side: dict) -> str:
-    return yuan(side["fund"], True) if side["fund"] is not None else f"错误 {side['error']}"
+    return money_text(side["fund"], True) if side["fund"] is not None else f"错误 {side['error']}"
 
 
 def cause_text(cause: dict) -> str:

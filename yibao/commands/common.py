@@ -8,14 +8,13 @@ names the file, the place and what was expected).
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
 from typing import Optional
 
 import click
-
-from yibao.compiler.diagnostics import has_errors, render
 
 
 def fail(message: str) -> "click.exceptions.Exit":
@@ -24,16 +23,29 @@ def fail(message: str) -> "click.exceptions.Exit":
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place, so a reader never sees half."""
+    """Write to a temporary file beside ``path`` and rename it into place, so a reader never sees half.
+    The file gets the mode a plain ``open(path, "w")`` would give it (``mkstemp`` makes it 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """An existing file keeps its permissions; a new one gets 0666 less the umask, as open() would."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only portable way to read it is to set it; put it straight back
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def emit(text: str, output: Optional[Path]) -> None:
@@ -48,6 +60,8 @@ def emit(text: str, output: Optional[Path]) -> None:
 
 
 def render_all(result) -> str:
+    from yibao.compiler.diagnostics import render
+
     return "\n".join(render(d, result.sources) for d in result.diagnostics)
 
 
@@ -75,6 +89,7 @@ def city_folder(path: Optional[str]) -> Optional[Path]:
 
 def compile_regulations(rules: Optional[str]):
     """Compile every city regulation under the rules root; exit 2 with all diagnostics if any fails."""
+    from yibao.compiler.diagnostics import has_errors
     from yibao.compiler.driver import compile_all
 
     results = compile_all(rules_root(rules))
@@ -84,6 +99,19 @@ def compile_regulations(rules: Optional[str]):
     if bad:
         raise fail("\n".join(render_all(r) for r in bad) + "\n规则文件有错误，无法结算 (rule files have errors)")
     return results
+
+
+def province_of(rules: Optional[str], irs: list):
+    """The province files (省级参数, 不变式) under the rules root, compiled against the cities ``irs``; exit 2
+    with their diagnostics if they have errors."""
+    from yibao.compiler.diagnostics import render
+    from yibao.compiler.driver import default_root
+    from yibao.crosscity.province import load_province
+
+    province = load_province(rules_root(rules) or default_root(), irs)
+    if province.doc is None:
+        raise fail("\n".join(render(d, province.sources) for d in province.diagnostics) + "\n省级参数文件有错误")
+    return province
 
 
 def loaded(irs, build=list):
@@ -97,10 +125,81 @@ def loaded(irs, build=list):
         raise fail(f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}")
 
 
-def engine(rules: Optional[str]):
-    from yibao.runtime import Engine
+def regulations(rules: Optional[str], ir_files: tuple = (), wanted=lambda: None) -> list:
+    """The regulations a command runs on: the ``--ir`` files as given, or the compiled rules from the IR
+    cache (``irstore``), compiling them only when the cache has no usable entry. From the cache only the
+    region ``wanted()`` names is loaded; ``wanted`` is asked only then (after the rules are known to compile)."""
+    if ir_files:
+        return [_load_ir_file(path) for path in ir_files]
+    from .irstore import Entry, Store, damaged, select
 
-    return loaded((r.ir for r in compile_regulations(rules)), Engine)
+    store = Store(rules_root(rules))
+    entries = store.entries()
+    if entries is not None:
+        found = _load_entries(select(entries, wanted()), damaged)
+        if found is not None:
+            return found
+    irs = [r.ir for r in compile_regulations(rules)]
+    store.save(irs)
+    by_sha = {ir["sha256"]: ir for ir in irs}
+    fresh = [Entry(None, ir["regulation"]["region_code"], ir["regulation"]["region_name"], ir["sha256"]) for ir in irs]
+    return loaded(by_sha[e.sha256] for e in select(fresh, wanted()))
+
+
+def _load_entries(entries: list, damaged) -> Optional[list]:
+    """The cached regulations, or None (after saying which) when an entry does not hold what its index says."""
+    from yibao.runtime import IRError, Regulation
+
+    found = []
+    for entry in entries:
+        try:
+            reg = Regulation.from_ir(Path(entry.path))
+        except IRError as exc:
+            damaged(entry.path, exc)
+            return None
+        if reg.sha256 != entry.sha256:
+            damaged(entry.path, f"sha256 {reg.sha256} 与索引中的 {entry.sha256} 不符")
+            return None
+        found.append(reg)
+    return found
+
+
+def _load_ir_file(path: str):
+    """One ``--ir`` file; a file that cannot be used (unreadable, malformed, wrong sha256) is exit 2 naming it."""
+    from yibao.runtime import IRError, Regulation
+
+    if not Path(path).is_file():
+        raise fail(f"{path}: 文件不存在 (file not found)")
+    try:
+        return Regulation.from_ir(Path(path))
+    except IRError as exc:
+        raise fail(f"{path}: 无法使用的 IR：{exc}")
+
+
+def build_engine(kind, regs: list, precompiled: bool):
+    """``Engine`` or ``ContributionEngine`` over ``regs``; a set of regulations the runtime refuses (two
+    versions overlapping, an output missing) is exit 2: the user's IR files, or a compiler bug."""
+    from yibao.runtime import IRError
+
+    try:
+        return kind(regs)
+    except IRError as exc:
+        if precompiled:
+            raise fail(f"--ir：这些 IR 不能一起使用：{exc}")
+        raise fail(f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}")
+
+
+def region_of(text: str, name: str, region: Optional[str]):
+    """The region a case names (for loading only that region's rules); None when it cannot be read (the
+    runtime then reports the case's problems as it always does)."""
+    if region is not None:
+        return region
+    from yibao.runtime import CaseError, load_case_text
+
+    try:
+        return load_case_text(text, name).get("region")
+    except CaseError:
+        return None
 
 
 def read_case(case_file: str) -> tuple[str, str]:

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from yibao.compiler.diagnostics import render
-
 from .common import write_atomically
 
 
@@ -36,6 +34,7 @@ def _rule_files(files: tuple[str, ...]) -> list[str]:
 
 def _format_one(name: str, check: bool) -> int:
     """Format or check one file; its exit status (0 formatted, 1 would change under --check, 2 unusable)."""
+    from yibao.compiler.diagnostics import render
     from yibao.compiler.format import format_source
     from yibao.compiler.parse import decode
 

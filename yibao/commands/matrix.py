@@ -8,7 +8,7 @@ from typing import Optional
 
 import click
 
-from .common import compile_regulations, emit, fail, rules_root
+from .common import compile_regulations, emit, fail, province_of
 
 
 @click.command("matrix")
@@ -23,11 +23,8 @@ def matrix_command(date_text: Optional[str], as_json: bool, as_csv: bool, rules:
 
     行来自 regulations/shandong/parameters.yb 的「省级参数」；某市没有同名的表或定义时该格为 —。
     """
-    from yibao.compiler.diagnostics import render
-    from yibao.compiler.driver import default_root
     from yibao.crosscity.compare import CompareError, parse_date
     from yibao.crosscity.matrix import build_matrix, matrix_csv, matrix_text
-    from yibao.crosscity.province import load_province
     from yibao.crosscity.regions import regions_of
 
     if as_json and as_csv:
@@ -37,9 +34,7 @@ def matrix_command(date_text: Optional[str], as_json: bool, as_csv: bool, rules:
     except CompareError as exc:
         raise fail(f"--date: {exc}")
     irs = [r.ir for r in compile_regulations(rules)]
-    province = load_province(rules_root(rules) or default_root(), irs)
-    if province.doc is None:
-        raise fail("\n".join(render(d, province.sources) for d in province.diagnostics) + "\n省级参数文件有错误")
+    province = province_of(rules, irs)
     matrix = build_matrix(province.doc, regions_of(irs), date)
     rendered = (json.dumps(matrix, ensure_ascii=False, indent=2) + "\n" if as_json
                 else matrix_csv(matrix) if as_csv else matrix_text(matrix))

@@ -7,8 +7,6 @@ from typing import Optional
 
 import click
 
-from yibao.compiler.diagnostics import Severity, has_errors, render
-
 from .common import city_folder, emit, fail, render_all, rules_root
 
 
@@ -18,6 +16,7 @@ from .common import city_folder, emit, fail, render_all, rules_root
 @click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）")
 def compile_command(file: str, output: Optional[Path], rules: Optional[str]) -> None:
     """编译规则文件 FILE，输出 IR（JSON）。"""
+    from yibao.compiler.diagnostics import has_errors
     from yibao.compiler.driver import compile_path
     from yibao.compiler.lower import canonical_json
 
@@ -77,9 +76,9 @@ def _report_province(root: Path, irs: list, context: list, persons: int, seed: i
     province files have errors). ``context`` are the other cities, which only serve to resolve names. With a
     ``machine`` renderer the province's diagnostics go through it and the outcome table goes to stderr, so stdout
     stays one diagnostic per line; there the table is shown only when something is violated."""
-    from yibao.crosscity.invariants import check_all, render_outcomes, unwaived
+    from yibao.compiler.diagnostics import Severity, render
+    from yibao.crosscity.invariants import check_cities, render_outcomes, unwaived
     from yibao.crosscity.province import load_province
-    from yibao.runtime import Engine, Regulation
 
     province = load_province(root, [*irs, *context])
     for d in province.diagnostics:
@@ -89,8 +88,7 @@ def _report_province(root: Path, irs: list, context: list, persons: int, seed: i
         return None
     if not province.files:
         return 0
-    engine = Engine([Regulation.from_ir(ir) for ir in irs])
-    outcomes = check_all(province.doc, irs, engine, persons, seed)
+    outcomes = check_cities(province.doc, irs, persons, seed)
     violations = len(unwaived(outcomes))
     if machine is None or violations:
         click.echo("\n".join(render_outcomes(outcomes, province.files)), err=machine is not None)
@@ -121,6 +119,7 @@ def _machine_renderer(form: str, root: Path):
 
 def _machine_report(machine):
     """A reporter printing only diagnostics, one per line, through ``machine``."""
+    from yibao.compiler.diagnostics import has_errors
 
     def report(result) -> tuple[bool, int]:
         cover = _coverage_of(result)
@@ -134,7 +133,7 @@ def _machine_report(machine):
 def _report_check(result) -> tuple[bool, int]:
     """Print one regulation's check; return whether it has errors and how many articles it misses."""
     from yibao.compiler.coverage import render_coverage
-    from yibao.compiler.diagnostics import word
+    from yibao.compiler.diagnostics import Severity, render, word
 
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     if result.diagnostics:

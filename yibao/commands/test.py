@@ -7,8 +7,6 @@ from typing import Optional
 
 import click
 
-from yibao.compiler.diagnostics import has_errors
-
 from .common import fail, loaded, render_all, rules_root
 
 
@@ -18,6 +16,7 @@ from .common import fail, loaded, render_all, rules_root
 @click.option("-v", "--verbose", is_flag=True, help="列出每个示例和用例")
 def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> None:
     """运行条文旁的示例和各市的一致性用例（*.cases.yaml），打印城市 × 功能通过矩阵。"""
+    from yibao.compiler.diagnostics import has_errors
     from yibao.compiler.driver import compile_all, compile_path
 
     if path and Path(path).is_file():
@@ -37,7 +36,8 @@ def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> No
 
 def _run_city(result, matrix: "_TestMatrix", verbose: bool) -> None:
     from yibao.conformance import CaseFileError, case_files_beside, load_case_file, run_case
-    from yibao.runtime import Engine, IRError, run_examples
+    from yibao.runtime import Engine, IRError
+    from yibao.testing import run_examples
 
     (regulation,) = loaded([result.ir])
     city = result.ir["regulation"]["region_name"]

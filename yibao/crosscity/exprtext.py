@@ -1,4 +1,8 @@
-"""An IR expression written back in the rule language's own notation, for the matrix's formula cells."""
+"""An IR expression written back in the rule language's own notation (``1000元``, ``85%``, ``若 … 则 … 否则 …``).
+
+The one renderer of IR values as text: the matrix's cells (matrix.py) and the semantic diff's old and new values
+(yibao/change/semantic.py) both go through ``expr_text``; money totals through ``money_text(fen, cents=True)``.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,11 @@ _INFIX = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "eq": "=", "ne": "
 _CALLS = {"min": "最小", "max": "最大", "round": "四舍五入", "clamp": "介于", "count_of": "个数"}
 
 
-def money_text(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan}元" if cents == 0 else f"{sign}{yuan}.{cents:02d}元"
+def money_text(fen: int, cents: bool = False) -> str:
+    """``1000元`` as the rule language writes it; with ``cents`` always to the fen (``1000.00元``), for totals."""
+    sign = "−" if fen < 0 else ""
+    yuan, part = divmod(abs(fen), 100)
+    return f"{sign}{yuan}元" if part == 0 and not cents else f"{sign}{yuan}.{part:02d}元"
 
 
 def rate_text(rate: str) -> str:
@@ -43,21 +48,25 @@ def expr_text(e: dict) -> str:
 
 
 def _op_text(e: dict) -> str:
-    op, args = e["op"], [expr_text(a) for a in e.get("args", [])]
-    if op in _INFIX:
+    op, args = e.get("op"), [_operand(a) for a in e.get("args", ())]
+    if op in _INFIX and len(args) == 2:
         return f"({args[0]} {_INFIX[op]} {args[1]})"
-    if op in _CALLS:
-        return f"{_CALLS[op]}({', '.join(args)})"
     if op == "if":
-        return f"若 {args[0]} 则 {args[1]} 否则 {args[2]}"
+        return f"若 {expr_text(e['args'][0])} 则 {expr_text(e['args'][1])} 否则 {expr_text(e['args'][2])}"
     if op == "not":
         return f"非 {args[0]}"
     if op == "neg":
         return f"−{args[0]}"
     if op == "in":
-        return f"{args[0]} 属于 {{{', '.join(e['members'])}}}"
+        return f"{args[0]} 属于 {{{', '.join(e.get('members', ()))}}}"
     if op == "lookup":
-        return f"{e['table']}[{', '.join(args)}]"
+        return f"{e.get('table')}[{', '.join(args)}]"
     if op == "known":
         return f"有 {args[0]}"
-    return op
+    return f"{_CALLS.get(op, op)}({', '.join(args)})"  # min, max, …; an unknown operation still shows its operands
+
+
+def _operand(e: dict) -> str:
+    # 若 … 则 … 否则 … reaches to the end of the expression, so inside another operation it needs its parentheses
+    text = expr_text(e)
+    return f"({text})" if e.get("op") == "if" else text

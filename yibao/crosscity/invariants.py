@@ -416,7 +416,14 @@ def check_all(province: dict, irs: list[dict], engine: Any, persons: int = 100, 
     return outcomes
 
 
-_MARK = {"通过": "✓", "违反": "✗", "豁免": "◇", "不适用": "–", "未检查": "○"}
+def check_cities(province: dict, irs: list[dict], persons: int = 100, seed: int = 1) -> list[Outcome]:
+    """``check_all`` on an engine of ``irs`` themselves: what ``yibao check`` and ``yibao report`` both show."""
+    from yibao.runtime import Engine, Regulation
+
+    return check_all(province, irs, Engine([Regulation.from_ir(ir) for ir in irs]), persons, seed)
+
+
+MARK = {"通过": "✓", "违反": "✗", "豁免": "◇", "不适用": "–", "未检查": "○"}
 
 
 def render_outcomes(outcomes: list[Outcome], files: list[str]) -> list[str]:
@@ -428,11 +435,11 @@ def render_outcomes(outcomes: list[Outcome], files: list[str]) -> list[str]:
         by_title.setdefault(o.invariant["title"], []).append(o)
     for title, group in by_title.items():
         worst = "✗" if any(o.status == "违反" for o in group) else "✓"
-        cities = "  ".join(f"{o.city}{_MARK[o.status]}{o.status}" + (f"({o.checked})" if o.checked else "") for o in group)
+        cities = "  ".join(o.city + outcome_text(o) for o in group)
         lines.append(f"  {worst} {title}  [{group[0].invariant['at']}]  {cities}")
         for o in group:
             for v in o.violations:
-                lines += ["    " + text for text in _violation_lines(v)]
+                lines += ["    " + text for text in violation_lines(v)]
     waived = [v for o in outcomes for v in o.violations if v.waived_by]
     lines.append(f"  豁免 {len(waived)} 项：")
     for v in waived:
@@ -441,7 +448,12 @@ def render_outcomes(outcomes: list[Outcome], files: list[str]) -> list[str]:
     return lines
 
 
-def _violation_lines(v: Violation) -> list[str]:
+def outcome_text(o: Outcome) -> str:
+    """``✓通过(4)``: the status, and how many table cells or settlements were compared."""
+    return f"{MARK[o.status]}{o.status}" + (f"({o.checked})" if o.checked else "")
+
+
+def violation_lines(v: Violation) -> list[str]:
     mark = "◇ 已豁免" if v.waived_by else "✗ 违反"
     lines = [f"{mark} {v.city}（{v.region}）{'、'.join(v.articles) or '—'}：{v.detail}",
              f"  不变式 {v.invariant['at']}「{v.invariant['title']}」；本市 {'、'.join(v.places) or '见反例的 trace'}"]

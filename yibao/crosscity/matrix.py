@@ -2,7 +2,8 @@
 
 The rows are the province parameters (省级参数, regulations/shandong/parameters.yb) in their declared order,
 one per cell key a city's table has; a city binds a parameter by a table or definition of that name. A city
-without it shows —, an open cell 待定, a 不适用 cell 不适用, a formula its text; every value cites its article.
+without it shows —, an open cell 待定, a 不适用 cell 不适用, a formula its text; every value cites its article
+(or, stated outside any article, its place in the rule file).
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def cell_text(cell: dict) -> str:
         return "不在施行期"
     if status == "absent":
         return "—"
-    cited = f"（{cell['article']}）" if cell.get("article") else ""
+    # a value stated outside any article (济宁's 不适用 for the employee-only parameters) cites its place instead
+    cited = f"（{cell['article']}）" if cell.get("article") else f"（条文外：{cell['at']}）" if cell.get("at") else ""
     exceptions = cell.get("exceptions") or []
     extra = f"，另有例外 {len(exceptions)} 条（{'、'.join(dict.fromkeys(exceptions))}）" if exceptions else ""
     return f"{cell['value']}{cited}{extra}"

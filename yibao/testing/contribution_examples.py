@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Optional
 
-from .contribute import ContributionProgram, contribution_program
-from .examples import ExampleResult, Mismatch, _compare_value
-from .expr import literal_value
-from .values import Sentinel
+from yibao.runtime.contribute import ContributionProgram, contribution_program
+from yibao.runtime.expr import literal_value
+from yibao.runtime.values import Sentinel
+
+from .results import ExampleResult, Mismatch, compare_value
 
 __all__ = ["run_contribution_examples"]
 
@@ -54,7 +55,7 @@ def _month(cp: ContributionProgram, given: dict, month: dict, number: int, where
     codes = [_SENTINEL_CODES.get(v.kind, "YR90") for v in (o.expr.fn(env) for o in cp.outputs) if v.__class__ is Sentinel]
     found = _error_expectation(expect.get("error"), codes, number, at)
     for name, node in (expect.get("values") or {}).items():
-        found += _compare_value(program, env, name, node, number, at)
+        found += compare_value(program, env, name, node, number, at)
     return found
 
 

@@ -1,4 +1,4 @@
-"""Running a regulation's worked examples (docs/ir.md "examples"), as ``yibao test`` does.
+"""Running a regulation's worked settlement examples (docs/ir.md "examples"), as ``yibao test`` does.
 
 An example gives inputs by input name as literal nodes, and per encounter the values, exclusion or
 error it expects. Encounters run in order with counters carried between them, exactly as a case does;
@@ -10,56 +10,19 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Optional
 
-from . import contract as C
-from . import messages as M
-from .evaluate import Program
-from .expr import literal_value
-from .ir import IRError
-from .settle import CounterBook, Regulation, _setlinfo_fen, normalise_counters
-from .values import Sentinel, format_value
+from yibao.runtime import contract as C
+from yibao.runtime import messages as M
+from yibao.runtime.evaluate import Program
+from yibao.runtime.expr import literal_value
+from yibao.runtime.settle import CounterBook, Regulation, _setlinfo_fen, normalise_counters
+from yibao.runtime.values import Sentinel
 
-LITERALS = ("money", "rate", "count", "bool", "date", "enum")
-
-
-class Mismatch:
-    """One expectation that did not hold, in encounter ``encounter`` (1-based)."""
-
-    __slots__ = ("encounter", "name", "expected", "actual", "at")
-
-    def __init__(self, encounter: int, name: str, expected: str, actual: str, at: Optional[str]) -> None:
-        self.encounter = encounter
-        self.name = name
-        self.expected = expected
-        self.actual = actual
-        self.at = at
-
-    def __repr__(self) -> str:
-        return f"Mismatch({self.encounter}, {self.name!r}, expected={self.expected!r}, actual={self.actual!r})"
+from .results import ExampleResult, Mismatch, compare_value
 
 
-class ExampleResult:
-    def __init__(self, title: str, article: Optional[str], at: Optional[str], mismatches: list[Mismatch],
-                 encounters: int) -> None:
-        self.title = title
-        self.article = article
-        self.at = at
-        self.mismatches = mismatches
-        self.encounters = encounters
-        self.passed = not mismatches
-
-    def describe_failures(self) -> list[str]:
-        return [f"就诊 {m.encounter}（{m.at or '—'}）：{m.name} 期望 {m.expected}，实际 {m.actual}" for m in self.mismatches]
-
-    def __repr__(self) -> str:
-        return f"ExampleResult({self.title!r}, passed={self.passed})"
-
-
-def run_examples(regulation: Regulation) -> list[ExampleResult]:
-    """Every worked example: settlement ones, then those of the contribution section (if any)."""
-    from .contribution_examples import run_contribution_examples  # it builds on this module
-
-    settled = [run_example(regulation, ex, i) for i, ex in enumerate(regulation.ir["examples"])]
-    return settled + run_contribution_examples(regulation)
+def run_settlement_examples(regulation: Regulation) -> list[ExampleResult]:
+    """The settlement section's worked examples."""
+    return [run_example(regulation, ex, i) for i, ex in enumerate(regulation.ir["examples"])]
 
 
 def run_example(regulation: Regulation, example: dict, index: int = 0) -> ExampleResult:
@@ -158,7 +121,7 @@ def _compare(program: Program, ev: Any, error: Optional[dict], expect: dict, val
         if subject and not _names(error.get("name"), subject):
             return [Mismatch(number, "错误的原因", subject, error.get("name") or actual, at)]
         # values the rules did compute before the open one stopped the encounter can still be checked
-        return [m for name, node in values.items() for m in _compare_value(program, ev.env, name, node, number, at)] \
+        return [m for name, node in values.items() for m in compare_value(program, ev.env, name, node, number, at)] \
             if ev is not None and ev.env is not None else []
     if error is not None:
         return [Mismatch(number, "错误", "无", f"{error['code']}：{error['message']}", at)]
@@ -167,26 +130,10 @@ def _compare(program: Program, ev: Any, error: Optional[dict], expect: dict, val
         actual = f"不予支付（{ev.excluded.article}）" if ev.excluded else "照常结算"
         found.append(Mismatch(number, "不予支付", "是" if expect.get("excluded") else "否", actual, at))
     for name, node in values.items():
-        found += _compare_value(program, ev.env, name, node, number, at)
+        found += compare_value(program, ev.env, name, node, number, at)
     return found
 
 
 def _names(actual: Optional[str], subject: str) -> bool:
     """``住院支付比例`` names the table and every cell of it (``住院支付比例[职工,未定级]``)."""
     return actual is not None and (actual == subject or actual.startswith(subject + "["))
-
-
-def _compare_value(program: Program, env: list, name: str, node: dict, number: int, at: Optional[str]) -> list:
-    slot = program.slot_of.get(name)
-    try:
-        expected = literal_value(node, program, name)
-    except IRError as exc:
-        return [Mismatch(number, name, f"（无法读取的期望值：{exc}）", "—", at)]
-    kind = next((k for k in LITERALS if k in node), None)
-    shown = format_value(expected, kind)
-    if slot is None:
-        return [Mismatch(number, name, shown, "（规定中没有这个名称）", at)]
-    actual = env[slot]
-    if actual.__class__ is Sentinel or isinstance(actual, bool) != isinstance(expected, bool) or actual != expected:
-        return [Mismatch(number, name, shown, format_value(actual, kind), at)]
-    return []
