@@ -138,3 +138,9 @@ def test_check_on_a_city_folder_uses_the_bundled_modules():
     assert result.exit_code == 0, result.output
     assert "东营市（370500）" in result.output
     assert "YB206" not in result.output and "济宁市（370800）" not in result.output
+
+
+def test_test_on_a_city_folder_runs_that_city_against_the_bundled_modules():
+    result = run("test", str(ROOT / "regulations" / "dongying"))
+    assert result.exit_code == 0, result.output
+    assert "东营市" in result.output and "济宁市" not in result.output and " 0 failed" in result.output

@@ -172,3 +172,16 @@ def test_an_article_reference_reads_what_that_article_defines():
     exprs = {d["name"]: d["default"]["expr"] for d in ir["definitions"]}
     assert exprs["慢病比例"] == {"ref": "门诊比例"}
     assert exprs["慢病住院比例"] == {"ref": "住院比例"}
+
+
+def test_dongying_article_32_takes_the_rates_of_article_31_by_reference():
+    # 第三十二条：门诊慢性病……分别按照本办法第三十一条职工和城乡居民基本医疗保险住院报销比例的有关规定执行
+    from pathlib import Path
+
+    from yibao.compiler.driver import compile_path
+
+    ir = compile_path(Path(__file__).resolve().parents[1] / "regulations" / "dongying" / "dongying-2018.yb").ir
+    by_name = {d["name"]: d for d in ir["definitions"]}
+    for name, target in (("慢病支付比例", "住院支付比例"), ("慢病乙类先行自付比例", "住院乙类先行自付比例")):
+        assert by_name[name]["default"]["expr"] == {"ref": target}
+        assert by_name[name]["default"]["article"] == "第三十二条"

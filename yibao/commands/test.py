@@ -7,7 +7,7 @@ from typing import Optional
 
 import click
 
-from .common import fail, loaded, render_all, rules_root
+from .common import city_folder, fail, loaded, render_all, rules_root
 
 
 @click.command("test")
@@ -17,10 +17,13 @@ from .common import fail, loaded, render_all, rules_root
 def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> None:
     """运行条文旁的示例和各市的一致性用例（*.cases.yaml），打印城市 × 功能通过矩阵。"""
     from yibao.compiler.diagnostics import has_errors
-    from yibao.compiler.driver import compile_all, compile_path
+    from yibao.compiler.driver import compile_all, compile_path, discover_regulations
 
+    folder = city_folder(path)
     if path and Path(path).is_file():
         results = [compile_path(path, root=rules_root(rules))]
+    elif folder is not None:  # the folder's cities, against the modules of the rules root
+        results = [compile_path(p, root=rules_root(rules)) for p in discover_regulations(folder)]
     else:
         results = compile_all(Path(path) if path else rules_root(rules))
     broken = [r for r in results if r.ir is None or has_errors(r.diagnostics)]
