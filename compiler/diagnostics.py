@@ -163,6 +163,7 @@ WORDS: dict[str, str] = {
     "cycle.step": "{name}（{article}）",
     "cycle.arrow": " → ",
     "list.sep": "、",
+    "check.module_repeated": "  （另有 {count} 条共用模块中的诊断，已随前面使用该模块的规定报告）",
     "op.bands": "分段的金额",
     "table.others": "其余",
     "no_article": "共用模型",

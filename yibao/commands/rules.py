@@ -60,7 +60,8 @@ def check_command(path: Optional[str], rules: Optional[str], strict: bool, form:
     else:
         checked, context = results, []
     machine = None if form == "text" else _machine_renderer(form, root)
-    report = _report_check if machine is None else _machine_report(machine)
+    shown: set = set()  # a shared module's diagnostics, printed with the first version that uses the module
+    report = (lambda result: _report_check(result, shown)) if machine is None else _machine_report(machine)
     failed, missing = False, 0
     for result in checked:
         errors, absent = report(result)
@@ -130,14 +131,30 @@ def _machine_report(machine):
     return report
 
 
-def _report_check(result) -> tuple[bool, int]:
-    """Print one regulation's check; return whether it has errors and how many articles it misses."""
+def _new_diagnostics(result, shown: set) -> tuple[list, list]:
+    """(to print, already printed): the result's own diagnostics are always new; a module's only once."""
+    fresh, repeated = [], []
+    for d in result.diagnostics:
+        key = (d.code, d.span and (d.span.file, d.span.line, d.span.col), d.message)
+        in_module = d.span is not None and d.span.file != result.path
+        (repeated if in_module and key in shown else fresh).append(d)
+        if in_module:
+            shown.add(key)
+    return fresh, repeated
+
+
+def _report_check(result, shown: set) -> tuple[bool, int]:
+    """Print one regulation's check; return whether it has errors and how many articles it misses. A
+    diagnostic in a shared module is printed once, with the first regulation that uses the module (``shown``)."""
     from yibao.compiler.coverage import render_coverage
     from yibao.compiler.diagnostics import Severity, render, word
 
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
-    if result.diagnostics:
-        click.echo(render_all(result))
+    fresh, repeated = _new_diagnostics(result, shown)
+    if fresh:
+        click.echo("\n".join(render(d, result.sources) for d in fresh))
+    if repeated:
+        click.echo(word("check.module_repeated", count=len(repeated)))
     if result.ir is None:
         click.echo(f"✗ {result.path}: {len(errors)} 个错误")
         return True, 0
