@@ -428,7 +428,7 @@ class Typer:
         if t.unit is Unit.NUMBER:
             self.settle(operand, M)
         elif t.unit not in (M, E, Unit.ANY):
-            self.report("YB301", operand.span, left=word("op.bands"), op="", right=t.describe())
+            self.report("YB301", operand.span, left=word("op.bands"), op=word("op.bands_actual"), right=t.describe())
 
     def _band_edges(self, previous: Optional[A.Band], band: A.Band) -> None:
         low = band.low.yuan
