@@ -9,7 +9,7 @@ from typing import Callable
 from . import ast as A
 from ._program import MemberBinding, SelfBinding, ValueBinding
 from ._types import Ty, Unit
-from .diagnostics import CompilerBug
+from .diagnostics import CompilerBug, word
 
 
 def fen(yuan: Decimal) -> int:
@@ -112,6 +112,31 @@ class ExprLowerer:
             terms.append({"op": "mul", "args": [{"rate": decimal_text(band.rate.value)}, part]})
         return terms[0] if len(terms) == 1 else {"op": "add", "args": terms}
 
+    def by_year(self, name: str, article, e: A.ByYear) -> dict:
+        """``按年度``: a chain of date comparisons, the earliest year first. A year not listed, and the years
+        before the first and after the last, are open values of that year (or years) only."""
+        date = self.expr(e.date)
+
+        def opened(key: str, year: int, label: str) -> dict:
+            return {"open": f"{name}[{label}]", "reason": word(key, article=article or "", name=name, year=year)}
+
+        def cell(y: A.YearValue) -> dict:
+            if isinstance(y.cell, A.OpenCell):
+                return opened("open.year", y.year, f"{y.year}年")
+            if isinstance(y.cell, A.NotApplicableCell):
+                return {"na": f"{name}[{y.year}年]"}
+            return self.expr(y.cell)
+
+        years = list(e.years)
+        chain = opened("open.after", years[-1].year, f"{years[-1].year}年以后")
+        for i in range(len(years) - 1, -1, -1):
+            y = years[i]
+            if i + 1 < len(years) and years[i + 1].year > y.year + 1:  # the unlisted years between two rows
+                gap = f"{y.year + 1}年" if years[i + 1].year == y.year + 2 else f"{y.year + 1}—{years[i + 1].year - 1}年"
+                chain = _if_before(date, years[i + 1].year, opened("open.year", y.year + 1, gap), chain)
+            chain = _if_before(date, y.year + 1, cell(y), chain)
+        return _if_before(date, years[0].year, opened("open.before", years[0].year, f"{years[0].year}年以前"), chain)
+
     def bands_json(self, name: str, e: A.Bands) -> dict:
         """The IR's ``bands`` entry: the bands as written and how the effective ratio is reported."""
         return {"name": name, "amount": self.expr(e.amount), "from": None if e.start is None else self.expr(e.start),
@@ -151,6 +176,11 @@ _DISPATCH: dict[type, Callable[[ExprLowerer, A.Expr], dict]] = {
     A.Call: ExprLowerer._call,
     A.Bands: ExprLowerer._bands,
 }
+
+
+def _if_before(date: dict, year: int, then: dict, otherwise: dict) -> dict:
+    """若 date < year-01-01 则 then 否则 otherwise."""
+    return {"op": "if", "args": [{"op": "lt", "args": [date, {"date": f"{year:04d}-01-01"}]}, then, otherwise]}
 
 
 def ir_name(program, name: str) -> str:

@@ -262,6 +262,8 @@ def children(e: A.Expr) -> tuple[A.Expr, ...]:
         return tuple(key for _, key in e.overrides)
     if isinstance(e, A.Bands):
         return (e.amount,) if e.start is None else (e.amount, e.start)
+    if isinstance(e, A.ByYear):
+        return (e.date, *(y.cell for y in e.years if not isinstance(y.cell, (A.OpenCell, A.NotApplicableCell))))
     return ()
 
 

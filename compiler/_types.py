@@ -64,6 +64,7 @@ _DATE_OPS = {(A.BinaryOp.SUB, D, D): ("date_diff", False), (A.BinaryOp.ADD, D, C
              (A.BinaryOp.ADD, C, D): ("date_add", True), (A.BinaryOp.SUB, D, C): ("date_sub", False)}
 _ORDERED = {M, E, R, C, D}
 _NUMERIC = {M, E, R, C}
+MAX_YEARS = 60  # rows of one 按年度 value: its IR chain stays well inside runtime/limits.py's expression depth
 _ARITY = {A.Func.MIN: "args.at_least_two", A.Func.MAX: "args.at_least_two", A.Func.CLAMP: "args.three", A.Func.ROUND: "args.one",
           A.Func.COUNT_OF: "args.at_least_one"}
 
@@ -179,6 +180,9 @@ class Typer:
         elif isinstance(e, A.IfExpr):
             self.settle(e.then, unit)
             self.settle(e.otherwise, unit)
+        elif isinstance(e, A.ByYear):
+            for child in children(e)[1:]:  # the values, not the date
+                self.settle(child, unit)
 
     def _settle_literal(self, e: A.NumberLit, unit: Unit) -> None:
         if e in self.literal_units:
@@ -443,6 +447,22 @@ class Typer:
         elif low < previous.high.yuan:
             self.report("YB412", band.span, low=_yuan(low), high=_yuan(previous.high.yuan))
 
+    def _by_year(self, e: A.ByYear) -> Ty:
+        """``按年度 日期``: a date picks the year; the years must rise (YB414); the values share one type."""
+        if len(e.years) > MAX_YEARS:  # each year nests one comparison deeper in the IR
+            self.report("YB109", e.span, what=f"按年度 {len(e.years)} 年", limit=f"{MAX_YEARS} 年")
+        t = self.infer(e.date)
+        if t.unit not in (D, Unit.ANY):
+            self.report("YB301", e.date.span, left=word("op.by_year"), op=word("op.bands_actual"), right=t.describe())
+        previous = None
+        for y in e.years:
+            if not 1 <= y.year <= 9998 or (previous is not None and y.year <= previous):
+                self.report("YB414", y.span, year=y.year or "?", previous=previous or "—")
+            else:
+                previous = y.year
+        cells = [y.cell for y in e.years if not isinstance(y.cell, (A.OpenCell, A.NotApplicableCell))]
+        return self.join(cells, "op.if", e.span) if cells else ANY
+
     def _call(self, e: A.Call) -> Ty:
         if not _arity_ok(e.func, len(e.args)):
             self.report("YB305", e.span, func=word(f"op.{e.func.value}"), expected=word(_ARITY[e.func]))
@@ -540,4 +560,5 @@ _DISPATCH: dict[type, Callable[[Typer, A.Expr], Ty]] = {
     A.IfExpr: Typer._if,
     A.Call: Typer._call,
     A.Bands: Typer._bands,
+    A.ByYear: Typer._by_year,
 }

@@ -156,6 +156,25 @@ class Bands:
 
 
 @frozen
+class YearValue:
+    """``2023：90000元`` in a value by year; the cell may be 待定 or 不适用."""
+
+    year: int
+    cell: "Cell"
+    span: Span
+
+
+@frozen
+class ByYear:
+    """``按年度 日期`` and its years: the value of the year ``date`` falls in; a year not listed is open (待定)
+    for that year only. Stands only as the whole value of a definition."""
+
+    date: "Expr"
+    years: tuple[YearValue, ...]
+    span: Span
+
+
+@frozen
 class ArticleRef(NameRef):
     """``按第三十一条`` / ``同第三十一条 住院支付比例``: the value that article of the same file defines (the one it
     defines, or the one named after the reference). ``name`` is the text as written; the resolve pass binds it."""
@@ -214,7 +233,7 @@ class Call:
 
 Expr = Union[
     MoneyLit, RateLit, NumberLit, CountLit, DateLit, BoolLit, NameRef, ArticleRef, Lookup, Binary, Unary, InSet, IfExpr,
-    Call, Bands
+    Call, Bands, ByYear
 ]
 
 

@@ -251,6 +251,16 @@ class _Builder(Transformer_NonRecursive):
         expr = A.Bands(amount=amount, start=start, bands=tuple(bands), span=span)
         return A.Definition(name=str(name), type=type_ref, expr=expr, span=span)
 
+    def year_definition(self, meta, children):
+        name, type_ref, date, *years = children
+        span = self._span(meta)
+        expr = A.ByYear(date=date, years=tuple(years), span=span)
+        return A.Definition(name=str(name), type=type_ref, expr=expr, span=span)
+
+    def year_line(self, meta, children):
+        year, cell = children
+        return A.YearValue(year=self._int(year, str(year)) if str(year).isdigit() else 0, cell=cell, span=self._span(meta))
+
     def band(self, meta, children):
         low, high, rate = children
         return A.Band(low=self._money_lit(low), high=self._money_lit(high), rate=self._rate_lit(rate),

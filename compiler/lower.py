@@ -182,6 +182,8 @@ class _Lowerer:
             return {"na": sym.name}
         if sym.kind is DefKind.OPEN:
             return {"open": sym.name, "reason": self._open_reason(sym), "article": sym.article}
+        if isinstance(sym.node.expr, A.ByYear):
+            return self.x.by_year(sym.name, sym.article, sym.node.expr)
         return self.x.expr(sym.node.expr)
 
     def _exception(self, e) -> dict:
@@ -213,6 +215,10 @@ class _Lowerer:
                     for c in self.checked.tables[sym.name].cells
                     if isinstance(c.cell, A.OpenCell)
                 ]
+            elif sym.kind is DefKind.FORMULA and isinstance(sym.node.expr, A.ByYear):
+                found += [self._open_value(f"{sym.name}[{y.year}年]", word("open.year", article=sym.article or "",
+                                                                            name=sym.name, year=y.year), sym.article, y.span)
+                          for y in sym.node.expr.years if isinstance(y.cell, A.OpenCell)]
         found += [self._open_value(v.name, self._open_vocabulary_reason(v), v.article, v.span)
                   for v in self.program.vocabularies if v.open]
         return found

@@ -36,6 +36,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "_BANDS": ("分段", "bands"),
     "_FROM": ("自", "from"),
     "_ABOVE": ("以上", "above"),
+    "_BY_YEAR": ("按年度", "by_year"),
     "_BASIS": ("依据", "basis"),
     "_MODULE": ("模块", "module"),
     "_USE": ("采用", "use"),
