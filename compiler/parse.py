@@ -380,7 +380,7 @@ def _unexpected_token(exc: UnexpectedToken, file: str, lines: list[str]) -> tupl
         span = _line_end_span(file, lines, line) if token.type == "$END" else _token_span(file, lines, token)
     if token.type == "$END":
         return diag("YB107", span, expected=_describe_expected(expected)), line, False
-    hints = _hints(token, expected) or _misspelled_keyword(token, expected, lines)
+    hints = _hints(token, expected) or _misspelled_keyword(token, expected, lines) or _name_from_digits(token, lines)
     d = diag("YB101", span, found=_describe_found(token), expected=_describe_expected(expected), hints=hints)
     return d, line, False
 
@@ -415,6 +415,16 @@ def _misspelled_keyword(token: Token, expected: set[str], lines: list[str]) -> t
         return ()
     close = _one_character_off(leading.group(1), KEYWORD_WORDS)
     return (_keyword_hint(leading.group(1), close),) if close else ()
+
+
+def _name_from_digits(token: Token, lines: list[str]) -> tuple[str, ...]:
+    """``2023年平均工资``: a number run into a name where a clause starts; names cannot start with a digit."""
+    line = lines[token.line - 1] if 0 < token.line <= len(lines) else ""
+    after = line[token.column - 1 + len(str(token.value)):][:1]
+    if token.type != "NUMBER" or not (after.isalpha() or after == "_") or line[: token.column - 1].strip():
+        return ()
+    return ("名称不能以数字开头；一年一个值请写「名称 按年度 日期：」，每行「年：值」(docs/language.md 第 16 节) "
+            "(a name cannot start with a digit; for a value by year write 名称 按年度 日期：)",)
 
 
 def _one_character_off(text: str, keywords) -> list[str]:
