@@ -122,20 +122,32 @@ class ExprLowerer:
 
         def cell(y: A.YearValue) -> dict:
             if isinstance(y.cell, A.OpenCell):
-                return opened("open.year", y.year, f"{y.year}年")
+                return opened("open.year", line_label(y), line_label(y))
             if isinstance(y.cell, A.NotApplicableCell):
-                return {"na": f"{name}[{y.year}年]"}
+                return {"na": f"{name}[{line_label(y)}]"}
             return self.expr(y.cell)
 
         years = list(e.years)
+        if years[0].start is not None:
+            return self._by_date(date, years, cell, opened)
         chain = opened("open.after", years[-1].year, f"{years[-1].year}年以后")
         for i in range(len(years) - 1, -1, -1):
             y = years[i]
             if i + 1 < len(years) and years[i + 1].year > y.year + 1:  # the unlisted years between two rows
                 gap = f"{y.year + 1}年" if years[i + 1].year == y.year + 2 else f"{y.year + 1}—{years[i + 1].year - 1}年"
-                chain = _if_before(date, years[i + 1].year, opened("open.year", y.year + 1, gap), chain)
+                chain = _if_before(date, years[i + 1].year, opened("open.year", gap, gap), chain)
             chain = _if_before(date, y.year + 1, cell(y), chain)
         return _if_before(date, years[0].year, opened("open.before", years[0].year, f"{years[0].year}年以前"), chain)
+
+    @staticmethod
+    def _by_date(date: dict, lines: list, cell, opened) -> dict:
+        """Dated lines: each value from its date until the next line's; the last stays in force; before the
+        first date the value is open."""
+        chain = cell(lines[-1])
+        for i in range(len(lines) - 2, -1, -1):
+            chain = _if_before_date(date, lines[i + 1].start, cell(lines[i]), chain)
+        first = lines[0].start
+        return _if_before_date(date, first, opened("open.before_date", first.isoformat(), f"{first.isoformat()}以前"), chain)
 
     def bands_json(self, name: str, e: A.Bands) -> dict:
         """The IR's ``bands`` entry: the bands as written and how the effective ratio is reported."""
@@ -178,9 +190,18 @@ _DISPATCH: dict[type, Callable[[ExprLowerer, A.Expr], dict]] = {
 }
 
 
+def line_label(y: A.YearValue) -> str:
+    """How a line of a 按年度 value is named in its open value: ``2023年`` or ``自2023-07-01``."""
+    return f"{y.year}年" if y.start is None else f"自{y.start.isoformat()}"
+
+
 def _if_before(date: dict, year: int, then: dict, otherwise: dict) -> dict:
     """若 date < year-01-01 则 then 否则 otherwise."""
     return {"op": "if", "args": [{"op": "lt", "args": [date, {"date": f"{year:04d}-01-01"}]}, then, otherwise]}
+
+
+def _if_before_date(date: dict, day, then: dict, otherwise: dict) -> dict:
+    return {"op": "if", "args": [{"op": "lt", "args": [date, {"date": day.isoformat()}]}, then, otherwise]}
 
 
 def ir_name(program, name: str) -> str:

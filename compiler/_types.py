@@ -454,12 +454,15 @@ class Typer:
         t = self.infer(e.date)
         if t.unit not in (D, Unit.ANY):
             self.report("YB301", e.date.span, left=word("op.by_year"), op=word("op.bands_actual"), right=t.describe())
+        dated = e.years[0].start is not None
         previous = None
         for y in e.years:
-            if not 1 <= y.year <= 9998 or (previous is not None and y.year <= previous):
-                self.report("YB414", y.span, year=y.year or "?", previous=previous or "—")
+            key = y.start if dated else y.year
+            wrong_kind = (y.start is not None) != dated  # years and dates are not mixed in one value
+            if wrong_kind or (not dated and not 1 <= y.year <= 9998) or (previous is not None and key <= previous):
+                self.report("YB414", y.span, year=y.start or y.year or "?", previous=previous or "—")
             else:
-                previous = y.year
+                previous = key
         cells = [y.cell for y in e.years if not isinstance(y.cell, (A.OpenCell, A.NotApplicableCell))]
         return self.join(cells, "op.if", e.span) if cells else ANY
 

@@ -159,9 +159,10 @@ class Bands:
 class YearValue:
     """``2023：90000元`` in a value by year; the cell may be 待定 or 不适用."""
 
-    year: int
+    year: int  # 0 on a dated line
     cell: "Cell"
     span: Span
+    start: Optional[_dt.date] = None  # ``2023-07-01：…``: in force from this date until the next line's
 
 
 @frozen

@@ -261,6 +261,10 @@ class _Builder(Transformer_NonRecursive):
         year, cell = children
         return A.YearValue(year=self._int(year, str(year)) if str(year).isdigit() else 0, cell=cell, span=self._span(meta))
 
+    def date_line(self, meta, children):
+        start, cell = children
+        return A.YearValue(year=0, cell=cell, span=self._span(meta), start=self._date(start))
+
     def band(self, meta, children):
         low, high, rate = children
         return A.Band(low=self._money_lit(low), high=self._money_lit(high), rate=self._rate_lit(rate),

@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 from . import ast as A
 from ._contribution import split_contribution
-from ._lower_expr import ExprLowerer, decimal_text, ir_name, type_json
+from ._lower_expr import ExprLowerer, decimal_text, ir_name, line_label, type_json
 from ._program import ArticleSym, CounterSym, DefinitionSym, DefKind, ExampleSym
 from ._tables import TableCell
 from .check import CheckedProgram
@@ -216,8 +216,9 @@ class _Lowerer:
                     if isinstance(c.cell, A.OpenCell)
                 ]
             elif sym.kind is DefKind.FORMULA and isinstance(sym.node.expr, A.ByYear):
-                found += [self._open_value(f"{sym.name}[{y.year}年]", word("open.year", article=sym.article or "",
-                                                                            name=sym.name, year=y.year), sym.article, y.span)
+                found += [self._open_value(f"{sym.name}[{line_label(y)}]", word("open.year", article=sym.article or "",
+                                                                                 name=sym.name, year=line_label(y)),
+                                           sym.article, y.span)
                           for y in sym.node.expr.years if isinstance(y.cell, A.OpenCell)]
         found += [self._open_value(v.name, self._open_vocabulary_reason(v), v.article, v.span)
                   for v in self.program.vocabularies if v.open]
