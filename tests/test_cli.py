@@ -157,3 +157,9 @@ def test_check_reports_an_error_in_a_shared_module_once_not_once_per_version(tmp
     assert result.output.count("错误[YB301]") == 1
     assert "✗ city-2020.yb" in result.output and "✗ city-2021.yb" in result.output
     assert "另有 1 条共用模块中的诊断" in result.output
+
+
+def test_check_of_a_file_without_the_settlement_model_skips_the_province_invariants():
+    result = run("check", str(ROOT / "tests" / "fixtures" / "language" / "bands.yb"))
+    assert result.exit_code == 0, result.output
+    assert "省级不变式不适用于《分段示例" in result.output and "Traceback" not in result.output

@@ -89,11 +89,25 @@ def _report_province(root: Path, irs: list, context: list, persons: int, seed: i
         return None
     if not province.files:
         return 0
+    irs = [ir for ir in irs if _settles(ir, machine)]
     outcomes = check_cities(province.doc, irs, persons, seed)
     violations = len(unwaived(outcomes))
     if machine is None or violations:
         click.echo("\n".join(render_outcomes(outcomes, province.files)), err=machine is not None)
     return violations
+
+
+def _settles(ir: dict, machine) -> bool:
+    """Whether ``ir`` settles claims (it has the settlement model's outputs): only such a regulation is held to the
+    province invariants; a file of worked examples only (the language reference's fixtures) is skipped, saying so."""
+    from yibao.runtime import Engine, IRError, Regulation
+
+    try:
+        Engine([Regulation.from_ir(ir)])
+    except IRError as exc:
+        click.echo(f"  – 省级不变式不适用于《{ir['regulation']['title']}》：{exc}", err=machine is not None)
+        return False
+    return True
 
 
 def _coverage_of(result):
