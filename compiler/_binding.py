@@ -154,16 +154,16 @@ class Binder:
         label = article_label(ref.article)
         values = self._article_values.get((self._file, label))
         if values is None:
-            self._report("YB221", ref.span, label=label)
+            self._report("YB226", ref.span, label=label)
             return
         defined = word("list.sep").join(values)
         if not values:
-            self._report("YB224", ref.span, label=label)
+            self._report("YB229", ref.span, label=label)
         elif ref.named is not None and ref.named not in values:
-            self._report("YB222", ref.span, hints=did_you_mean(ref.named, values), label=label, name=ref.named,
+            self._report("YB227", ref.span, hints=did_you_mean(ref.named, values), label=label, name=ref.named,
                          defined=defined)
         elif ref.named is None and len(values) > 1:
-            self._report("YB223", ref.span, label=label, defined=defined, first=values[0])
+            self._report("YB228", ref.span, label=label, defined=defined, first=values[0])
         else:
             self.bindings[ref] = self._binding(ref.named or values[0], own, False)
 

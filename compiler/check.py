@@ -159,7 +159,7 @@ class _Checker:
         for c in self.program.counters:
             t = self.types[c.name]
             if t.unit in (Unit.DATE, Unit.ENUM):  # the runtime starts every counter at its type's zero
-                self.typer.report("YB225", c.node.span, name=c.name, type=t.describe())
+                self.typer.report("YB230", c.node.span, name=c.name, type=t.describe())
             if c.update is not None:
                 expr = c.update.node.expr
                 self.typer.conform(expr, self.typer.infer(expr), self.types[c.name], c.name, "where.update")

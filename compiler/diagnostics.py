@@ -59,12 +59,13 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB218": (Severity.ERROR, "示例中 {name} 的值须是字面量（金额、比例、次数、日期、真假或词表成员）", "example value not a literal"),
     "YB219": (Severity.ERROR, "「不涉及」只能写在条文（第…条或条目）之内", "not_applicable outside an article"),
     "YB220": (Severity.ERROR, "条目的标签不能为空", "empty section label"),
-    "YB221": (Severity.ERROR, "引用的 {label} 在本文件中不存在", "reference to a missing article"),
-    "YB222": (Severity.ERROR, "{label} 没有定义 {name}；该条定义的是：{defined}", "name not defined by the cited article"),
-    "YB223": (Severity.ERROR, "{label} 定义了多个值（{defined}），请在引用后写明哪一个，如 按{label} {first}",
+    "YB221": (Severity.ERROR, "缴费的例子用到了结算的值（{settlement}）：结算与缴费须分成两个例子（缴费值：{contribution}）", "example mixes settlement and contribution"),
+    "YB226": (Severity.ERROR, "引用的 {label} 在本文件中不存在", "reference to a missing article"),
+    "YB227": (Severity.ERROR, "{label} 没有定义 {name}；该条定义的是：{defined}", "name not defined by the cited article"),
+    "YB228": (Severity.ERROR, "{label} 定义了多个值（{defined}），请在引用后写明哪一个，如 按{label} {first}",
               "article reference is ambiguous"),
-    "YB224": (Severity.ERROR, "{label} 没有定义任何值，无从引用", "cited article defines no value"),
-    "YB225": (Severity.ERROR, "计数器 {name} 是{type}，没有初值：计数器须是金额、次数、比例或布尔（尚不支持日期和词表成员）",
+    "YB229": (Severity.ERROR, "{label} 没有定义任何值，无从引用", "cited article defines no value"),
+    "YB230": (Severity.ERROR, "计数器 {name} 是{type}，没有初值：计数器须是金额、次数、比例或布尔（尚不支持日期和词表成员）",
               "counter without a zero"),
     # 3xx: units and types
     "YB301": (Severity.ERROR, "单位不符：{left} {op} {right}", "unit mismatch"),
@@ -112,12 +113,16 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB808": (Severity.WARNING, "省级参数 {name} 声明为{declared}，但{city}的 {name} 是{actual}", "province parameter type differs in a city"),
     # 7xx: coverage of the regulation's own text (yibao check)
     "YB701": (Severity.WARNING, "{label} 在条文原文中找不到：条号或条目的标签是否写错？", "article not in the source text"),
+    # 9xx: what the runtime itself refuses (compiler/admit.py)
+    "YB901": (Severity.ERROR, "运行时无法执行这份规则：{detail}", "the runtime refuses the compiled rules"),
 }
 
 
 # Words the passes put into messages and into the IR (type names, operators, default reasons), kept here
 # with the templates so that every piece of user-facing text lives in one module.
 WORDS: dict[str, str] = {
+    "module.note": "{path} 是共用模块，不单独编译；已经由采用它的城市文件检查：{users}",
+    "module.no_users": "（没有城市文件采用它）",
     "type.money": "金额",
     "type.exact": "未取整的金额",
     "type.rate": "比例",

@@ -21,6 +21,7 @@ import attrs
 
 from . import ast as A
 from ._program import Header
+from .admit import admit
 from .build import build_ast
 from .check import check
 from .diagnostics import CompilerBug, Diagnostic, diag, has_errors, sort_key, word
@@ -28,7 +29,8 @@ from .lower import lower, with_sha256
 from .parse import parse
 from .resolve import resolve
 
-__all__ = ["CompileResult", "Session", "compile_path", "compile_text", "compile_all", "discover_regulations", "default_root"]
+__all__ = ["CompileResult", "ModuleCheck", "Session", "check_module", "compile_path", "compile_text", "compile_all",
+           "discover_regulations", "default_root"]
 
 # A file that declares a module (模块 / module at the start of a line) is shared, not a city's regulation.
 _MODULE_LINE = re.compile(r"^[ \t\u3000]*(?:模块|module)[ \t\u3000]+\S", re.MULTILINE)
@@ -63,6 +65,37 @@ def compile_all(root: Optional[Path] = None) -> list[CompileResult]:
     session = _Session(root)
     results = [session.compile_file(p) for p in discover_regulations(session.root)]
     return _check_versions(results)
+
+
+@attrs.frozen(kw_only=True)
+class ModuleCheck:
+    """A shared module checked through the city files that adopt it (a module is not compiled alone)."""
+
+    path: str                      # the module file, relative to the root
+    users: list[CompileResult]     # the city files whose compilation read it
+    diagnostics: list[Diagnostic]  # those located in the module itself, once each
+    sources: dict[str, str]
+
+
+def check_module(path: Union[str, Path], *, root: Optional[Path] = None) -> Optional[ModuleCheck]:
+    """``path`` checked through its users when it declares a 模块; None when it is a city file."""
+    path = Path(path)
+    if not _is_module_text(_peek(path)):
+        return None
+    if root is None:
+        bundled = default_root().resolve()
+        root = bundled if bundled in path.resolve().parents else path.resolve().parent.parent
+    session = _Session(root)
+    name = session.display(path)
+    own = session._front(_peek(path), name)
+    users = [r for r in compile_all(root) if name in r.sources]
+    found: dict[tuple, Diagnostic] = {(d.code, d.span, d.message): d for d in own.diagnostics}
+    for result in users:
+        for d in result.diagnostics:
+            if d.span is not None and d.span.file == name:
+                found.setdefault((d.code, d.span, d.message), d)
+    return ModuleCheck(path=name, users=users, diagnostics=sorted(found.values(), key=sort_key),
+                       sources={name: own.text})
 
 
 def discover_regulations(root: Optional[Path] = None) -> list[Path]:
@@ -152,8 +185,10 @@ class _Session:
         diagnostics += found
         if has_errors(diagnostics):
             return _result(front.file, None, diagnostics, sources, program.header)
-        ir = _run("lower", front.file, lower, checked, _same_name)
-        return _result(front.file, with_sha256(ir), diagnostics, sources, program.header)
+        ir = with_sha256(_run("lower", front.file, lower, checked, _same_name))
+        refused = _run("admit", front.file, admit, ir, front.file)  # check passes only what the runtime runs
+        diagnostics += refused
+        return _result(front.file, None if has_errors(refused) else ir, diagnostics, sources, program.header)
 
     def _front(self, text: str, name: str) -> _Front:
         tree, found = _run("parse", name, parse, text, name)

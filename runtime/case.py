@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from decimal import Decimal
 from typing import Any, Optional
 
-from . import messages as M
 from . import contract as C
 from . import limits
+from . import messages as M
 from .inputs import Absent, NotCovered, Reader, make_readers, read_inputs  # noqa: F401  (re-exported: they lived here)
 from .values import parse_count, parse_date, parse_rate_text, parse_setl_time, yuan_to_fen
 
@@ -56,24 +57,50 @@ def load_case_text(text: str, name: str) -> dict:
         raise CaseError(name, [(M.json_position(exc.lineno, exc.colno), M.text('case.load_case_text.2', msg=exc.msg))]) from None
     if not isinstance(data, dict):
         raise CaseError(name, [("$", M.text('case.load_case_text.1', got=_json_kind(data)))])
+    if _ESCAPED_SURROGATE.search(text):
+        _refuse_lone_surrogates(data, name)
     case = CaseText(data)
     case.source_name = name
     return case
 
 
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_lone_surrogates(data: Any, name: str) -> None:
+    """A ``\\udc00`` escape that is not half of a pair decodes to a character no UTF-8 output can hold:
+    refuse it here, naming where, rather than fail when the output is written."""
+    stack = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                raise CaseError(name, [(path or "$", M.limit_text("string.surrogate"))])
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                stack.append((key, path or "$"))
+                stack.append((value, f"{path}.{key}" if path else key))
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}[{i}]") for i, value in enumerate(node))
+
+
 def _within_limits(text: str, name: str) -> None:
     """Refuse, before parsing, a case too large, too deep or with a number too long (runtime/limits.py)."""
     if not isinstance(text, str):
-        raise CaseError(name, [("", f"结算案例应为文本（str），得到 {type(text).__name__}")])
+        raise CaseError(name, [("", M.limit_text("case.not_text", kind=type(text).__name__))])
+    if _SURROGATE.search(text):  # only a caller's str can hold one (decoded UTF-8 cannot)
+        raise CaseError(name, [("", M.limit_text("case.surrogate_text"))])
     if len(text) > limits.MAX_CASE_BYTES:
-        raise CaseError(name, [("", f"案例过大（{len(text)} 个字符，上限 {limits.MAX_CASE_BYTES}）")])
+        raise CaseError(name, [("", M.limit_text("case.too_large", size=len(text), limit=limits.MAX_CASE_BYTES))])
     deep = limits.json_depth_problem(text, limits.MAX_CASE_DEPTH)
     if deep is not None:
         line, col, message = deep
         raise CaseError(name, [(f"第 {line} 行第 {col} 列", message)])
     long_number = limits.long_integer_problem(text, limits.MAX_JSON_INT_DIGITS)
     if long_number is not None:
-        raise CaseError(name, [("", f"{long_number}：金额最大 {limits.MAX_AMOUNT_TEXT} 元，计数最大 {limits.MAX_COUNT}")])
+        raise CaseError(name, [("", M.limit_text("case.long_number", problem=long_number, max_amount=limits.MAX_AMOUNT_TEXT,
+                                                 max_count=limits.MAX_COUNT))])
 
 
 class Schema:

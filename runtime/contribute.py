@@ -26,6 +26,7 @@ from .evaluate import Program
 from .inputs import make_readers
 from .ir import IRError
 from .regions import RegionIndex
+from .limits import RULE_FAULTS
 from .trace import build_trace
 from .values import Sentinel, as_whole_fen, money_decimal, rate_decimal
 
@@ -132,8 +133,11 @@ class ContributionEngine:
             inputs = read_contribution_inputs(chosen.readers, case)
         except NotCoveredCode as exc:
             return _failed(code, M.not_covered(exc.field, exc.code, exc.vocab, reg.title))
-        env = chosen.evaluate(inputs)
-        values = [(out, out.expr.fn(env)) for out in chosen.outputs]
+        try:
+            env = chosen.evaluate(inputs)
+            values = [(out, out.expr.fn(env)) for out in chosen.outputs]
+        except RULE_FAULTS as exc:  # an IR the compiler did not make: this case's error, not a traceback
+            return _failed(code, M.internal(f"{type(exc).__name__}: {exc}"), reg)
         _refuse_missing(values, reg.title, case.name)
         output: dict = {"region": code, "regulation": regulation_block(reg)}
         undetermined = []

@@ -15,6 +15,7 @@ from typing import Any, Union
 
 from . import limits
 from . import messages as M
+from .limits import message as say
 
 FORMAT = "yibao-ir/1"
 
@@ -39,19 +40,19 @@ def _no_constant(text: str) -> Any:
 def parse_ir_text(text: Union[str, bytes]) -> dict:
     if isinstance(text, bytes):
         if len(text) > limits.MAX_IR_BYTES:
-            raise IRError(f"IR 过大（{len(text)} 字节，上限 {limits.MAX_IR_BYTES}）")
+            raise IRError(say("ir.too_large", size=f"{len(text)} 字节", limit=limits.MAX_IR_BYTES))
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise IRError(M.text('ir.parse_ir_text.3', exc=exc)) from None
     if len(text) > limits.MAX_IR_BYTES:
-        raise IRError(f"IR 过大（{len(text)} 个字符，上限 {limits.MAX_IR_BYTES}）")
+        raise IRError(say("ir.too_large", size=f"{len(text)} 个字符", limit=limits.MAX_IR_BYTES))
     deep = limits.json_depth_problem(text, limits.MAX_IR_DEPTH)
     if deep is not None:  # json.loads would raise RecursionError
-        raise IRError(f"IR 第 {deep[0]} 行第 {deep[1]} 列：{deep[2]}（docs/limits.md）")
+        raise IRError(say("ir.depth_text", line=deep[0], col=deep[1], problem=deep[2]))
     long_number = limits.long_integer_problem(text, limits.MAX_IR_INT_DIGITS)
     if long_number is not None:  # json.loads would raise ValueError past 4,300 digits
-        raise IRError(f"IR 中{long_number}")
+        raise IRError(say("ir.long_number", problem=long_number))
     try:
         doc = json.loads(text, parse_float=_refuse_floating_point, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
@@ -70,14 +71,14 @@ def read_ir(source: Union[dict, str, bytes, os.PathLike, None] = None, *, text: 
     files. A string that is not JSON text is refused; pass ``path=`` to read a file."""
     given = [x for x in (source, text, path) if x is not None]
     if len(given) != 1:
-        raise IRError("读取 IR 须给出且只给出一个来源：IR 对象、text=（JSON 文本）或 path=（文件路径）")
+        raise IRError(say("ir.one_source"))
     if text is not None:
         if not isinstance(text, (str, bytes)):
-            raise IRError(f"text= 应为 JSON 文本（str 或 bytes），得到 {type(text).__name__}")
+            raise IRError(say("ir.text_kind", kind=type(text).__name__))
         return parse_ir_text(text)
     if path is not None:
         if not isinstance(path, (str, os.PathLike)) or str(path) == "":
-            raise IRError(f"path= 应为非空的文件路径，得到 {path!r}")
+            raise IRError(say("ir.path_kind", path=path))
         return _read_ir_file(path)
     if isinstance(source, dict):
         return source
@@ -87,10 +88,10 @@ def read_ir(source: Union[dict, str, bytes, os.PathLike, None] = None, *, text: 
         if source.lstrip().startswith("{"):
             return parse_ir_text(source)
         shown = f"{source[:40]!r}{'…' if len(source) > 40 else ''}"
-        raise IRError(f"无法把字符串 {shown} 当作 IR：它不是 JSON 文本；要读取文件请用 path=（不会猜测字符串是路径）")
+        raise IRError(say("ir.ambiguous", shown=shown))
     if isinstance(source, os.PathLike):
         return _read_ir_file(source)
-    raise IRError(f"无法从 {type(source).__name__} 读取 IR")
+    raise IRError(say("ir.source_kind", kind=type(source).__name__))
 
 
 def _read_ir_file(path: Union[str, os.PathLike]) -> dict:
@@ -98,7 +99,7 @@ def _read_ir_file(path: Union[str, os.PathLike]) -> dict:
         with open(path, "rb") as handle:
             data = handle.read(limits.MAX_IR_BYTES + 1)
     except OSError as exc:
-        raise IRError(f"无法读取 IR 文件 {os.fspath(path)}：{exc.strerror or exc}") from None
+        raise IRError(say("ir.unreadable", path=os.fspath(path), reason=exc.strerror or exc)) from None
     return parse_ir_text(data)
 
 
@@ -110,7 +111,10 @@ def canonical_bytes(doc: dict) -> bytes:
 
 def _hashed_bytes(doc: dict) -> bytes:
     _reject_floats(doc, "$")
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    try:
+        return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate in a key or a value the schema does not name
+        raise IRError(say("ir.surrogate", near=exc.object[max(0, exc.start - 20):exc.start])) from None
 
 
 def compute_sha256(doc: dict) -> str:
@@ -132,7 +136,7 @@ def _reject_floats(doc: Any, root: str) -> None:
         if isinstance(node, float):
             raise IRError(M.text('ir.reject_floats.1', path=path, node=node))
         if depth > limits.MAX_IR_DEPTH and isinstance(node, (dict, list)):
-            raise IRError(f"{limits.shown_path(path)}: IR 嵌套超过 {limits.MAX_IR_DEPTH} 层（docs/limits.md）")
+            raise IRError(say("ir.depth", path=limits.shown_path(path), limit=limits.MAX_IR_DEPTH))
         if isinstance(node, dict):
             for key, value in node.items():
                 if not isinstance(key, str):

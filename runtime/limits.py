@@ -31,6 +31,11 @@ MAX_CASE_BYTES = 16 * 1024 * 1024   # one case file or stdin
 MAX_CASE_DEPTH = 32                 # JSON nesting of a case (the contract needs 4)
 MAX_JSON_INT_DIGITS = 40            # a JSON integer literal in a case; longer is refused before int()
 
+# What evaluating a loaded IR can raise when its expressions mix units or shapes the compiler never emits
+# (an embedder's IR passes the schema, runtime/schema.py, but is not type-checked): the encounter gets
+# YR90, the other encounters and cases go on.
+RULE_FAULTS = (ArithmeticError, AttributeError, IndexError, KeyError, TypeError, ValueError, RecursionError)
+
 # ── IR documents ──────────────────────────────────────────────────────────────────────────────
 MAX_IR_BYTES = 64 * 1024 * 1024
 MAX_IR_EXPR_DEPTH = 200   # nesting of expression nodes; the compiler refuses deeper rules (YB106)
@@ -43,24 +48,39 @@ def amount_problem_decimal(value: Decimal) -> Optional[str]:
     count alone, before it is ever expanded; None when it is in range."""
     sign, digits, exponent = value.as_tuple()
     if len(digits) > MAX_AMOUNT_YUAN_DIGITS + MAX_DECIMAL_PLACES + 1 or exponent < -MAX_DECIMAL_PLACES:
-        return f"金额位数过多（最多 {MAX_AMOUNT_YUAN_DIGITS} 位整数、两位小数）"
+        return _too_many_digits()
     if any(digits) and value.adjusted() >= MAX_AMOUNT_YUAN_DIGITS:
-        return f"金额超出范围（最大 {MAX_AMOUNT_TEXT} 元）"
+        return _out_of_range()
     return None
+
+
+def message(which: str, /, **fields) -> str:
+    """The catalogue text (runtime/messages.py, LIMIT_TEXT) for a refusal."""
+    from .messages import limit_text  # messages imports values, which imports this module
+
+    return limit_text(which, **fields)
+
+
+def _too_many_digits() -> str:
+    return message("amount.digits", digits=MAX_AMOUNT_YUAN_DIGITS)
+
+
+def _out_of_range() -> str:
+    return message("amount.range", max=MAX_AMOUNT_TEXT)
 
 
 def amount_problem_text(text: str) -> Optional[str]:
     """The same for an amount given as a string or an integer's decimal text."""
     whole, _, places = text.lstrip("-").partition(".")
     if len(places) > MAX_DECIMAL_PLACES:
-        return f"金额位数过多（最多 {MAX_AMOUNT_YUAN_DIGITS} 位整数、两位小数）"
+        return _too_many_digits()
     if len(whole.lstrip("0")) > MAX_AMOUNT_YUAN_DIGITS:
-        return f"金额超出范围（最大 {MAX_AMOUNT_TEXT} 元）"
+        return _out_of_range()
     return None
 
 
 def amount_problem_fen(fen: int) -> Optional[str]:
-    return f"金额超出范围（最大 {MAX_AMOUNT_TEXT} 元）" if fen > MAX_AMOUNT_FEN else None
+    return _out_of_range() if fen > MAX_AMOUNT_FEN else None
 
 
 def json_depth_problem(text: str, limit: int) -> Optional[tuple[int, int, str]]:
@@ -88,7 +108,7 @@ def json_depth_problem(text: str, limit: int) -> Optional[tuple[int, int, str]]:
         elif ch == "[" or ch == "{":
             depth += 1
             if depth > limit:
-                return line, i - line_start + 1, f"JSON 嵌套超过 {limit} 层"
+                return line, i - line_start + 1, message("json.depth", limit=limit)
         elif ch == "]" or ch == "}":
             depth -= 1
         elif ch == "\n":
@@ -117,7 +137,7 @@ def long_integer_problem(text: str, limit: int) -> Optional[str]:
         elif "0" <= ch <= "9":
             run += 1
             if run > limit:
-                return f"JSON 中的数字超过 {limit} 位"
+                return message("json.digits", limit=limit)
         else:
             run = 0
     return None

@@ -10,6 +10,7 @@ and the internal-error details. (``ir.read_ir``'s two file messages stay with it
 | YR04 | no regulation of the region is in force on the encounter's date |
 | YR05 | the regulation does not cover the person's 险种 (or another code it has no member for) |
 | YR06 | the result needs a division whose divisor is zero |
+| YR10 | batch settlement: the row cannot be used (malformed value, missing field, person fields that disagree) |
 | YR90 | internal error: the rules gave a result that breaks the contract's invariants |
 """
 
@@ -28,6 +29,7 @@ CODES = {
     "YR04": "结算日期没有施行中的规定",
     "YR05": "规定不涵盖该险种（或代码）",
     "YR06": "计算中除数为零",
+    "YR10": "批量结算的输入行不合法",
     "YR90": "内部错误",
 }
 
@@ -272,7 +274,6 @@ TEXT = {
     'values.parse_count.4': '不是整数：{value!r}',
     'values.parse_count.5': '应为整数：{value}',
     'values.parse_count.6': '不是整数：{value}',
-    'values.parse_count.7': '超出范围（最大 {limit}）',
     'values.parse_date.1': '应为日期字符串 yyyy-MM-dd',
     'values.parse_date.2': '日期格式应为 yyyy-MM-dd：{text!r}',
     'values.parse_date.3': '不存在的日期：{text!r}',
@@ -292,3 +293,38 @@ TEXT = {
 def text(key: str, /, **fields: object) -> str:
     """The catalogue's message ``key`` with its fields filled in."""
     return TEXT[key].format(**fields)
+# ── refusals of hostile input (docs/limits.md): case, IR and CLI text, by key ─────────────────
+# Filled with str.format; the numbers come from runtime/limits.py so the text and the limit cannot drift.
+
+LIMIT_TEXT = {
+    "amount.range": "金额超出范围（最大 {max} 元）",
+    "amount.digits": "金额位数过多（最多 {digits} 位整数、两位小数）",
+    "count.range": "超出范围（最大 {max}）",
+    "json.depth": "JSON 嵌套超过 {limit} 层",
+    "json.digits": "JSON 中的数字超过 {limit} 位",
+    "case.long_number": "{problem}：金额最大 {max_amount} 元，计数最大 {max_count}",
+    "case.not_text": "结算案例应为文本（str），得到 {kind}",
+    "case.too_large": "案例过大（{size} 个字符，上限 {limit}）",
+    "case.surrogate_text": "案例文本含有不成对的 UTF-16 代理项，不是合法的 UTF-8 文本",
+    "string.surrogate": "字符串含有不成对的 UTF-16 代理项（\\ud800–\\udfff），不是合法的文本",
+    "ir.too_large": "IR 过大（{size}，上限 {limit}）",
+    "ir.depth_text": "IR 第 {line} 行第 {col} 列：{problem}（docs/limits.md）",
+    "ir.depth": "{path}: IR 嵌套超过 {limit} 层（docs/limits.md）",
+    "ir.expr_depth": "{path}: 表达式嵌套超过 {limit} 层（docs/limits.md）",
+    "ir.long_number": "IR：{problem}",
+    "ir.surrogate": "IR 含有不成对的 UTF-16 代理项，不是合法的 UTF-8 文本：{near!r}…",
+    "ir.one_source": "读取 IR 须给出且只给出一个来源：IR 对象、text=（JSON 文本）或 path=（文件路径）",
+    "ir.text_kind": "text= 应为 JSON 文本（str 或 bytes），得到 {kind}",
+    "ir.path_kind": "path= 应为非空的文件路径，得到 {path!r}",
+    "ir.ambiguous": "无法把字符串 {shown} 当作 IR：它不是 JSON 文本；要读取文件请用 path=（不会猜测字符串是路径）",
+    "ir.unreadable": "无法读取 IR 文件 {path}：{reason}",
+    "ir.source_kind": "无法从 {kind} 读取 IR",
+    "schema.expected": "{path}: {expected}，得到 {found}",
+    "schema.missing": "{path}: 缺少字段 {key}",
+    "schema.shape": "{path}: 无法识别的表达式节点（键：{keys}）",
+    "schema.surrogate": "{path}: 字符串含有不成对的 UTF-16 代理项，不是合法的文本",
+}
+
+
+def limit_text(which: str, /, **fields: Any) -> str:
+    return LIMIT_TEXT[which].format(**fields)

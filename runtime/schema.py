@@ -21,6 +21,7 @@ from typing import Any
 
 from .ir import IRError
 from .limits import MAX_IR_EXPR_DEPTH, shown_path
+from .limits import message as say
 
 # ── the schema, as data ───────────────────────────────────────────────────────────────────────
 # A spec is one of: a name from _SCALARS; ("list", spec); ("map", spec) (an object with any string keys);
@@ -35,6 +36,7 @@ def _record(required: dict, optional: dict = None) -> tuple:
 
 
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 SCALAR_TYPES = ("money", "rate", "count", "date", "bool")
 PERIODS = ("year", "quarter", "case")
 
@@ -63,7 +65,7 @@ EXAMPLE = _record({"encounters": ("list", ENCOUNTER)},
                   {"title": OPT_STR, "article": OPT_STR, "at": OPT_STR, "person": ("map", EXPR)})
 ARTICLE = _record({"label": STR}, {"title": OPT_STR, "at": OPT_STR, "not_applicable": OPT_STR})
 REGULATION = _record(
-    {"region_code": STR, "region_name": STR, "title": STR, "effective": ("pair", DATE, ("nullable", DATE))},
+    {"region_code": STR, "region_name": STR, "title": OPT_STR, "effective": ("pair", DATE, ("nullable", DATE))},
     {"doc_number": OPT_STR, "basis": OPT_STR, "effective_article": OPT_STR, "source": OPT_STR,
      "applies_to": ("nullable", _record({"vocabulary": STR, "field": STR, "members": ("list", STR)},
                                         {"article": OPT_STR}))})
@@ -146,7 +148,7 @@ def _fields(value: Any, required: dict, optional: dict, path: str, depth: int, s
         _refuse(path, "应为对象", value)
     for key in required:
         if key not in value:
-            raise IRError(f"{path}: 缺少字段 {key}")
+            raise IRError(say("schema.missing", path=path, key=key))
     named = [(k, s) for k, s in (*required.items(), *optional.items()) if k in value]
     for key, spec in reversed(named):
         stack.append((value[key], spec, f"{path}.{key}", depth))
@@ -154,12 +156,12 @@ def _fields(value: Any, required: dict, optional: dict, path: str, depth: int, s
 
 def _expression(node: Any, path: str, depth: int, stack: list) -> None:
     if depth >= MAX_IR_EXPR_DEPTH:
-        raise IRError(f"{shown_path(path)}: 表达式嵌套超过 {MAX_IR_EXPR_DEPTH} 层（docs/limits.md）")
+        raise IRError(say("ir.expr_depth", path=shown_path(path), limit=MAX_IR_EXPR_DEPTH))
     if not isinstance(node, dict):
         _refuse(path, "表达式应为 JSON 对象", node)
     shapes = [k for k in SHAPE_KEYS if k in node]
     if len(shapes) != 1:
-        raise IRError(f"{path}: 无法识别的表达式节点（键：{', '.join(sorted(map(str, node)))}）")
+        raise IRError(say("schema.shape", path=path, keys=", ".join(sorted(map(str, node)))))
     required, optional = EXPR_SHAPES[shapes[0]]
     _fields(node, required, optional, path, depth + 1, stack)
 
@@ -175,6 +177,8 @@ def _ir_type(value: Any, path: str) -> None:
 def _scalar(value: Any, spec: str, path: str) -> None:
     if spec == STR:
         ok = isinstance(value, str)
+        if ok and _SURROGATE.search(value):  # no UTF-8 output or hash could hold it
+            raise IRError(say("schema.surrogate", path=path))
     elif spec == INT:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif spec == BOOL:
@@ -188,7 +192,7 @@ def _scalar(value: Any, spec: str, path: str) -> None:
 
 
 def _refuse(path: str, expected: str, value: Any) -> None:
-    raise IRError(f"{path}: {expected}，得到 {_describe(value)}")
+    raise IRError(say("schema.expected", path=path, expected=expected, found=_describe(value)))
 
 
 def _describe(value: Any) -> str:

@@ -25,6 +25,7 @@ from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_in
 from .ir import IRError, load_ir
 from .jsonout import dumps_output
 from .regions import RegionIndex
+from .limits import RULE_FAULTS
 from .trace import build_trace
 from .values import amount_decimals, as_whole_fen, format_money, format_percent, money_decimal
 
@@ -125,6 +126,20 @@ class SettleResult:
         self.fees = fees  # per encounter: {"01": fen, "02": fen, "03": fen, "overlmt": fen} (for explain)
 
 
+class PreparedCase:
+    """A validated case: region code, person, encounters, cuminfo and one plan per encounter
+    ((encounter, regulation or None, input list or an error dict), see ``Engine._plan``)."""
+
+    __slots__ = ("code", "person", "encounters", "cuminfo", "plans")
+
+    def __init__(self, code: str, person: Any, encounters: list, cuminfo: dict, plans: list) -> None:
+        self.code = code
+        self.person = person
+        self.encounters = encounters
+        self.cuminfo = cuminfo
+        self.plans = plans
+
+
 class Engine:
     """Settles cases against a set of regulations (several per region, picked by date)."""
 
@@ -152,6 +167,14 @@ class Engine:
     def settle(self, case: dict, *, region: Optional[str] = None, trace: bool = True,
                name: Optional[str] = None) -> SettleResult:
         """Settle one person's encounters. Raises CaseError when the case cannot be used at all."""
+        prepared = self.prepare(case, region=region, name=name)
+        book = CounterBook(prepared.cuminfo, {}, prepared.encounters[0].date)
+        rows = [self._run(plan, prepared.person, book, trace) for plan in prepared.plans]
+        return self.result(prepared, rows)
+
+    def prepare(self, case: dict, *, region: Optional[str] = None, name: Optional[str] = None) -> "PreparedCase":
+        """Validate a case and plan each encounter (regulation by date, inputs read), without evaluating
+        anything: what every evaluator (per-claim, columnar) starts from. Raises CaseError."""
         name = name or getattr(case, "source_name", "<case>")
         problems = Problems(name)
         if not isinstance(case, dict):
@@ -167,12 +190,14 @@ class Engine:
         problems.check()
         plans = [self._plan(code, person, enc, problems) for enc in encounters]
         problems.check()
-        book = CounterBook(cuminfo, {}, encounters[0].date)
-        rows = [self._run(plan, person, book, trace) for plan in plans]
+        return PreparedCase(code, person, encounters, cuminfo, plans)
+
+    def result(self, prepared: "PreparedCase", rows: list) -> SettleResult:
+        """The contract output of a prepared case's encounter rows."""
         status = 1 if any(["error" in row for row in rows]) else 0
-        output = ContractOutput(region=code, encounters=rows)
-        output.regulations = self._produced_by[code]
-        return SettleResult(output, status, [_fees_of(enc) for enc in encounters])
+        output = ContractOutput(region=prepared.code, encounters=rows)
+        output.regulations = self._produced_by[prepared.code]
+        return SettleResult(output, status, [_fees_of(enc) for enc in prepared.encounters])
 
     # ── steps ──
 
@@ -201,7 +226,7 @@ class Engine:
             return {"mdtrt_id": enc.mdtrt_id, "error": inputs}
         try:
             return settle_encounter(reg, person, enc, inputs, book, trace)
-        except (ArithmeticError, KeyError, TypeError, ValueError) as exc:  # a bug must not sink the batch
+        except RULE_FAULTS as exc:  # a bug, or an IR whose units the compiler never checked, must not sink the batch
             return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(f"{type(exc).__name__}: {exc}")}
 
 

@@ -238,7 +238,7 @@ def parse_count(value: object) -> int:
     if value < 0:
         raise ValueError(M.text('values.parse_count.3', value=value))
     if value > limits.MAX_COUNT:
-        raise ValueError(M.text('values.parse_count.7', limit=limits.MAX_COUNT))
+        raise ValueError(limits.message("count.range", max=limits.MAX_COUNT))
     return value
 
 

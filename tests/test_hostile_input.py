@@ -92,7 +92,7 @@ def test_an_unwritable_output_path_is_exit_2_with_a_message(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x", encoding="utf-8")
     result = run("settle", str(ROOT / "examples" / "dongying-case.json"), "-o", str(blocker / "out.json"))
-    assert result.exit_code == 2 and "无法写入输出文件" in result.stderr
+    assert result.exit_code == 2 and "无法写入输出文件" in result.stderr and "a-file 不是目录" in result.stderr
     assert not isinstance(result.exception, OSError)
 
 
@@ -203,3 +203,180 @@ def test_a_rule_file_past_the_size_limit_gets_yb109(tmp_path):
     result = city_with(tmp_path, "".join(f"    甲{i} = {i}元\n" for i in range(MAX_CLAUSES)))
     assert result.ir is None and [d.code for d in result.diagnostics] == ["YB109"]
     assert result.diagnostics[0].span.line == 1
+
+
+# ── 3. check passes only what the runtime runs; one broken region does not block the others ───
+
+
+def rules_with(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """A copy of the bundled regulations with ``old`` replaced by ``new`` in ``file``."""
+    import shutil
+
+    root = tmp_path / "rules"
+    shutil.copytree(ROOT / "regulations", root, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return root
+
+
+def line_of(root: Path, file: str, text: str) -> int:
+    return next(i for i, line in enumerate((root / file).read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
+def dongying_errors(root: Path):
+    from yibao.compiler.driver import compile_path
+
+    result = compile_path(root / "dongying" / "dongying-2018.yb", root=root)
+    assert result.ir is None
+    return [d for d in result.diagnostics if d.severity.value == "error"]
+
+
+def test_a_misspelt_contract_field_in_a_vocabulary_is_yb216_at_the_vocabulary(tmp_path):
+    root = rules_with(tmp_path, "shandong/vocabulary.yb", "字段 encounter.med_type", "字段 encounter.med_typ")
+    (d,) = dongying_errors(root)
+    assert d.code == "YB216" and "encounter.med_typ" in d.message and "encounter.med_type" in d.hints[0]
+    assert (d.span.file, d.span.line) == ("shandong/vocabulary.yb", line_of(root, "shandong/vocabulary.yb", "med_typ"))
+
+
+def test_an_example_expecting_a_contribution_value_in_a_settlement_article_is_yb221(tmp_path):
+    expect = "        期望 实际起付线=200元 统筹基金支付=760元"
+    root = rules_with(tmp_path, "dongying/dongying-2018.yb", expect, expect + " 单位缴费=1元")
+    (d,) = dongying_errors(root)
+    assert d.code == "YB221" and "单位缴费" in d.message and "甲类费用" in d.message
+    example_line = line_of(root, "dongying/dongying-2018.yb", expect + " 单位缴费") - 3  # 例 "…"： above 人员/就诊
+    assert d.span.file == "dongying/dongying-2018.yb" and d.span.line == example_line
+
+
+@pytest.mark.parametrize("replacement, reason, at", [
+    ("", "缺少缴费输出 employer_amt", "输出 contribution."),  # nothing left to point at: the first output
+    ("输出 contribution.employer_amt = 是居民参保\n", "应为 money", "contribution.employer_amt"),
+])
+def test_a_deleted_or_bool_contribution_output_is_yb901_in_the_model(tmp_path, replacement, reason, at):
+    model = "shandong/contribution-model.yb"
+    root = rules_with(tmp_path, model, "输出 contribution.employer_amt = 单位缴费\n", replacement)
+    (d,) = dongying_errors(root)
+    assert d.code == "YB901" and reason in d.message
+    assert d.span.file == model and d.span.line == line_of(root, model, at)
+
+
+def test_one_broken_region_does_not_block_contributions_elsewhere(tmp_path):
+    expect = "        期望 实际起付线=200元 统筹基金支付=760元"
+    root = rules_with(tmp_path, "dongying/dongying-2018.yb", expect, expect + " 单位缴费=1元")
+    linyi = json.dumps({**EMPLOYEE, "region": "371300"})
+    result = run("contribute", "-", "--rules", str(root), input=linyi)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["individual_amt"]  # computed by 临沂's rules
+    result = run("contribute", "-", "--rules", str(root), input=json.dumps(EMPLOYEE))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "370500 东营市 的规则无法载入" in result.stderr and "YB221" in result.stderr
+    result = run("settle", str(ROOT / "examples" / "dongying-case.json"), "--rules", str(root))
+    assert result.exit_code == 2 and "370500 东营市 的规则无法载入" in result.stderr
+
+
+# ── 7. the shipped modules checked on their own ──────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("module, users", [
+    ("vocabulary.yb", 4), ("settlement-model.yb", 4), ("contribution-model.yb", 3)])
+def test_a_shipped_module_checks_through_the_city_files_that_use_it(module, users):
+    result = run("check", str(ROOT / "regulations" / "shandong" / module))
+    assert result.exit_code == 0, result.output
+    note = result.stdout.splitlines()[0]
+    assert f"shandong/{module} 是共用模块" in note and note.count(".yb、") == users - 1
+    assert "dongying/dongying-2018.yb" in note
+
+
+def test_a_module_with_a_mistake_reports_it_at_its_own_line(tmp_path):
+    root = rules_with(tmp_path, "shandong/vocabulary.yb", "字段 encounter.med_type", "字段 encounter.med_typ")
+    result = run("check", str(root / "shandong" / "vocabulary.yb"), "--rules", str(root))
+    assert result.exit_code == 2
+    assert result.stdout.count("shandong/vocabulary.yb:26:1: 错误[YB216]") == 1  # once, though four cities use it
+
+
+# ── found by tests/fuzz/test_fuzz_cases.py ───────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udc00", "a\\udfffb"])
+def test_a_lone_surrogate_escape_is_refused_not_a_unicode_encode_error(escape):
+    result = settle_text(CASE.replace('"mdtrt_id": "E1"', f'"mdtrt_id": "{escape}"', 1))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "encounters[0].mdtrt_id" in result.stderr and "代理项" in result.stderr
+
+
+def test_a_surrogate_pair_escape_is_ordinary_text():
+    case = load_case_text(CASE.replace('"P001"', '"\\ud83d\\ude00"', 1), "c.json")
+    assert case["person"]["psn_no"] == "😀"
+
+
+# ── 6. from_ir takes text or a path explicitly; malformed IR is an IRError with a path ───────
+
+
+@pytest.fixture(scope="module")
+def dongying_ir():
+    from yibao.compiler.driver import compile_path
+
+    return compile_path(ROOT / "regulations" / "dongying" / "dongying-2018.yb").ir
+
+
+def test_from_ir_never_guesses_that_a_string_is_a_path(tmp_path, dongying_ir):
+    from yibao.runtime import IRError, Regulation
+
+    path = tmp_path / "d.ir.json"
+    path.write_text(json.dumps(dongying_ir, ensure_ascii=False), encoding="utf-8")
+    for ambiguous in ("", str(path), "/etc/passwd", "."):
+        with pytest.raises(IRError, match="不是 JSON 文本；要读取文件请用 path="):
+            Regulation.from_ir(ambiguous)
+    assert Regulation.from_ir(path=str(path)).sha256 == dongying_ir["sha256"]
+    assert Regulation.from_ir(path).sha256 == dongying_ir["sha256"]  # a pathlib.Path says what it is
+    assert Regulation.from_ir(text=path.read_text(encoding="utf-8")).sha256 == dongying_ir["sha256"]
+    with pytest.raises(IRError, match="只给出一个来源"):
+        Regulation.from_ir(dongying_ir, path=str(path))
+    with pytest.raises(IRError, match="path= 应为非空的文件路径"):
+        Regulation.from_ir(path="")
+    with pytest.raises(IRError, match="无法读取 IR 文件"):
+        Regulation.from_ir(path=str(tmp_path))
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda d: d["regulation"].__setitem__("title", 7), r"\$\.regulation\.title: 应为字符串，得到 整数 7"),
+    (lambda d: d["definitions"][0]["exceptions"].append(
+        {"when": {"bool": True}, "expr": {"money": 1}, "priority": "2"}), r"exceptions\[\d+\]\.priority: 应为整数"),
+    (lambda d: d["definitions"][0].__setitem__("notes", "x"), r"\$\.definitions\[0\]\.notes: 应为列表"),
+    (lambda d: d["vocabularies"][0].__setitem__("aliases", []), r"\$\.vocabularies\[0\]\.aliases: 应为对象"),
+    (lambda d: d["inputs"][0].__setitem__("field", None), r"\$\.inputs\[0\]\.field: 应为字符串，得到 null"),
+    (lambda d: d["definitions"][1].__delitem__("default"), r"\$\.definitions\[1\]: 缺少字段 default"),
+    (lambda d: d["outputs"][0].__setitem__("expr", {"ref": ["x"]}), r"\$\.outputs\[0\]\.expr\.ref: 应为字符串"),
+    (lambda d: d["counters"][0].__setitem__("period", "month"), r"\$\.counters\[0\]\.period: 应为 year / quarter / case"),
+    (lambda d: d["regulation"].__setitem__("effective", ["2018-04-01"]), r"regulation\.effective 应为 \[开始日期"),
+    (lambda d: d["inputs"][0].__setitem__("name", "\udc00"), r"\$\.inputs\[0\]\.name: 字符串含有不成对的 UTF-16 代理项"),
+    (lambda d: d.__setitem__("extension", {"k": "\udc00"}), r"不成对的 UTF-16 代理项"),
+])
+def test_malformed_ir_is_an_ir_error_naming_the_json_path(dongying_ir, mutate, message):
+    import copy
+
+    from yibao.runtime import IRError, Regulation
+
+    doc = copy.deepcopy(dongying_ir)
+    mutate(doc)
+    with pytest.raises(IRError, match=message):
+        Regulation.from_ir(doc)
+
+
+def test_ir_text_with_a_5000_digit_integer_is_an_ir_error(dongying_ir):
+    from yibao.runtime import IRError, Regulation
+
+    text = json.dumps(dongying_ir, ensure_ascii=False).replace('{"money": 0}', '{"money": ' + "9" * 5000 + "}", 1)
+    with pytest.raises(IRError, match="数字超过 30 位"):
+        Regulation.from_ir(text=text)
+
+
+def test_compile_of_a_module_says_it_is_one_and_test_runs_its_users():
+    module = str(ROOT / "regulations" / "shandong" / "contribution-model.yb")
+    result = run("compile", module)
+    assert result.exit_code == 2 and result.stdout == "" and "模块不单独编译成 IR" in result.stderr
+    result = run("test", module)
+    assert result.exit_code == 0, result.output
+    header = result.stdout.splitlines()[0]
+    assert "东营市" in header and "临沂市" in header and "烟台市" in header and "济宁市" not in header

@@ -56,7 +56,9 @@ def emit(text: str, output: Optional[Path]) -> None:
     try:
         write_atomically(output, text)
     except OSError as exc:
-        raise fail(f"{output}: 无法写入输出文件（cannot write the output）：{exc.strerror or exc}")
+        blocked = next((p for p in output.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocked} 不是目录 (not a directory)" if blocked else exc.strerror or exc
+        raise fail(f"{output}: 无法写入输出文件（cannot write the output）：{reason}")
 
 
 def render_all(result) -> str:
@@ -87,14 +89,21 @@ def city_folder(path: Optional[str]) -> Optional[Path]:
     return folder if every and len(discover_regulations(folder)) == len(every) else None
 
 
-def compile_regulations(rules: Optional[str]):
-    """Compile every city regulation under the rules root; exit 2 with all diagnostics if any fails."""
-    from yibao.compiler.diagnostics import has_errors
+def _compile_every_region(rules: Optional[str]):
     from yibao.compiler.driver import compile_all
 
     results = compile_all(rules_root(rules))
     if not results:
         raise fail(f"--rules {rules}: 其中没有城市规则文件 (no regulations under the rules root)")
+    return results
+
+
+def compile_regulations(rules: Optional[str]):
+    """Compile every city regulation under the rules root; exit 2 with all diagnostics if any fails (for the
+    commands that need every city: compare, matrix, synth, report)."""
+    from yibao.compiler.diagnostics import has_errors
+
+    results = _compile_every_region(rules)
     bad = [r for r in results if has_errors(r.diagnostics)]
     if bad:
         raise fail("\n".join(render_all(r) for r in bad) + "\n规则文件有错误，无法结算 (rule files have errors)")
@@ -114,6 +123,63 @@ def province_of(rules: Optional[str], irs: list):
     return province
 
 
+class RegionRules:
+    """The regions whose rules loaded, and for each region that did not, why (its diagnostics or the
+    runtime's refusal). One broken city does not take the others down: only its own cases are refused."""
+
+    def __init__(self, rules: Optional[str], kind: str) -> None:
+        from yibao.compiler.diagnostics import has_errors
+        from yibao.runtime import IRError, Regulation
+
+        self.kind = kind  # "settle" or "contribute": which engine the regions feed
+        self.regulations, self.broken, self.unplaced = [], {}, []
+        self.names: dict = {}  # region code → name, from every rule file's 地区 line, broken ones too
+        for result in _compile_every_region(rules):
+            if result.header:
+                self.names.setdefault(result.header.region_code, result.header.region_name)
+            if result.ir is None or has_errors(result.diagnostics):
+                self._mark(result.header.region_code if result.header else None, render_all(result))
+                continue
+            try:
+                regulation = Regulation.from_ir(result.ir)
+                problem = self._problem(regulation)
+            except IRError as exc:  # the admit pass should have said so: a compiler bug, named as one
+                regulation, problem = None, f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}"
+            if problem:
+                self._mark(result.ir["regulation"]["region_code"], f"{result.path}: {problem}")
+            else:
+                self.regulations.append(regulation)
+
+    def _problem(self, regulation) -> Optional[str]:
+        if self.kind == "settle":
+            return regulation.settlement_problem()
+        from yibao.runtime import contribution_program
+
+        contribution_program(regulation)  # an IRError here is the region's, not everyone's
+        return None
+
+    def _mark(self, region: Optional[str], why: str) -> None:
+        if region:
+            self.broken.setdefault(region, []).append(why)
+        else:
+            self.unplaced.append(why)
+
+    def refuse_if_broken(self, given, name: str) -> None:
+        """Exit 2 naming the region when ``given`` (the region a case names) is one whose rules did not load."""
+        from yibao.runtime import contract as C
+
+        names = {**self.names, **{r.region_code: r.region_name for r in self.regulations}}
+        code = C.region_code(given.strip(), names) if isinstance(given, str) else None
+        loaded = {r.region_code for r in self.regulations}
+        why = self.broken.get(code) if code else None
+        if why is None and code not in loaded and self.unplaced:
+            why = self.unplaced  # a file too broken to name its region may be the one the case wants
+        if why:
+            label = f"{code} {C.region_name(code, names)}" if code else repr(given)
+            raise fail(f"{name}: 地区 {label} 的规则无法载入，不能计算这个案例 "
+                       f"(the rules of this region do not load)：\n" + "\n".join(why))
+
+
 def loaded(irs, build=list):
     """Load compiled IR into the runtime. The compiler made it, so a refusal here is a compiler bug:
     say so plainly instead of showing a traceback."""
@@ -125,10 +191,15 @@ def loaded(irs, build=list):
         raise fail(f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}")
 
 
-def regulations(rules: Optional[str], ir_files: tuple = (), wanted=lambda: None) -> list:
+def regulations(rules: Optional[str], ir_files: tuple = (), wanted=lambda: None, *, kind: str = "settle",
+                name: str = "") -> list:
     """The regulations a command runs on: the ``--ir`` files as given, or the compiled rules from the IR
     cache (``irstore``), compiling them only when the cache has no usable entry. From the cache only the
-    region ``wanted()`` names is loaded; ``wanted`` is asked only then (after the rules are known to compile)."""
+    region ``wanted()`` names is loaded; ``wanted`` is asked only then (after the rules are known to compile).
+
+    A region whose rules do not compile or load does not take the others down: the cache is then not
+    written (so the next call compiles again, and sees the fix), and only a case of that region (``name``
+    in the message) is refused, exit 2."""
     if ir_files:
         return [_load_ir_file(path) for path in ir_files]
     from .irstore import Entry, Store, damaged, select
@@ -139,11 +210,14 @@ def regulations(rules: Optional[str], ir_files: tuple = (), wanted=lambda: None)
         found = _load_entries(select(entries, wanted()), damaged)
         if found is not None:
             return found
-    irs = [r.ir for r in compile_regulations(rules)]
-    store.save(irs)
-    by_sha = {ir["sha256"]: ir for ir in irs}
-    fresh = [Entry(None, ir["regulation"]["region_code"], ir["regulation"]["region_name"], ir["sha256"]) for ir in irs]
-    return loaded(by_sha[e.sha256] for e in select(fresh, wanted()))
+    regions = RegionRules(rules, kind)
+    if not regions.broken and not regions.unplaced:
+        store.save([r.ir for r in regions.regulations])
+    given = wanted()
+    regions.refuse_if_broken(given, name or "<case>")
+    by_sha = {r.sha256: r for r in regions.regulations}
+    fresh = [Entry(None, r.region_code, r.region_name, r.sha256) for r in regions.regulations]
+    return [by_sha[e.sha256] for e in select(fresh, given)]
 
 
 def _load_entries(entries: list, damaged) -> Optional[list]:

@@ -20,8 +20,14 @@ def compile_command(file: str, output: Optional[Path], rules: Optional[str]) -> 
     from yibao.compiler.driver import compile_path
     from yibao.compiler.lower import canonical_json
 
+    from yibao.compiler.driver import check_module
+
     if not Path(file).is_file():
         raise fail(f"{file}: 文件不存在 (file not found)")
+    module = check_module(file, root=rules_root(rules))
+    if module is not None:  # a module has no IR of its own: its users' IR carries it
+        _report_module(module, err=True)
+        raise fail(f"{file}: 模块不单独编译成 IR；请编译采用它的城市文件 (compile a city file that adopts it)")
     result = compile_path(file, root=rules_root(rules))
     if result.diagnostics:
         click.echo(render_all(result), err=True)
@@ -44,11 +50,15 @@ def check_command(path: Optional[str], rules: Optional[str], strict: bool, form:
 
     退出状态：2 规则文件有错误；1 有未豁免的省级不变式违反（或 --strict 时有缺编码的条文）；0 其余。
     """
-    from yibao.compiler.driver import compile_all, compile_path, default_root, discover_regulations
+    from yibao.compiler.driver import check_module, compile_all, compile_path, default_root, discover_regulations
 
     folder = city_folder(path)
     root = Path(path) if path and not Path(path).is_file() and folder is None else (rules_root(rules) or default_root())
     results = compile_all(root)
+    if path and Path(path).is_file():
+        module = check_module(path, root=rules_root(rules))
+        if module is not None:  # a shared module: checked through the city files that adopt it
+            raise click.exceptions.Exit(_report_module(module))
     if folder is not None:  # the folder's cities, against the modules of the rules root
         checked = [compile_path(p, root=root) for p in discover_regulations(folder)]
         mine = {r.path for r in checked}
@@ -195,3 +205,16 @@ def _report_check(result, shown: set) -> tuple[bool, int]:
     for line in lines:
         click.echo("    " + line)
     return bool(errors), len(report.missing)
+
+
+def _report_module(module, err: bool = False) -> int:
+    """A module's check: a note that it is one and which city files use it, and its own diagnostics."""
+    from yibao.compiler.diagnostics import Severity, render, word
+
+    users = "、".join(r.path for r in module.users) or word("module.no_users")
+    click.echo(word("module.note", path=module.path, users=users), err=err)
+    if module.diagnostics:
+        click.echo("\n".join(render(d, module.sources) for d in module.diagnostics), err=err)
+    errors = sum(d.severity is Severity.ERROR for d in module.diagnostics)
+    click.echo(f"{'✗' if errors else '✓'} {module.path}: {errors} 个错误", err=err)
+    return 2 if errors else 0

@@ -11,6 +11,7 @@ from typing import Optional
 
 import click
 
+from . import batch
 from .common import build_engine, emit, fail, read_case, region_of, regulations
 
 _IR_OPTION = click.option("--ir", "ir_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
@@ -20,7 +21,7 @@ _IR_OPTION = click.option("--ir", "ir_files", multiple=True, type=click.Path(dir
 def _case_options(command):
     """The arguments settle and contribute share: the case file and where the rules and the output go."""
     for option in reversed([
-        click.argument("case_file", metavar="CASE.json"),
+        click.argument("case_file", metavar="CASE.json", required=False),
         click.option("--region", help="参保地区划代码或城市名，覆盖 CASE 中的 region"),
         click.option("--rules", type=click.Path(file_okay=False), help="规则根目录（缺省为随包的 regulations）"),
         _IR_OPTION,
@@ -33,9 +34,16 @@ def _case_options(command):
 
 @click.command("settle")
 @_case_options
-def settle_command(case_file: str, region: Optional[str], rules: Optional[str], ir_files: tuple, no_trace: bool,
-                   output: Optional[Path]) -> None:
-    """按 docs/contract.md 结算 CASE.json（- 为标准输入）。"""
+@batch.batch_options
+def settle_command(case_file: Optional[str], region: Optional[str], rules: Optional[str], ir_files: tuple, no_trace: bool,
+                   output: Optional[Path], **batch_args) -> None:
+    """按 docs/contract.md 结算 CASE.json（- 为标准输入）；或 --batch IN --out OUT 批量结算（docs/batch.md）。"""
+    if batch_args["batch_in"] is not None:
+        if case_file is not None:
+            raise fail(f"{case_file}: --batch 时不接受 CASE.json（二者择一）")
+        batch.run(region=region, rules=rules, ir_files=ir_files, **batch_args)
+    if case_file is None:
+        raise fail("缺少 CASE.json（或用 --batch IN --out OUT 批量结算）")
     _, result = _settle(case_file, region, rules, ir_files, trace=not no_trace)
     from yibao.runtime import dumps_output
 
@@ -48,7 +56,9 @@ def _run(kind, case_file: str, region: Optional[str], rules: Optional[str], ir_f
     from yibao.runtime import CaseError, Engine, load_case_text
 
     text, name = read_case(case_file)
-    engine = build_engine(kind, regulations(rules, ir_files, lambda: region_of(text, name, region)), bool(ir_files))
+    which = "settle" if kind is Engine else "contribute"
+    engine = build_engine(kind, regulations(rules, ir_files, lambda: region_of(text, name, region), kind=which, name=name),
+                          bool(ir_files))
     run = engine.settle if kind is Engine else engine.contribute
     try:
         return engine, run(load_case_text(text, name), region=region, **options)
@@ -73,6 +83,8 @@ def contribute_command(case_file: str, region: Optional[str], rules: Optional[st
     """
     from yibao.runtime import ContributionEngine, dumps_output
 
+    if case_file is None:
+        raise fail("缺少 CASE.json")
     _, result = _run(ContributionEngine, case_file, region, rules, ir_files, trace=not no_trace)
     emit(dumps_output(result.output), output)
     raise click.exceptions.Exit(result.status)

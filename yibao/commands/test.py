@@ -17,10 +17,13 @@ from .common import city_folder, fail, loaded, render_all, rules_root
 def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> None:
     """运行条文旁的示例和各市的一致性用例（*.cases.yaml），打印城市 × 功能通过矩阵。"""
     from yibao.compiler.diagnostics import has_errors
-    from yibao.compiler.driver import compile_all, compile_path, discover_regulations
+    from yibao.compiler.driver import check_module, compile_all, compile_path, discover_regulations
 
     folder = city_folder(path)
-    if path and Path(path).is_file():
+    module = check_module(path, root=rules_root(rules)) if path and Path(path).is_file() else None
+    if module is not None:  # a shared module is tested through the city files that adopt it
+        results = module.users
+    elif path and Path(path).is_file():
         results = [compile_path(path, root=rules_root(rules))]
     elif folder is not None:  # the folder's cities, against the modules of the rules root
         results = [compile_path(p, root=rules_root(rules)) for p in discover_regulations(folder)]
