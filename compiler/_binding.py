@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from yibao.compiler import ast as A
-from yibao.compiler._program import Binding, MemberBinding, SelfBinding, SymbolKind, ValueBinding, table_cells, walk
-from yibao.compiler.diagnostics import Diagnostic, diag, did_you_mean, word
+from . import ast as A
+from ._program import (Binding, MemberBinding, SelfBinding, SymbolKind, ValueBinding, article_label,
+                                     table_cells, walk)
+from .diagnostics import Diagnostic, diag, did_you_mean, word
 
 
 class Namespace:
@@ -90,17 +91,22 @@ class Namespace:
 class Binder:
     """Binds every name used in the clauses; collects diagnostics for the names it cannot bind."""
 
-    def __init__(self, ns: Namespace, diagnostics: list[Diagnostic], input_fields: dict[str, str]) -> None:
+    def __init__(self, ns: Namespace, diagnostics: list[Diagnostic], input_fields: dict[str, str],
+                 article_values: dict[tuple[str, str], list[str]], reported: frozenset[str] = frozenset()) -> None:
         self.ns = ns
         self.diagnostics = diagnostics
         self.bindings: dict[A.NameRef, Binding] = {}
         self._input_fields = input_fields  # input name → contract field, to tell person from encounter
+        self._article_values = article_values  # (file, article label) → the names that article gives a value
+        self._file = ""  # the file of the clause being bound: 按第N条 cites an article of that file
+        self._reported = reported  # names whose absence another diagnostic already explains (YB211)
 
     def _report(self, code: str, span: A.Span, **kw) -> None:
         self.diagnostics.append(diag(code, span, **kw))
 
     def bind_clauses(self, placed) -> None:
         for p in placed:
+            self._file = p.file
             self._clause(p.clause)
 
     def _clause(self, c: A.Clause) -> None:
@@ -122,7 +128,9 @@ class Binder:
 
     def expr(self, e: A.Expr, own: Optional[str] = None, members_first: bool = False) -> None:
         for node in walk(e):
-            if isinstance(node, A.NameRef):
+            if isinstance(node, A.ArticleRef):
+                self._article_ref(node, own)
+            elif isinstance(node, A.NameRef):
                 self._name(node, own, members_first)
             elif isinstance(node, A.Lookup):
                 self._lookup(node)
@@ -132,10 +140,32 @@ class Binder:
 
     def _name(self, ref: A.NameRef, own: Optional[str], members_first: bool) -> None:
         binding = self._binding(ref.name, own, members_first)
+        if binding is None and ref.name in self._reported:
+            return
         if binding is None:
             self._report("YB201", ref.span, hints=did_you_mean(ref.name, self.ns.visible()), name=ref.name)
         else:
             self.bindings[ref] = binding
+
+    def _article_ref(self, ref: A.ArticleRef, own: Optional[str]) -> None:
+        """``按第N条 [名称]``: the one value the article defines, or the named one among them."""
+        if not ref.article:
+            return  # the numeral is malformed: YB104 says so
+        label = article_label(ref.article)
+        values = self._article_values.get((self._file, label))
+        if values is None:
+            self._report("YB226", ref.span, label=label)
+            return
+        defined = word("list.sep").join(values)
+        if not values:
+            self._report("YB229", ref.span, label=label)
+        elif ref.named is not None and ref.named not in values:
+            self._report("YB227", ref.span, hints=did_you_mean(ref.named, values), label=label, name=ref.named,
+                         defined=defined)
+        elif ref.named is None and len(values) > 1:
+            self._report("YB228", ref.span, label=label, defined=defined, first=values[0])
+        else:
+            self.bindings[ref] = self._binding(ref.named or values[0], own, False)
 
     def _binding(self, name: str, own: Optional[str], members_first: bool) -> Optional[Binding]:
         if own is not None and name == own:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Iterable, Iterator, Mapping, Optional
 
-from yibao.compiler import ast as A
-from yibao.compiler._program import (
+from . import ast as A
+from ._program import (
     DefinitionSym,
     DefKind,
     ExceptionSym,
@@ -19,7 +19,7 @@ from yibao.compiler._program import (
     table_cells,
     walk,
 )
-from yibao.compiler.diagnostics import Diagnostic, diag, word
+from .diagnostics import Diagnostic, diag, word
 
 Ref = tuple[SymbolKind, str]
 

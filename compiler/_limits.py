@@ -16,8 +16,8 @@ from typing import Optional
 
 from lark import Token, Tree
 
-from yibao.compiler.ast import Span
-from yibao.compiler.diagnostics import Diagnostic, diag
+from .ast import Span
+from .diagnostics import Diagnostic, diag
 
 MAX_NESTING = 100             # levels of the parse tree: an expression nested about 90 deep
 MAX_SOURCE_CHARS = 2_000_000  # characters of one rule file

@@ -6,10 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable
 
-from yibao.compiler import ast as A
-from yibao.compiler._program import MemberBinding, SelfBinding, ValueBinding
-from yibao.compiler._types import Ty, Unit
-from yibao.compiler.diagnostics import CompilerBug
+from . import ast as A
+from ._program import MemberBinding, SelfBinding, ValueBinding
+from ._types import Ty, Unit
+from .diagnostics import CompilerBug, word
 
 
 def fen(yuan: Decimal) -> int:
@@ -73,7 +73,12 @@ class ExprLowerer:
     # ── operators ──
 
     def _binary(self, e: A.Binary) -> dict:
-        return {"op": e.op.value, "args": [self.expr(e.left), self.expr(e.right)]}
+        args = [self.expr(e.left), self.expr(e.right)]
+        date_op = self.checked.date_ops.get(e)
+        if date_op is None:
+            return {"op": e.op.value, "args": args}
+        op, swapped = date_op
+        return {"op": op, "args": args[::-1] if swapped else args}
 
     def _unary(self, e: A.Unary) -> dict:
         return {"op": e.op.value, "args": [self.expr(e.operand)]}
@@ -92,6 +97,64 @@ class ExprLowerer:
 
     def _if(self, e: A.IfExpr) -> dict:
         return {"op": "if", "args": [self.expr(e.cond), self.expr(e.then), self.expr(e.otherwise)]}
+
+    def _bands(self, e: A.Bands) -> dict:
+        """Σ rate × max(min(amount, high) − max(low, start), 0) over the bands, in the IR's own operations, so
+        every evaluator runs it unchanged; ``bands_json`` describes the bands themselves."""
+        amount = self.expr(e.amount)
+        start = None if e.start is None else self.expr(e.start)
+        terms = []
+        for band in e.bands:
+            top = amount if band.high is None else {"op": "min", "args": [amount, {"money": fen(band.high.yuan)}]}
+            low = {"money": fen(band.low.yuan)}
+            bottom = low if start is None else {"op": "max", "args": [low, start]}
+            part = {"op": "max", "args": [{"op": "sub", "args": [top, bottom]}, {"money": 0}]}
+            terms.append({"op": "mul", "args": [{"rate": decimal_text(band.rate.value)}, part]})
+        return terms[0] if len(terms) == 1 else {"op": "add", "args": terms}
+
+    def by_year(self, name: str, article, e: A.ByYear) -> dict:
+        """``按年度``: a chain of date comparisons, the earliest year first. A year not listed, and the years
+        before the first and after the last, are open values of that year (or years) only."""
+        date = self.expr(e.date)
+
+        def opened(key: str, year: int, label: str) -> dict:
+            return {"open": f"{name}[{label}]", "reason": word(key, article=article or "", name=name, year=year)}
+
+        def cell(y: A.YearValue) -> dict:
+            if isinstance(y.cell, A.OpenCell):
+                return opened("open.year", line_label(y), line_label(y))
+            if isinstance(y.cell, A.NotApplicableCell):
+                return {"na": f"{name}[{line_label(y)}]"}
+            return self.expr(y.cell)
+
+        years = list(e.years)
+        if years[0].start is not None:
+            return self._by_date(date, years, cell, opened)
+        chain = opened("open.after", years[-1].year, f"{years[-1].year}年以后")
+        for i in range(len(years) - 1, -1, -1):
+            y = years[i]
+            if i + 1 < len(years) and years[i + 1].year > y.year + 1:  # the unlisted years between two rows
+                gap = f"{y.year + 1}年" if years[i + 1].year == y.year + 2 else f"{y.year + 1}—{years[i + 1].year - 1}年"
+                chain = _if_before(date, years[i + 1].year, opened("open.year", gap, gap), chain)
+            chain = _if_before(date, y.year + 1, cell(y), chain)
+        return _if_before(date, years[0].year, opened("open.before", years[0].year, f"{years[0].year}年以前"), chain)
+
+    @staticmethod
+    def _by_date(date: dict, lines: list, cell, opened) -> dict:
+        """Dated lines: each value from its date until the next line's; the last stays in force; before the
+        first date the value is open."""
+        chain = cell(lines[-1])
+        for i in range(len(lines) - 2, -1, -1):
+            chain = _if_before_date(date, lines[i + 1].start, cell(lines[i]), chain)
+        first = lines[0].start
+        return _if_before_date(date, first, opened("open.before_date", first.isoformat(), f"{first.isoformat()}以前"), chain)
+
+    def bands_json(self, name: str, e: A.Bands) -> dict:
+        """The IR's ``bands`` entry: the bands as written and how the effective ratio is reported."""
+        return {"name": name, "amount": self.expr(e.amount), "from": None if e.start is None else self.expr(e.start),
+                "bands": [{"low": fen(b.low.yuan), "high": None if b.high is None else fen(b.high.yuan),
+                           "rate": decimal_text(b.rate.value)} for b in e.bands],
+                "ratio": "effective"}
 
     def _call(self, e: A.Call) -> dict:
         return {"op": e.func.value, "args": [self.expr(a) for a in e.args]}
@@ -116,13 +179,29 @@ _DISPATCH: dict[type, Callable[[ExprLowerer, A.Expr], dict]] = {
     A.DateLit: lambda self, e: {"date": e.value.isoformat()},
     A.BoolLit: lambda self, e: {"bool": e.value},
     A.NameRef: ExprLowerer._name,
+    A.ArticleRef: ExprLowerer._name,
     A.Lookup: ExprLowerer._lookup,
     A.Binary: ExprLowerer._binary,
     A.Unary: ExprLowerer._unary,
     A.InSet: ExprLowerer._in,
     A.IfExpr: ExprLowerer._if,
     A.Call: ExprLowerer._call,
+    A.Bands: ExprLowerer._bands,
 }
+
+
+def line_label(y: A.YearValue) -> str:
+    """How a line of a 按年度 value is named in its open value: ``2023年`` or ``自2023-07-01``."""
+    return f"{y.year}年" if y.start is None else f"自{y.start.isoformat()}"
+
+
+def _if_before(date: dict, year: int, then: dict, otherwise: dict) -> dict:
+    """若 date < year-01-01 则 then 否则 otherwise."""
+    return {"op": "if", "args": [{"op": "lt", "args": [date, {"date": f"{year:04d}-01-01"}]}, then, otherwise]}
+
+
+def _if_before_date(date: dict, day, then: dict, otherwise: dict) -> dict:
+    return {"op": "if", "args": [{"op": "lt", "args": [date, {"date": day.isoformat()}]}, then, otherwise]}
 
 
 def ir_name(program, name: str) -> str:

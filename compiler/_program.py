@@ -12,7 +12,7 @@ from typing import Iterator, Mapping, Optional, Union
 
 import attrs
 
-from yibao.compiler import ast as A
+from . import ast as A
 
 frozen = attrs.frozen(kw_only=True)
 
@@ -260,6 +260,10 @@ def children(e: A.Expr) -> tuple[A.Expr, ...]:
         return e.args
     if isinstance(e, A.Lookup):
         return tuple(key for _, key in e.overrides)
+    if isinstance(e, A.Bands):
+        return (e.amount,) if e.start is None else (e.amount, e.start)
+    if isinstance(e, A.ByYear):
+        return (e.date, *(y.cell for y in e.years if not isinstance(y.cell, (A.OpenCell, A.NotApplicableCell))))
     return ()
 
 

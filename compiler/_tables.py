@@ -11,10 +11,10 @@ from typing import Optional, Union
 
 import attrs
 
-from yibao.compiler import ast as A
-from yibao.compiler._program import DefinitionSym, Vocabulary, table_cells
-from yibao.compiler._types import ANY, BOOL, COUNT, MONEY, NUMBER, RATE, Ty, Typer, Unit
-from yibao.compiler.diagnostics import word
+from . import ast as A
+from ._program import DefinitionSym, Vocabulary, table_cells
+from ._types import ANY, BOOL, COUNT, MONEY, NUMBER, RATE, Ty, Typer, Unit, rate_text
+from .diagnostics import word
 
 
 @attrs.frozen
@@ -142,8 +142,3 @@ class TableChecker:
             sep = word("list.sep")
             self.typer.report("YB401", span, name=name, missing=sep.join(missing), dimension=vocab.name)
 
-
-def rate_text(value: Decimal) -> str:
-    """``1.9`` → ``190%``, as the drafter wrote it."""
-    percent = (value * 100).normalize()
-    return f"{format(percent, 'f')}%"

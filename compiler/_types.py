@@ -13,9 +13,9 @@ from typing import Callable, Optional
 
 import attrs
 
-from yibao.compiler import ast as A
-from yibao.compiler._program import DefKind, Input, MemberBinding, Program, SelfBinding, ValueBinding, children, table_cells, walk
-from yibao.compiler.diagnostics import Diagnostic, diag, word
+from . import ast as A
+from ._program import DefKind, Input, MemberBinding, Program, SelfBinding, ValueBinding, children, table_cells, walk
+from .diagnostics import Diagnostic, diag, word
 
 
 class Unit(enum.Enum):
@@ -53,9 +53,18 @@ M, E, R, C, D = Unit.MONEY, Unit.EXACT, Unit.RATE, Unit.COUNT, Unit.DATE
 _ADD = {(M, M): M, (R, R): R, (C, C): C, (E, M): E, (M, E): E, (E, E): E}
 _MUL = {(M, R): E, (R, M): E, (E, R): E, (R, E): E, (R, R): R, (C, M): M, (M, C): M, (C, E): E, (E, C): E, (C, C): C, (C, R): R, (R, C): R}
 _DIV = {(M, R): E, (M, C): E, (E, R): E, (E, C): E, (R, R): R}
-_ARITH = {A.BinaryOp.ADD: _ADD, A.BinaryOp.SUB: _ADD, A.BinaryOp.MUL: _MUL, A.BinaryOp.DIV: _DIV}
+# dates: a date minus a date is a count of days; a date plus or minus a count of days is a date
+_DATE_ADD = {(D, C): D, (C, D): D}
+_DATE_SUB = {(D, D): C, (D, C): D}
+_ARITH = {A.BinaryOp.ADD: {**_ADD, **_DATE_ADD}, A.BinaryOp.SUB: {**_ADD, **_DATE_SUB}, A.BinaryOp.MUL: _MUL,
+          A.BinaryOp.DIV: _DIV}
+# the IR operation of each date arithmetic (docs/ir.md), and whether its operands swap so that the date
+# comes first: the lowering emits these instead of add/sub
+_DATE_OPS = {(A.BinaryOp.SUB, D, D): ("date_diff", False), (A.BinaryOp.ADD, D, C): ("date_add", False),
+             (A.BinaryOp.ADD, C, D): ("date_add", True), (A.BinaryOp.SUB, D, C): ("date_sub", False)}
 _ORDERED = {M, E, R, C, D}
 _NUMERIC = {M, E, R, C}
+MAX_YEARS = 60  # rows of one 按年度 value: its IR chain stays well inside runtime/limits.py's expression depth
 _ARITY = {A.Func.MIN: "args.at_least_two", A.Func.MAX: "args.at_least_two", A.Func.CLAMP: "args.three", A.Func.ROUND: "args.one",
           A.Func.COUNT_OF: "args.at_least_one"}
 
@@ -106,6 +115,7 @@ class Typer:
         self.members: dict[A.NameRef, tuple[str, str]] = {}
         self.excused: set[A.NameRef] = set()  # member names already reported or beside an unknown type
         self.open_hints: dict[str, Ty] = {}
+        self.date_ops: dict[A.Binary, tuple[str, bool]] = {}  # date arithmetic: IR operation, operands swapped
 
     def report(self, code: str, span: A.Span, **kw) -> None:
         self.diagnostics.append(diag(code, span, **kw))
@@ -170,6 +180,9 @@ class Typer:
         elif isinstance(e, A.IfExpr):
             self.settle(e.then, unit)
             self.settle(e.otherwise, unit)
+        elif isinstance(e, A.ByYear):
+            for child in children(e)[1:]:  # the values, not the date
+                self.settle(child, unit)
 
     def _settle_literal(self, e: A.NumberLit, unit: Unit) -> None:
         if e in self.literal_units:
@@ -286,13 +299,19 @@ class Typer:
     def _arith(self, e: A.Binary, lt: Ty, rt: Ty) -> Ty:
         lt, rt = self._adapt(e.op, e.left, lt, e.right, rt)
         if Unit.ANY in (lt.unit, rt.unit):
-            return ANY if Unit.NUMBER in (lt.unit, rt.unit) else (rt if lt.unit is Unit.ANY else lt)
+            # a sum keeps the known side's unit; a product's unit needs both sides, so it is unknown too
+            # (money × rate of an unknown would otherwise read as a rate and cascade: YB309 after YB301)
+            unknown = Unit.NUMBER in (lt.unit, rt.unit) or e.op in (A.BinaryOp.MUL, A.BinaryOp.DIV)
+            return ANY if unknown else (rt if lt.unit is Unit.ANY else lt)
         if lt.unit is rt.unit is Unit.NUMBER:
             return NUMBER
         result = _ARITH[e.op].get((lt.unit, rt.unit))
         if result is None:
             self.report("YB301", e.span, left=lt.describe(), op=word(f"op.{e.op.value}"), right=rt.describe())
             return ANY
+        date_op = _DATE_OPS.get((e.op, lt.unit, rt.unit))
+        if date_op is not None:
+            self.date_ops[e] = date_op
         return Ty(result)
 
     def _compare(self, e: A.Binary, lt: Ty, rt: Ty) -> Ty:
@@ -391,6 +410,62 @@ class Typer:
         self.condition(e.cond)
         return self.join([e.then, e.otherwise], "op.if", e.span)
 
+    def _bands(self, e: A.Bands) -> Ty:
+        """``分段 金额 [自 起点]``: money in, the unrounded sum of rate × part of the amount out. The edges must
+        rise band by band, each band starting where the one before it ends (YB410–YB413)."""
+        for operand in (e.amount, e.start):
+            if operand is not None:
+                self._band_operand(operand)
+        previous = None
+        for band in e.bands:
+            self._money(band.low)
+            if band.high is not None:
+                self._money(band.high)
+            if not 0 <= band.rate.value <= 1:
+                self.report("YB308", band.rate.span, text=rate_text(band.rate.value))
+            self._band_edges(previous, band)
+            previous = band
+        return EXACT
+
+    def _band_operand(self, operand: A.Expr) -> None:
+        t = self.infer(operand)
+        if t.unit is Unit.NUMBER:
+            self.settle(operand, M)
+        elif t.unit not in (M, E, Unit.ANY):
+            self.report("YB301", operand.span, left=word("op.bands"), op=word("op.bands_actual"), right=t.describe())
+
+    def _band_edges(self, previous: Optional[A.Band], band: A.Band) -> None:
+        low = band.low.yuan
+        if band.high is not None and band.high.yuan <= low:
+            self.report("YB410", band.span, low=_yuan(low), high=_yuan(band.high.yuan))
+        if previous is None:
+            return
+        if previous.high is None:
+            self.report("YB413", previous.span, low=_yuan(previous.low.yuan))
+        elif low > previous.high.yuan:
+            self.report("YB411", band.span, low=_yuan(previous.high.yuan), high=_yuan(low))
+        elif low < previous.high.yuan:
+            self.report("YB412", band.span, low=_yuan(low), high=_yuan(previous.high.yuan))
+
+    def _by_year(self, e: A.ByYear) -> Ty:
+        """``按年度 日期``: a date picks the year; the years must rise (YB414); the values share one type."""
+        if len(e.years) > MAX_YEARS:  # each year nests one comparison deeper in the IR
+            self.report("YB109", e.span, what=f"按年度 {len(e.years)} 年", limit=f"{MAX_YEARS} 年")
+        t = self.infer(e.date)
+        if t.unit not in (D, Unit.ANY):
+            self.report("YB301", e.date.span, left=word("op.by_year"), op=word("op.bands_actual"), right=t.describe())
+        dated = e.years[0].start is not None
+        previous = None
+        for y in e.years:
+            key = y.start if dated else y.year
+            wrong_kind = (y.start is not None) != dated  # years and dates are not mixed in one value
+            if wrong_kind or (not dated and not 1 <= y.year <= 9998) or (previous is not None and key <= previous):
+                self.report("YB414", y.span, year=y.start or y.year or "?", previous=previous or "—")
+            else:
+                previous = key
+        cells = [y.cell for y in e.years if not isinstance(y.cell, (A.OpenCell, A.NotApplicableCell))]
+        return self.join(cells, "op.if", e.span) if cells else ANY
+
     def _call(self, e: A.Call) -> Ty:
         if not _arity_ok(e.func, len(e.args)):
             self.report("YB305", e.span, func=word(f"op.{e.func.value}"), expected=word(_ARITY[e.func]))
@@ -445,6 +520,16 @@ class Typer:
         return result
 
 
+def _yuan(value: Decimal) -> str:
+    """An edge in yuan: ``10000元`` however it was written (``1万元``)."""
+    return f"{_number_text(value.quantize(Decimal(1)) if _whole(value) else value.normalize())}元"
+
+
+def rate_text(value: Decimal) -> str:
+    """``1.9`` → ``190%``, as the drafter wrote it."""
+    return f"{_number_text((value * 100).normalize())}%"
+
+
 def _bodies(sym) -> list[A.Expr]:
     if sym.kind is DefKind.FORMULA:
         return [sym.node.expr]
@@ -470,10 +555,13 @@ _DISPATCH: dict[type, Callable[[Typer, A.Expr], Ty]] = {
     A.DateLit: lambda self, e: DATE,
     A.BoolLit: lambda self, e: BOOL,
     A.NameRef: Typer._name,
+    A.ArticleRef: Typer._name,
     A.Lookup: Typer._lookup,
     A.Binary: Typer._binary,
     A.Unary: Typer._unary,
     A.InSet: Typer._in,
     A.IfExpr: Typer._if,
     A.Call: Typer._call,
+    A.Bands: Typer._bands,
+    A.ByYear: Typer._by_year,
 }

@@ -21,8 +21,8 @@ import difflib
 import re
 from typing import Any, Iterator, Optional
 
-from yibao.compiler.ast import Span
-from yibao.compiler.diagnostics import Diagnostic, diag
+from .ast import Span
+from .diagnostics import Diagnostic, diag
 
 __all__ = ["admit"]
 

@@ -135,6 +135,56 @@ class NameRef:
 
 
 @frozen
+class Band:
+    """``1万元 至 5万元：85%``, or the last one open above: ``5万元 以上：90%``."""
+
+    low: MoneyLit
+    high: Optional[MoneyLit]  # None: 以上
+    rate: RateLit
+    span: Span
+
+
+@frozen
+class Bands:
+    """``分段 金额 [自 起点]`` and its bands: the sum over the bands of rate × the part of ``amount`` that lies in
+    the band (and above ``start``, when given). Stands only as the whole value of a definition."""
+
+    amount: "Expr"
+    start: Optional["Expr"]
+    bands: tuple[Band, ...]
+    span: Span
+
+
+@frozen
+class YearValue:
+    """``2023：90000元`` in a value by year; the cell may be 待定 or 不适用."""
+
+    year: int  # 0 on a dated line
+    cell: "Cell"
+    span: Span
+    start: Optional[_dt.date] = None  # ``2023-07-01：…``: in force from this date until the next line's
+
+
+@frozen
+class ByYear:
+    """``按年度 日期`` and its years: the value of the year ``date`` falls in; a year not listed is open (待定)
+    for that year only. Stands only as the whole value of a definition."""
+
+    date: "Expr"
+    years: tuple[YearValue, ...]
+    span: Span
+
+
+@frozen
+class ArticleRef(NameRef):
+    """``按第三十一条`` / ``同第三十一条 住院支付比例``: the value that article of the same file defines (the one it
+    defines, or the one named after the reference). ``name`` is the text as written; the resolve pass binds it."""
+
+    article: int  # 31; 0 when the numeral was malformed (YB104 reported)
+    named: Optional[str]  # 住院支付比例 in ``按第三十一条 住院支付比例``; None when only the article is written
+
+
+@frozen
 class Lookup:
     """``住院支付比例[医院等级=三级]``: a table read with some of its keys fixed."""
 
@@ -183,7 +233,8 @@ class Call:
 
 
 Expr = Union[
-    MoneyLit, RateLit, NumberLit, CountLit, DateLit, BoolLit, NameRef, Lookup, Binary, Unary, InSet, IfExpr, Call
+    MoneyLit, RateLit, NumberLit, CountLit, DateLit, BoolLit, NameRef, ArticleRef, Lookup, Binary, Unary, InSet, IfExpr,
+    Call, Bands, ByYear
 ]
 
 

@@ -20,9 +20,9 @@ from typing import Optional
 from lark import Token, Tree
 from lark.visitors import Transformer_NonRecursive, v_args
 
-from yibao.compiler import ast as A
-from yibao.compiler.diagnostics import Diagnostic, diag
-from yibao.compiler.numerals import parse_chinese_numeral
+from . import ast as A
+from .diagnostics import Diagnostic, diag
+from .numerals import parse_chinese_numeral
 
 _BASE_TYPES = {
     "T_MONEY": A.BaseType.MONEY,
@@ -245,6 +245,41 @@ class _Builder(Transformer_NonRecursive):
         name, type_ref, expr = children
         return A.Definition(name=str(name), type=type_ref, expr=expr, span=self._span(meta))
 
+    def band_definition(self, meta, children):
+        name, type_ref, amount, start, *bands = children
+        span = self._span(meta)
+        expr = A.Bands(amount=amount, start=start, bands=tuple(bands), span=span)
+        return A.Definition(name=str(name), type=type_ref, expr=expr, span=span)
+
+    def year_definition(self, meta, children):
+        name, type_ref, date, *years = children
+        span = self._span(meta)
+        expr = A.ByYear(date=date, years=tuple(years), span=span)
+        return A.Definition(name=str(name), type=type_ref, expr=expr, span=span)
+
+    def year_line(self, meta, children):
+        year, cell = children
+        return A.YearValue(year=self._int(year, str(year)) if str(year).isdigit() else 0, cell=cell, span=self._span(meta))
+
+    def date_line(self, meta, children):
+        start, cell = children
+        return A.YearValue(year=0, cell=cell, span=self._span(meta), start=self._date(start))
+
+    def band(self, meta, children):
+        low, high, rate = children
+        return A.Band(low=self._money_lit(low), high=self._money_lit(high), rate=self._rate_lit(rate),
+                      span=self._span(meta))
+
+    def open_band(self, meta, children):
+        low, rate = children
+        return A.Band(low=self._money_lit(low), high=None, rate=self._rate_lit(rate), span=self._span(meta))
+
+    def _money_lit(self, token: Token) -> A.MoneyLit:
+        return A.MoneyLit(yuan=_money(token), span=self._tspan(token))
+
+    def _rate_lit(self, token: Token) -> A.RateLit:
+        return A.RateLit(value=_rate(token), span=self._tspan(token))
+
     def open_decl(self, meta, children):
         name, type_ref, reason = children
         return A.OpenDecl(name=str(name), type=type_ref, reason=_string(reason) if reason is not None else None,
@@ -358,7 +393,7 @@ class _Builder(Transformer_NonRecursive):
 
     def count(self, meta, children):
         token = children[0]
-        return A.CountLit(value=self._int(token, str(token).rstrip("次 \t")), span=self._span(meta))
+        return A.CountLit(value=self._int(token, str(token).rstrip("次天 \t")), span=self._span(meta))
 
     def date(self, meta, children):
         return A.DateLit(value=self._date(children[0]), span=self._span(meta))
@@ -368,6 +403,15 @@ class _Builder(Transformer_NonRecursive):
 
     def name_ref(self, meta, children):
         return A.NameRef(name=str(children[0]), span=self._span(meta))
+
+    def article_ref(self, meta, children):
+        token, named = children
+        number = parse_chinese_numeral(str(token)[2:-1])
+        if not number:
+            self.diagnostics.append(diag("YB104", self._tspan(token), label=str(token)[1:]))
+        text = str(token) if named is None else f"{token} {named}"
+        return A.ArticleRef(name=text, span=self._span(meta), article=number or 0,
+                            named=None if named is None else str(named))
 
     # ── expressions ──
 

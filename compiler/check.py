@@ -12,12 +12,12 @@ from typing import Mapping, Optional
 
 import attrs
 
-from yibao.compiler import ast as A
-from yibao.compiler._graph import conflicts, cycles, dependency_edges, reachable, topological
-from yibao.compiler._program import DefinitionSym, DefKind, MemberBinding, OutputSym, Program, table_cells
-from yibao.compiler._tables import ExpandedTable, TableChecker, rate_text
-from yibao.compiler._types import ANY, BOOL, MONEY, Ty, Typer, Unit, type_of_ref
-from yibao.compiler.diagnostics import Diagnostic, diag, word
+from . import ast as A
+from ._graph import conflicts, cycles, dependency_edges, reachable, topological
+from ._program import DefinitionSym, DefKind, MemberBinding, OutputSym, Program, table_cells
+from ._tables import ExpandedTable, TableChecker, rate_text
+from ._types import ANY, BOOL, MONEY, Ty, Typer, Unit, type_of_ref
+from .diagnostics import Diagnostic, diag, word
 
 __all__ = ["check", "CheckedProgram", "Ty", "Unit", "ExpandedTable"]
 
@@ -29,6 +29,7 @@ class CheckedProgram:
     output_types: tuple[Ty, ...]  # one per ``program.outputs``
     literal_units: Mapping[A.NumberLit, Unit]  # MONEY (in yuan) or COUNT, per bare number
     members: Mapping[A.NameRef, tuple[str, str]]  # every member name: (vocabulary, canonical member)
+    date_ops: Mapping[A.Binary, tuple[str, bool]]  # date arithmetic: IR operation (date_diff/add/sub), swapped
     tables: Mapping[str, ExpandedTable]
     order: tuple[str, ...]  # definitions, each after the definitions it reads
     reachable: frozenset[str]  # definitions and inputs some output, exclusion, update or example needs
@@ -75,6 +76,7 @@ class _Checker:
         return CheckedProgram(
             program=self.program, types=dict(self.types), output_types=output_types,
             literal_units=dict(self.typer.literal_units), members=dict(self.typer.members),
+            date_ops=dict(self.typer.date_ops),
             tables=dict(self.tables), order=tuple(order), reachable=frozenset(reach),
         )
 
@@ -155,6 +157,9 @@ class _Checker:
 
     def _counters(self) -> None:
         for c in self.program.counters:
+            t = self.types[c.name]
+            if t.unit in (Unit.DATE, Unit.ENUM):  # the runtime starts every counter at its type's zero
+                self.typer.report("YB230", c.node.span, name=c.name, type=t.describe())
             if c.update is not None:
                 expr = c.update.node.expr
                 self.typer.conform(expr, self.typer.infer(expr), self.types[c.name], c.name, "where.update")

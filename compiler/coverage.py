@@ -32,10 +32,10 @@ from typing import Iterable, Iterator, Optional
 
 import attrs
 
-from yibao.compiler._program import article_label
-from yibao.compiler.ast import Span
-from yibao.compiler.diagnostics import Diagnostic, diag, did_you_mean, word
-from yibao.compiler.numerals import parse_chinese_numeral
+from ._program import article_label
+from .ast import Span
+from .diagnostics import Diagnostic, diag, did_you_mean, word
+from .numerals import parse_chinese_numeral
 
 __all__ = ["coverage", "split_units", "render_coverage", "source_text_beside", "CoverageReport", "Entry", "Status", "Unit", "CLOSING_LABEL"]
 

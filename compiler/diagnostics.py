@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Optional, Sequence
 
 import attrs
 
-from yibao.compiler.ast import Span
+from .ast import Span
 
 
 class Severity(enum.Enum):
@@ -60,6 +60,13 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB219": (Severity.ERROR, "「不涉及」只能写在条文（第…条或条目）之内", "not_applicable outside an article"),
     "YB220": (Severity.ERROR, "条目的标签不能为空", "empty section label"),
     "YB221": (Severity.ERROR, "缴费的例子用到了结算的值（{settlement}）：结算与缴费须分成两个例子（缴费值：{contribution}）", "example mixes settlement and contribution"),
+    "YB226": (Severity.ERROR, "引用的 {label} 在本文件中不存在", "reference to a missing article"),
+    "YB227": (Severity.ERROR, "{label} 没有定义 {name}；该条定义的是：{defined}", "name not defined by the cited article"),
+    "YB228": (Severity.ERROR, "{label} 定义了多个值（{defined}），请在引用后写明哪一个，如 按{label} {first}",
+              "article reference is ambiguous"),
+    "YB229": (Severity.ERROR, "{label} 没有定义任何值，无从引用", "cited article defines no value"),
+    "YB230": (Severity.ERROR, "计数器 {name} 是{type}，没有初值：计数器须是金额、次数、比例或布尔（尚不支持日期和词表成员）",
+              "counter without a zero"),
     # 3xx: units and types
     "YB301": (Severity.ERROR, "单位不符：{left} {op} {right}", "unit mismatch"),
     "YB302": (Severity.ERROR, "{name} 声明为{declared}，但表达式是{actual}", "declared type differs"),
@@ -82,6 +89,12 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB406": (Severity.ERROR, "{name} 不是表，不能按 [{dimension}=…] 取值", "lookup on a non-table"),
     "YB407": (Severity.ERROR, "表 {name} 不按 {dimension} 分列（它按 {dims}）", "lookup on a dimension the table lacks"),
     "YB408": (Severity.ERROR, "表 {name} 按 {dimension} 分列，但词表 {dimension} 没有字段，取不到本次就诊的值", "table dimension without a field"),
+    "YB410": (Severity.ERROR, "分段 {low} 至 {high}：上限须高于下限", "band edges out of order"),
+    "YB411": (Severity.ERROR, "分段之间有空缺：{low} 至 {high} 没有比例", "gap between bands"),
+    "YB412": (Severity.ERROR, "分段重叠：这一段从 {low} 起，上一段到 {high} 才止", "overlapping bands"),
+    "YB413": (Severity.ERROR, "{low} 以上 须是最后一段", "open band not last"),
+    "YB414": (Severity.ERROR, "{year} 须晚于上一行的 {previous}：按年度的各行由早到晚、不重复（年份在 1–9998 之间），全写年份或全写日期",
+              "years out of order"),
     # 5xx: definitions, exceptions, counters
     "YB501": (Severity.ERROR, "定义循环：{cycle}", "definition cycle"),
     "YB502": (Severity.ERROR, "{name} 的两条例外（{first} 与 {second}）优先级相同且条件可能同时成立", "conflicting exceptions"),
@@ -157,6 +170,14 @@ WORDS: dict[str, str] = {
     "cycle.step": "{name}（{article}）",
     "cycle.arrow": " → ",
     "list.sep": "、",
+    "check.module_repeated": "  （另有 {count} 条共用模块中的诊断，已随前面使用该模块的规定报告）",
+    "op.bands": "分段的对象须是金额",
+    "op.bands_actual": "而此处是",
+    "op.by_year": "按年度的依据须是日期",
+    "open.year": "{article}未规定 {name} {year}的值",
+    "open.before": "{article}未规定 {name} {year}年以前的值",
+    "open.after": "{article}未规定 {name} {year}年以后的值",
+    "open.before_date": "{article}未规定 {name} 在 {year} 以前的值",
     "table.others": "其余",
     "no_article": "共用模型",
     "open.cell_reason": "{article}未规定 {name} 的值",

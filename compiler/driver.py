@@ -19,15 +19,15 @@ from typing import Callable, Optional, Union
 
 import attrs
 
-from yibao.compiler import ast as A
-from yibao.compiler._program import Header
-from yibao.compiler.admit import admit
-from yibao.compiler.build import build_ast
-from yibao.compiler.check import check
-from yibao.compiler.diagnostics import CompilerBug, Diagnostic, diag, has_errors, sort_key, word
-from yibao.compiler.lower import lower, with_sha256
-from yibao.compiler.parse import parse
-from yibao.compiler.resolve import resolve
+from . import ast as A
+from ._program import Header
+from .admit import admit
+from .build import build_ast
+from .check import check
+from .diagnostics import CompilerBug, Diagnostic, diag, has_errors, sort_key, word
+from .lower import lower, with_sha256
+from .parse import parse
+from .resolve import resolve
 
 __all__ = ["CompileResult", "ModuleCheck", "Session", "check_module", "compile_path", "compile_text", "compile_all",
            "discover_regulations", "default_root"]

@@ -20,9 +20,9 @@ from typing import Iterable, Optional
 
 import attrs
 
-from yibao.compiler.diagnostics import CompilerBug, Diagnostic
-from yibao.compiler.diagnostics import _display_width  # columns a CJK character takes: the carets' measure
-from yibao.compiler.parse import _INDENT_WIDTH, KEYWORDS, parse  # indentation as the parser counts it
+from .diagnostics import CompilerBug, Diagnostic
+from .diagnostics import _display_width  # columns a CJK character takes: the carets' measure
+from .parse import _INDENT_WIDTH, KEYWORD_WORDS, KEYWORDS, parse  # indentation as the parser counts it
 
 INDENT = "    "
 
@@ -64,7 +64,7 @@ _TOKEN = re.compile(
       |(?P<date>[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?![0-9]))
       |(?P<money>[0-9]+(?:\.[0-9]+)?[ \t]*万?元(?!\w))
       |(?P<rate>[0-9]+(?:\.[0-9]+)?[ \t]*[%％])
-      |(?P<count>[0-9]+[ \t]*次(?!\w))
+      |(?P<count>[0-9]+[ \t]*[次天](?!\w))
       |(?P<number>[0-9]+(?:\.[0-9]+)?)
       |(?P<word>[^\W\d]\w*(?:\.\w+)*)
       |(?P<punct>""" + _PUNCT + r""")
@@ -76,7 +76,6 @@ _TOKEN = re.compile(
 _FUNCTIONS = frozenset(w for t in ("MIN", "MAX", "ROUND", "CLAMP", "COUNT_OF") for w in KEYWORDS[t])
 _EXAMPLE_LINES = frozenset(w for t in ("_PERSON", "_ENCOUNTER", "_EXPECT") for w in KEYWORDS[t])
 _BY = frozenset(KEYWORDS["_BY"])
-_KEYWORD_WORDS = frozenset(w for words in KEYWORDS.values() for w in words)
 _OPENING = frozenset({"(", "[", "{"})
 _CLOSING = frozenset({")", "]", "}"})
 
@@ -223,7 +222,7 @@ def _before_operand(token: Token) -> bool:
     """After this token a minus sign is a sign, not a subtraction."""
     if token.kind == "punct":
         return token.text not in _CLOSING
-    return token.text in _KEYWORD_WORDS and token.text not in _VALUE_WORDS
+    return token.text in KEYWORD_WORDS and token.text not in _VALUE_WORDS
 
 
 _VALUE_WORDS = frozenset(w for t in ("TRUE", "FALSE", "OTHERS") for w in KEYWORDS[t])

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from yibao.compiler import ast as A
-from yibao.compiler._lower_expr import decimal_text, fen
-from yibao.compiler.diagnostics import Diagnostic, diag, did_you_mean
+from . import ast as A
+from ._lower_expr import decimal_text, fen
+from .diagnostics import Diagnostic, diag, did_you_mean
 
 _COMPARISONS = {A.BinaryOp.EQ: "eq", A.BinaryOp.NE: "ne", A.BinaryOp.LT: "lt", A.BinaryOp.LE: "le",
                 A.BinaryOp.GT: "gt", A.BinaryOp.GE: "ge"}

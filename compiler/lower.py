@@ -12,14 +12,14 @@ import hashlib
 import json
 from typing import Callable, Optional
 
-from yibao.compiler import ast as A
-from yibao.compiler._contribution import split_contribution
-from yibao.compiler._lower_expr import ExprLowerer, decimal_text, ir_name, type_json
-from yibao.compiler._program import ArticleSym, CounterSym, DefinitionSym, DefKind, ExampleSym
-from yibao.compiler._tables import TableCell
-from yibao.compiler.check import CheckedProgram
-from yibao.compiler.diagnostics import word
-from yibao.compiler.semantic import HASH_KEYS, semantic_sha256
+from . import ast as A
+from ._contribution import split_contribution
+from ._lower_expr import ExprLowerer, decimal_text, ir_name, line_label, type_json
+from ._program import ArticleSym, CounterSym, DefinitionSym, DefKind, ExampleSym
+from ._tables import TableCell
+from .check import CheckedProgram
+from .diagnostics import word
+from .semantic import HASH_KEYS, semantic_sha256
 
 FORMAT = "yibao-ir/1"
 
@@ -63,6 +63,22 @@ class _Lowerer:
         return f"{self.root_relative(span.file)}:{span.line}:{span.col}"
 
     def document(self) -> dict:
+        doc = self._document()
+        bands = self._bands()
+        if bands:  # only a regulation with bands has the key, so the others' IR is unchanged
+            doc["bands"] = bands
+        return doc
+
+    def _bands(self) -> list[dict]:
+        """Each definition written ``分段 …``: its bands as written, with its article and place."""
+        found = []
+        for sym in self._live():
+            if sym.kind is DefKind.FORMULA and isinstance(sym.node.expr, A.Bands):
+                entry = self.x.bands_json(sym.name, sym.node.expr)
+                found.append({**entry, "article": sym.article, "at": self.at(sym.node.span)})
+        return found
+
+    def _document(self) -> dict:
         return {
             "format": FORMAT,
             "regulation": self._regulation(),
@@ -166,6 +182,8 @@ class _Lowerer:
             return {"na": sym.name}
         if sym.kind is DefKind.OPEN:
             return {"open": sym.name, "reason": self._open_reason(sym), "article": sym.article}
+        if isinstance(sym.node.expr, A.ByYear):
+            return self.x.by_year(sym.name, sym.article, sym.node.expr)
         return self.x.expr(sym.node.expr)
 
     def _exception(self, e) -> dict:
@@ -197,6 +215,11 @@ class _Lowerer:
                     for c in self.checked.tables[sym.name].cells
                     if isinstance(c.cell, A.OpenCell)
                 ]
+            elif sym.kind is DefKind.FORMULA and isinstance(sym.node.expr, A.ByYear):
+                found += [self._open_value(f"{sym.name}[{line_label(y)}]", word("open.year", article=sym.article or "",
+                                                                                 name=sym.name, year=line_label(y)),
+                                           sym.article, y.span)
+                          for y in sym.node.expr.years if isinstance(y.cell, A.OpenCell)]
         found += [self._open_value(v.name, self._open_vocabulary_reason(v), v.article, v.span)
                   for v in self.program.vocabularies if v.open]
         return found

@@ -22,9 +22,9 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.indenter import Indenter
 
-from yibao.compiler.ast import Span
-from yibao.compiler._limits import too_deep, too_large
-from yibao.compiler.diagnostics import Diagnostic, diag
+from .ast import Span
+from ._limits import too_deep, too_large
+from .diagnostics import Diagnostic, diag
 
 # terminal → spellings: Chinese first, then the English aliases. The grammar declares each terminal.
 KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -33,6 +33,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "_DOCNO": ("文号", "docno"),
     "_EFFECTIVE": ("施行", "effective"),
     "_TO": ("至", "to"),
+    "_BANDS": ("分段", "bands"),
+    "_FROM": ("自", "from"),
+    "_ABOVE": ("以上", "above"),
+    "_BY_YEAR": ("按年度", "by_year"),
     "_BASIS": ("依据", "basis"),
     "_MODULE": ("模块", "module"),
     "_USE": ("采用", "use"),
@@ -96,6 +100,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "T_BOOL": ("布尔", "bool"),
     "T_FLAG": ("标志", "flag"),
 }
+KEYWORD_WORDS = frozenset(w for words in KEYWORDS.values() for w in words)
 
 _KEYWORD_OF: dict[str, str] = {word: terminal for terminal, words in KEYWORDS.items() for word in words}
 
@@ -128,11 +133,12 @@ _PUNCTUATION: dict[str, str] = {
 _CLASSES: dict[str, str] = {
     "NAME": "名称",
     "ARTICLE": "条号（如 第三十条）",
+    "ARTICLE_REF": "条文引用（如 按第三十一条）",
     "TITLE": "条标题【…】",
     "DATE": "日期（如 2018-04-01）",
     "MONEY": "金额（如 200元）",
     "RATE": "比例（如 85%）",
-    "COUNT": "次数（如 2次）",
+    "COUNT": "次数（如 2次、30天）",
     "NUMBER": "数字",
     "STRING": "带引号的文字",
     "FIELD": "接口字段名（如 encounter.fees.01）",
@@ -374,8 +380,8 @@ def _unexpected_token(exc: UnexpectedToken, file: str, lines: list[str]) -> tupl
         span = _line_end_span(file, lines, line) if token.type == "$END" else _token_span(file, lines, token)
     if token.type == "$END":
         return diag("YB107", span, expected=_describe_expected(expected)), line, False
-    d = diag("YB101", span, found=_describe_found(token), expected=_describe_expected(expected),
-             hints=_hints(token, expected))
+    hints = _hints(token, expected) or _misspelled_keyword(token, expected, lines) or _name_from_digits(token, lines)
+    d = diag("YB101", span, found=_describe_found(token), expected=_describe_expected(expected), hints=hints)
     return d, line, False
 
 
@@ -391,6 +397,44 @@ def _hints(token: Token, expected: set[str]) -> tuple[str, ...]:
             if token.value.startswith(word) and rest:
                 return (f"关键字与名称之间要用空格隔开：写作「{word} {rest}」 (separate the keyword {word} with a space)",)
     return ()
+
+
+_LEADING_WORD = re.compile(r"[ \t\u3000]*([^\W\d]\w*)")
+
+
+def _misspelled_keyword(token: Token, expected: set[str], lines: list[str]) -> tuple[str, ...]:
+    """A keyword with one character wrong: the unexpected name itself (``每念`` where 每年 may stand), or the
+    name the line starts with (``列外 …``, ``采取 …``), which the parser took for a name and only choked after."""
+    if token.type == "NAME":
+        close = _one_character_off(str(token.value), [w for t in expected for w in KEYWORDS.get(t, ())])
+        if close:
+            return (_keyword_hint(str(token.value), close),)
+    line = lines[token.line - 1] if 0 < token.line <= len(lines) else ""
+    leading = _LEADING_WORD.match(line)
+    if leading is None or leading.end() > token.column - 1 or leading.group(1) in KEYWORD_WORDS:
+        return ()
+    close = _one_character_off(leading.group(1), KEYWORD_WORDS)
+    return (_keyword_hint(leading.group(1), close),) if close else ()
+
+
+def _name_from_digits(token: Token, lines: list[str]) -> tuple[str, ...]:
+    """``2023年平均工资``: a number run into a name where a clause starts; names cannot start with a digit."""
+    line = lines[token.line - 1] if 0 < token.line <= len(lines) else ""
+    after = line[token.column - 1 + len(str(token.value)):][:1]
+    if token.type != "NUMBER" or not (after.isalpha() or after == "_") or line[: token.column - 1].strip():
+        return ()
+    return ("名称不能以数字开头；一年一个值请写「名称 按年度 日期：」，每行「年：值」(docs/language.md 第 16 节) "
+            "(a name cannot start with a digit; for a value by year write 名称 按年度 日期：)",)
+
+
+def _one_character_off(text: str, keywords) -> list[str]:
+    """The keywords (two characters or more) that ``text`` spells with exactly one character changed."""
+    return [w for w in sorted(set(keywords)) if len(w) == len(text) >= 2 and sum(a != b for a, b in zip(w, text)) == 1]
+
+
+def _keyword_hint(text: str, keywords: list[str]) -> str:
+    shown = "或".join(f"「{w}」" for w in keywords)
+    return f"「{text}」不是关键字；是否想写{shown}？(did you mean the keyword {' or '.join(keywords)}?)"
 
 
 def _expected(exc: UnexpectedToken) -> set[str]:

@@ -11,9 +11,9 @@ from typing import Iterable, Iterator, Mapping, Optional
 
 import attrs
 
-from yibao.compiler import ast as A
-from yibao.compiler._binding import Binder, Namespace
-from yibao.compiler._program import (
+from . import ast as A
+from ._binding import Binder, Namespace
+from ._program import (
     ArticleSym,
     CounterSym,
     DefinitionSym,
@@ -30,7 +30,7 @@ from yibao.compiler._program import (
     Vocabulary,
     label_of,
 )
-from yibao.compiler.diagnostics import Diagnostic, diag, did_you_mean, word
+from .diagnostics import Diagnostic, diag, did_you_mean, word
 
 __all__ = ["resolve", "Program"]
 
@@ -50,6 +50,28 @@ def _without_cascades(found: list[Diagnostic]) -> list[Diagnostic]:
     if not any(d.code == "YB206" for d in found):
         return found
     return [d for d in found if d.code not in _ECHOES_OF_A_MISSING_MODULE]
+
+
+_VALUE_CLAUSES = (A.Definition, A.TableDef, A.OpenDecl)
+
+
+def _orphan_targets(placed, ns: Namespace) -> frozenset[str]:
+    """Exception targets with no general rule: YB211 reports each, so a use of one is no second error."""
+    return frozenset(p.clause.target for p in placed if isinstance(p.clause, A.ExceptionDef)
+                     and ns.kind(p.clause.target) not in (Namespace.DEFINITION, Namespace.PARAM))
+
+
+def _article_values(files: Iterable[A.RuleFile]) -> dict[tuple[str, str], list[str]]:
+    """(file, article label) → the names the article gives a value, in source order: what 按第N条 may cite."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for rf in files:
+        for item in rf.items:
+            if isinstance(item, A.Article):
+                names = found.setdefault((rf.path, label_of(item)), [])
+                for c in item.clauses:
+                    if isinstance(c, _VALUE_CLAUSES) and c.name not in names:
+                        names.append(c.name)
+    return found
 
 
 @attrs.frozen
@@ -92,7 +114,8 @@ class _Resolver:
         notes, exception_notes, interpretations = self._interpretations(placed)
         self._require_params(params, ns)
         inputs = self._inputs(placed, ns)
-        binder = Binder(ns, self.diagnostics, {i.name: i.field for i in inputs})
+        binder = Binder(ns, self.diagnostics, {i.name: i.field for i in inputs}, _article_values(files),
+                        _orphan_targets(placed, ns))
         binder.bind_clauses(placed)
         binder.check_types(placed)
         header = self._header(placed)

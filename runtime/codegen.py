@@ -33,7 +33,7 @@ from typing import Any, Callable, Optional
 
 from . import messages as M
 from .evaluator import NOT_DECIDED, Evaluation
-from .expr import CNode, divide, half_up_product, half_up_quotient
+from .expr import CNode, date_add, date_diff, date_sub, divide, half_up_product, half_up_quotient
 from .values import Sentinel, round_half_up
 
 FUNCTION = "evaluate_encounter"
@@ -41,6 +41,7 @@ MAX_DEPTH = 80  # the tokenizer refuses 100 levels of indentation; deeper rules 
 CONSTANT_CELLS = ("lit", "open", "na")
 COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 ARITH = {"add": "+", "sub": "-", "mul": "*"}
+DATES = {"date_diff": ("_dd", False), "date_add": ("_da", True), "date_sub": ("_ds", True)}  # helper, may give a sentinel
 PICK = {"min": "<", "max": ">"}  # builtin min/max keep the first extreme: x replaces it only if strictly beyond
 
 
@@ -170,7 +171,8 @@ class _Gen:
         self.depth = 0
         self.temps = 0
         self.namespace: dict = {"S": Sentinel, "_hp": half_up_product, "_hq": half_up_quotient, "_dv": divide,
-                                "_rh": round_half_up, "__builtins__": {}}
+                                "_rh": round_half_up, "_dd": date_diff, "_da": date_add, "_ds": date_sub,
+                                "__builtins__": {}}
         self.constant_names: dict[int, str] = {}
         self.slot_val: dict[int, Val] = {}
         self.self_val: Optional[Val] = None
@@ -376,6 +378,9 @@ class _Gen:
             return self.strict(vals, lambda t: self.clamp(t, codes))
         if kind == "count_of":  # 0 + (a is True) + …: an int, as the closures count
             return self.strict(vals, lambda t: self.assign(t, " + ".join(["0"] + [f"({c} is True)" for c in codes])))
+        if kind in DATES:  # the closures' own helpers, so that both compute alike
+            helper, sentinel = DATES[kind]
+            return self.strict(vals, lambda t: self.assign(t, f"{helper}({codes[0]}, {codes[1]})"), (sentinel, sentinel))
         if kind == "div":
             return self.strict(vals, lambda t: self.assign(t, f"_dv({codes[0]}, {codes[1]})"), (True, True))
         unary = {"neg": "-{}", "not": "not {}", "round": "_rh({})"}

@@ -535,6 +535,30 @@ def _div(cols, env):
     return out
 
 
+def _date_diff(cols, env):
+    """Days between two date columns (ordinals), a whole count."""
+    a, b = cols
+    return Col("num", a.n - b.n)
+
+
+def _date_shift(sign: int):
+    """``date_add`` / ``date_sub``: the ordinal moved by the count; outside the calendar (after 9999-12-31)
+    the range sentinel, as the closures give it."""
+    def apply(cols, env):
+        import datetime as _dt
+
+        np = numpy()
+        a, days = cols
+        n = a.n + sign * days.n.astype(np.int64)
+        outside = (n < 1) | (n > _dt.date.max.toordinal())
+        out = Col("date", np.where(outside, 1, n))
+        if outside.any():
+            sid = env.sentinels.id_of(Sentinel("range", "日期超出范围"))
+            out.s = np.where(outside, sid, 0).astype(np.int32)
+        return out
+    return apply
+
+
 def _compare(test):
     def apply(cols, env):
         a, b = cols
@@ -572,6 +596,7 @@ _OPS = {
     "lt": _compare(lambda a, b: a < b), "le": _compare(lambda a, b: a <= b),
     "gt": _compare(lambda a, b: a > b), "ge": _compare(lambda a, b: a >= b),
     "min": _extreme(True), "max": _extreme(False), "clamp": _clamp, "not": _not,
+    "date_diff": _date_diff, "date_add": _date_shift(1), "date_sub": _date_shift(-1),
 }
 
 

@@ -85,20 +85,16 @@ OTHER_FUNDS = {
     "oth_pay": ("999999", "其他基金"),
 }
 
-REGIONS = {"370500": "东营市", "370600": "烟台市", "370800": "济宁市", "371300": "临沂市"}
-
-
 def basic_fund(insutype: str) -> tuple[str, str]:
     """The basic fund's (fund_pay_type, name) for a 险种; unknown 险种 fall back to the employee fund."""
     return BASIC_FUND.get(insutype, BASIC_FUND["310"])
 
 
-def region_code(text: str, extra: dict[str, str]) -> Optional[str]:
+def region_code(text: str, names: dict[str, str]) -> Optional[str]:
     """A region given as a 6-digit code or a city name (with or without 市) → its code, or None.
 
-    ``extra`` adds the regions the loaded regulations name (code → name)."""
-    names = dict(REGIONS)
-    names.update(extra)
+    ``names`` are the regions the loaded regulations name (code → name, from their 地区 line): the region
+    table is the rule files', so a new city's name is known as soon as its rules are loaded."""
     if text in names:
         return text
     want = text[:-1] if text.endswith("市") else text
@@ -109,5 +105,5 @@ def region_code(text: str, extra: dict[str, str]) -> Optional[str]:
     return None
 
 
-def region_name(code: str, extra: dict[str, str]) -> str:
-    return extra.get(code) or REGIONS.get(code, code)
+def region_name(code: str, names: dict[str, str]) -> str:
+    return names.get(code, code)

@@ -48,10 +48,12 @@ def explain(result: Any, engine_or_regulation: Any = None) -> str:
     fees = result.fees if isinstance(result, SettleResult) else None
     output = result.output if isinstance(result, SettleResult) else result
     region = output.get("region", "")
-    blocks = [f"结算单　参保地区 {region} {C.REGIONS.get(region, '')}".rstrip()]
     known = dict(getattr(output, "regulations", {}))
-    for i, row in enumerate(output.get("encounters", [])):
-        reg = _regulation_for(row, engine_or_regulation, known)
+    rows = output.get("encounters", [])
+    regs = [_regulation_for(row, engine_or_regulation, known) for row in rows]
+    name = next((r.region_name for r in regs if r is not None), "")  # the region's own 地区 line
+    blocks = [f"结算单　参保地区 {region} {name}".rstrip()]
+    for i, (row, reg) in enumerate(zip(rows, regs)):
         blocks.append(_encounter(row, reg, fees[i] if fees and i < len(fees) else None))
     return "\n\n".join(blocks) + "\n"
 

@@ -25,8 +25,8 @@ Fn = Callable[[list], Any]
 
 LITERAL_KEYS = ("money", "rate", "count", "bool", "date", "enum")
 SHAPE_KEYS = LITERAL_KEYS + ("ref", "open", "na", "op")
-BINARY = ("add", "sub", "mul", "div", "eq", "ne", "lt", "le", "gt", "ge")
-ARITY = {"sub": 2, "div": 2, "eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2, "neg": 1, "round": 1,
+BINARY = ("add", "sub", "mul", "div", "eq", "ne", "lt", "le", "gt", "ge", "date_diff", "date_add", "date_sub")
+ARITY = {"sub": 2, "div": 2, "date_diff": 2, "date_add": 2, "date_sub": 2, "eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2, "neg": 1, "round": 1,
          "not": 1, "known": 1, "clamp": 3, "if": 3, "in": 1}
 MIN_ARITY = {"add": 2, "mul": 2, "min": 1, "max": 1, "and": 1, "or": 1, "count_of": 1}
 
@@ -271,6 +271,24 @@ def divide(a: Any, b: Any) -> Any:
     return Fraction(a) / b
 
 
+def date_diff(a: Any, b: Any) -> Any:
+    """``date_diff``: the days from ``b`` to ``a``, a count."""
+    return (a - b).days
+
+
+def date_add(a: Any, days: Any) -> Any:
+    """``date_add``: the date ``days`` later; past the calendar's end (year 9999) the range sentinel (YR06)."""
+    try:
+        return a + _dt.timedelta(days=days)
+    except OverflowError:
+        return Sentinel("range", "日期超出范围")
+
+
+def date_sub(a: Any, days: Any) -> Any:
+    """``date_sub``: the date ``days`` earlier, as ``date_add`` of the negated count."""
+    return date_add(a, -days)
+
+
 def half_up_product(a: Any, b: Any) -> Any:
     """A ``round`` node over ``mul(a, b)``, in integer arithmetic: the hottest pattern (fen × rate), and the exact product is
     never materialised as a normalised Fraction."""
@@ -397,6 +415,9 @@ _FACTORIES: dict = {
     "le": _binary(lambda a, b: a <= b),
     "gt": _binary(lambda a, b: a > b),
     "ge": _binary(lambda a, b: a >= b),
+    "date_diff": _binary(date_diff),
+    "date_add": _binary(date_add),
+    "date_sub": _binary(date_sub),
     "neg": _unary(lambda a: -a),
     "round": _unary(round_half_up),
     "not": _unary(lambda a: not a),

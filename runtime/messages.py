@@ -61,6 +61,8 @@ def from_sentinel(s: Sentinel, at: Optional[str]) -> dict:
                            s.article), s.name)
     if s.kind == "divzero":
         return error("YR06", f"计算中除数为零{_cite(s.article)}{_where(at)}，无法结算", s.article)
+    if s.kind == "range":
+        return error("YR06", f"计算出的日期超出日历范围（9999 年以后）{_cite(s.article)}{_where(at)}，无法结算", s.article)
     return internal(f"未知的哨兵值 {s.kind}")
 
 

@@ -69,6 +69,9 @@ REGULATION = _record(
     {"doc_number": OPT_STR, "basis": OPT_STR, "effective_article": OPT_STR, "source": OPT_STR,
      "applies_to": ("nullable", _record({"vocabulary": STR, "field": STR, "members": ("list", STR)},
                                         {"article": OPT_STR}))})
+BAND = _record({"low": INT, "high": ("nullable", INT), "rate": STR})
+BANDS = _record({"name": STR, "amount": EXPR, "bands": ("list", BAND), "ratio": ("one_of", ("effective",))},
+                {"from": ("nullable", EXPR), "article": OPT_STR, "at": OPT_STR})
 CONTRIBUTION = _record({}, {"inputs": ("list", INPUT), "tables": ("list", TABLE), "definitions": ("list", DEFINITION),
                             "outputs": ("list", OUTPUT), "examples": ("list", EXAMPLE)})
 DOCUMENT = _record(
@@ -77,7 +80,7 @@ DOCUMENT = _record(
      "definitions": ("list", DEFINITION), "exclusions": ("list", EXCLUSION), "outputs": ("list", OUTPUT),
      "open_values": ("list", OPEN_VALUE), "interpretations": ("list", INTERPRETATION),
      "examples": ("list", EXAMPLE)},
-    {"articles": ("list", ARTICLE), "contribution": CONTRIBUTION, "semantic_sha256": STR})
+    {"articles": ("list", ARTICLE), "contribution": CONTRIBUTION, "semantic_sha256": STR, "bands": ("list", BANDS)})
 
 # Expression nodes: the key that names the shape → the other keys it has (spec), docs/ir.md "Expressions".
 LITERALS = {"money": INT, "count": INT, "bool": BOOL, "rate": STR, "date": DATE}

@@ -306,7 +306,7 @@ class Sentinel:
         return f"Sentinel({self.kind}, {self.name!r}, {self.article!r})"
 
 
-SENTINEL_LABEL = {"open": "待定", "na": "不适用", "missing": "缺失", "divzero": "除数为零"}
+SENTINEL_LABEL = {"open": "待定", "na": "不适用", "missing": "缺失", "divzero": "除数为零", "range": "日期超出范围"}
 
 
 def format_value(value: object, type_: object) -> str:

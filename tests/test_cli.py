@@ -130,3 +130,36 @@ def test_check_format_github_annotates_each_diagnostic(tmp_path, monkeypatch):
 def test_check_format_json_of_the_bundled_rules_is_silent_and_succeeds():
     result = run("check", "--format", "json")
     assert (result.exit_code, result.output) == (0, "")
+
+
+def test_check_on_a_city_folder_uses_the_bundled_modules():
+    # regulations/dongying holds only the city's file: it is checked against the shared Shandong modules
+    result = run("check", str(ROOT / "regulations" / "dongying"))
+    assert result.exit_code == 0, result.output
+    assert "东营市（370500）" in result.output
+    assert "YB206" not in result.output and "济宁市（370800）" not in result.output
+
+
+def test_test_on_a_city_folder_runs_that_city_against_the_bundled_modules():
+    result = run("test", str(ROOT / "regulations" / "dongying"))
+    assert result.exit_code == 0, result.output
+    assert "东营市" in result.output and "济宁市" not in result.output and " 0 failed" in result.output
+
+
+def test_check_reports_an_error_in_a_shared_module_once_not_once_per_version(tmp_path):
+    common = (BROKEN / "_common.yb").read_text(encoding="utf-8") + "坏 = 甲类费用 + 10%\n"
+    (tmp_path / "_common.yb").write_text(common, encoding="utf-8")
+    for year in (2020, 2021):
+        (tmp_path / f"city-{year}.yb").write_text(
+            f'地区 测试市 379900\n标题 "测试 {year}"\n施行 {year}-01-01 至 {year}-12-31\n采用 测试共用\n', encoding="utf-8")
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.output.count("错误[YB301]") == 1
+    assert "✗ city-2020.yb" in result.output and "✗ city-2021.yb" in result.output
+    assert "另有 1 条共用模块中的诊断" in result.output
+
+
+def test_check_of_a_file_without_the_settlement_model_skips_the_province_invariants():
+    result = run("check", str(ROOT / "tests" / "fixtures" / "language" / "bands.yb"))
+    assert result.exit_code == 0, result.output
+    assert "省级不变式不适用于《分段示例" in result.output and "Traceback" not in result.output

@@ -261,3 +261,29 @@ def test_columnar_equals_per_claim_on_random_rule_sets(d, r, p, delta, threshold
             assert result.status[i] == 0
             col = result.outputs["hifp_pay"]
             assert int(col.n[i]) == want.outputs["hifp_pay"]
+
+
+def test_date_operations_in_columns_match_the_closures():
+    import datetime as dt
+    import types
+
+    from yibao.runtime.columnar import _OPS, Sentinels
+    from yibao.runtime.expr import date_add, date_diff, date_sub
+
+    admit = [dt.date(2020, 2, 20), dt.date(2020, 3, 1), dt.date(9999, 12, 1)]
+    discharge = [dt.date(2020, 3, 1), dt.date(2020, 2, 20), dt.date(9999, 12, 31)]
+    days = [30, -5, 1]
+    env = types.SimpleNamespace(size=3, sentinels=Sentinels())
+    a = Col("date", np.array([d.toordinal() for d in admit], np.int64))
+    b = Col("date", np.array([d.toordinal() for d in discharge], np.int64))
+    n = Col("num", np.array(days, np.int64))
+    assert list(_OPS["date_diff"]([b, a], env).n) == [date_diff(x, y) for x, y in zip(discharge, admit)]
+    later, earlier = _OPS["date_add"]([b, n], env), _OPS["date_sub"]([a, n], env)
+    for i in range(3):
+        want_later, want_earlier = date_add(discharge[i], days[i]), date_sub(admit[i], days[i])
+        if isinstance(want_later, dt.date):
+            assert later.s is None or later.s[i] == 0
+            assert dt.date.fromordinal(int(later.n[i])) == want_later
+        else:  # 9999-12-31 + 1 day: the range sentinel in both
+            assert env.sentinels.items[later.s[i]].kind == want_later.kind == "range"
+        assert dt.date.fromordinal(int(earlier.n[i])) == want_earlier

@@ -39,3 +39,21 @@ def test_ir_is_canonical_and_hashed(path):
     assert ir["format"] == "yibao-ir/1"
     assert ir["sha256"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
     assert canonical_json(compile_path(path).ir) == canonical_json(ir)  # same rules, same bytes
+
+
+LANGUAGE = sorted((Path(__file__).parent / "fixtures" / "language").glob("*.yb"))
+
+
+@pytest.mark.parametrize("path", LANGUAGE, ids=lambda p: p.stem)
+def test_the_language_reference_fixtures_compile_to_their_golden_ir(path, update_golden):
+    # dates, article references, bands and values by year, as docs/language.md sections 14–16 show them
+    from yibao.compiler.driver import compile_text
+
+    result = compile_text(path.read_text(encoding="utf-8"), file=f"language/{path.name}")
+    assert result.ir is not None, result.diagnostics
+    data = canonical_json(result.ir)
+    golden = GOLDEN / f"language-{path.stem}.ir.json"
+    if update_golden:
+        golden.write_bytes(data)
+    assert golden.exists(), f"no golden file {golden.name}; run with --update-golden"
+    assert data == golden.read_bytes()

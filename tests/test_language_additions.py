@@ -131,3 +131,57 @@ def test_an_interpretation_can_name_its_subject():
     assert note["subject"] == "甲值"
     bad = compile_text(HEADER + '第一条\n    甲值 = 100元\n    解释 甲直 "x"\n    输出 hifp_pay = 甲值\n', file="t.yb")
     assert [d.code for d in bad.diagnostics if d.severity.value == "error"] == ["YB201"]
+
+
+def test_date_arithmetic_lowers_to_the_date_operations():
+    ir = compile_ok('''第一条
+    住院天数 = 出院日期 − 入院日期
+    复查截止 = 出院日期 + 30天
+    前一日 = 入院日期 − 1
+    同前 = 30 + 入院日期
+    输出 hifp_pay = 若 住院天数 > 90天 且 复查截止 > 前一日 且 同前 > 前一日 则 1元 否则 0元
+''')
+    exprs = {d["name"]: (d["type"], d["default"]["expr"]) for d in ir["definitions"]}
+    assert exprs["住院天数"] == ("count", {"op": "date_diff", "args": [{"ref": "出院日期"}, {"ref": "入院日期"}]})
+    assert exprs["复查截止"] == ("date", {"op": "date_add", "args": [{"ref": "出院日期"}, {"count": 30}]})
+    assert exprs["前一日"] == ("date", {"op": "date_sub", "args": [{"ref": "入院日期"}, {"count": 1}]})
+    # a count written first still lowers with the date first
+    assert exprs["同前"] == ("date", {"op": "date_add", "args": [{"ref": "入院日期"}, {"count": 30}]})
+    fields = {i["name"]: (i["field"], i["optional"]) for i in ir["inputs"]}
+    assert fields["入院日期"] == ("encounter.begndate", True)
+    assert fields["出院日期"] == ("encounter.enddate", True)
+
+
+def test_dates_do_not_mix_with_money_or_rates():
+    for bad in ("出院日期 + 200元", "出院日期 × 2", "入院日期 < 10%", "出院日期 + 入院日期"):
+        result = compile_text(HEADER + f"第一条\n    坏 = {bad}\n    输出 hifp_pay = 若 坏 = 坏 则 1元 否则 0元\n", file="t.yb")
+        assert [d.code for d in result.diagnostics if d.severity.value == "error"] == ["YB301"], bad
+
+
+def test_an_article_reference_reads_what_that_article_defines():
+    ir = compile_ok('''第一条
+    门诊比例 = 60%
+第二条
+    住院比例 按 医院等级 90% / 80% / 70% / 待定
+    住院限额 = 10万元
+第三条
+    慢病比例 = 同第一条
+    慢病住院比例 = 按第二条 住院比例
+    输出 hifp_pay = 四舍五入(最小(甲类费用, 住院限额) × (慢病比例 + 慢病住院比例) ÷ 2)
+''')
+    exprs = {d["name"]: d["default"]["expr"] for d in ir["definitions"]}
+    assert exprs["慢病比例"] == {"ref": "门诊比例"}
+    assert exprs["慢病住院比例"] == {"ref": "住院比例"}
+
+
+def test_dongying_article_32_takes_the_rates_of_article_31_by_reference():
+    # 第三十二条：门诊慢性病……分别按照本办法第三十一条职工和城乡居民基本医疗保险住院报销比例的有关规定执行
+    from pathlib import Path
+
+    from yibao.compiler.driver import compile_path
+
+    ir = compile_path(Path(__file__).resolve().parents[1] / "regulations" / "dongying" / "dongying-2018.yb").ir
+    by_name = {d["name"]: d for d in ir["definitions"]}
+    for name, target in (("慢病支付比例", "住院支付比例"), ("慢病乙类先行自付比例", "住院乙类先行自付比例")):
+        assert by_name[name]["default"]["expr"] == {"ref": target}
+        assert by_name[name]["default"]["article"] == "第三十二条"

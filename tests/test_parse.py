@@ -519,7 +519,7 @@ def test_three_independent_errors_give_three_diagnostics():
 def test_expected_tokens_read_as_keywords():
     _, diagnostics = read("支付比例 医院等级\n")
     (d,) = diagnostics
-    assert d.message == "此处不应出现 名称「医院等级」；应为 「=」、「as」、「不适用」、「待定」、「按」或「：」"
+    assert d.message == "此处不应出现 名称「医院等级」；应为 「=」、「as」、「不适用」、「待定」、「按」、「按年度」或「：」"
 
 
 def test_missing_colon_after_block_header():

@@ -51,7 +51,8 @@ def good():
     (lambda c: c["encounters"][1].update(mdtrt_id="E1"), "encounters[1].mdtrt_id", ["重复"]),
     (lambda c: c["encounters"][1].update(setl_time="2019-01-01"), "encounters[1].setl_time", ["时间顺序"]),
     (lambda c: c.update(region="999999"), "region", ["未知的地区", "370500"]),
-    (lambda c: c.update(region="烟台"), "region", ["没有载入烟台市的规定"]),
+    # region names come from the loaded rule files' 地区 lines, not from a table in Python
+    (lambda c: c.update(region="烟台"), "region", ["未知的地区：'烟台'", "370500 东营市"]),
     (lambda c: c.update(cuminfo={"visits": 3}), "cuminfo.visits", ["admissions", "hifp_pay_pooled"]),
     (lambda c: c.update(cuminfo={"admissions": "1.5"}), "cuminfo.admissions", ["整数"]),
     (lambda c: c["person"].update(chronic=["糖尿病"]), "person.chronic", ["没有声明门诊慢性病"]),

@@ -476,3 +476,42 @@ def test_a_trace_path_is_walked_once_and_replayed_with_each_encounters_values(en
     assert dumps_output(second.output) == dumps_output(expected.output) != first
     assert {"name": "起付线以上金额", "value": "19200.00", "article": None,
             "source": "shandong/settlement-model.yb:40:1"} in second.output["encounters"][0]["trace"]
+
+
+DATE_INPUTS = [inp("入院", "date", "encounter.begndate", optional=True), inp("出院", "date", "encounter.enddate", optional=True),
+               inp("天数", "count", "encounter.days")]
+
+
+def _date_rules() -> dict:
+    exprs = {"住院天数": ("count", op("date_diff", ref("出院"), ref("入院"))),
+             "复查截止": ("date", op("date_add", ref("出院"), ref("天数"))),
+             "前推": ("date", op("date_sub", ref("入院"), ref("天数"))),
+             "超长": ("bool", op("gt", op("date_diff", ref("出院"), ref("入院")), {"count": 90}))}
+    defs = [{"name": n, "type": t, "notes": [], "exceptions": [], "default": {"expr": e, "article": "第一条", "at": "t.yb:1:1"}}
+            for n, (t, e) in exprs.items()]
+    return tiny_ir(defs, DATE_INPUTS)
+
+
+@pytest.mark.parametrize("admit, discharge, days", [
+    ("2020-02-20", "2020-03-01", 30),   # across a leap February: 10 days; 2020-03-31; 2020-01-21
+    ("2020-03-01", "2020-02-20", -5),   # discharge before admission: −10 days; a negative count moves the other way
+    (None, "2020-03-01", 1),            # admission missing: the day count is the missing sentinel
+    ("9999-12-01", "9999-12-31", 1),    # one day past the calendar's end: the range sentinel (YR06)
+])
+def test_date_operations_agree_in_both_evaluators(admit, discharge, days):
+    import datetime as dt
+    program = Regulation.from_ir(_date_rules()).program
+    values = {"入院": admit and dt.date.fromisoformat(admit), "出院": dt.date.fromisoformat(discharge), "天数": days}
+    inputs = rule_inputs(program, values)
+    fast = outcome(program, program.evaluate, inputs, [], ())
+    assert fast == outcome(program, program.evaluate_reference, inputs, [], ())
+    env = program.evaluate_reference(inputs, [], ()).env
+    got = {n: env[program.slot_of[n]] for n in ("住院天数", "复查截止", "前推", "超长")}
+    if admit == "2020-02-20":
+        assert got == {"住院天数": 10, "复查截止": dt.date(2020, 3, 31), "前推": dt.date(2020, 1, 21), "超长": False}
+    elif admit == "2020-03-01":
+        assert got["住院天数"] == -10 and got["复查截止"] == dt.date(2020, 2, 15) and got["前推"] == dt.date(2020, 3, 6)
+    elif admit is None:
+        assert got["住院天数"].kind == "missing" and got["复查截止"] == dt.date(2020, 3, 2)
+    else:
+        assert got["住院天数"] == 30 and got["复查截止"].kind == "range" and got["前推"] == dt.date(9999, 11, 30)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 from runtime_fixtures.cases import as_text_case, case, stay
 from runtime_fixtures.mini_ir import dongying_ir, money, with_sha
 from yibao.runtime import Engine, Regulation, explain
 from yibao.testing import run_examples
+
+DONGYING_TEXT = Path(__file__).resolve().parents[1] / "regulations" / "dongying" / "dongying-2018.yb"
 
 
 def test_all_hand_written_examples_pass():
@@ -45,3 +48,16 @@ def test_explain_cites_articles_interpretations_errors_and_exclusions():
     assert "YR01" in slip and "住院起付标准[未定级]" in slip
     # from the output dict alone (as the CLI passes it) the slip still cites articles
     assert "第三十条" in explain(result.output)
+
+
+def test_a_new_citys_slip_and_region_lookup_use_its_own_rule_file():
+    # no table of region names in Python: a city the runtime has never heard of is named by its 地区 line
+    from yibao.compiler.driver import compile_text
+
+    text = DONGYING_TEXT.read_text(encoding="utf-8").replace("地区 东营市 370500", "地区 滨州市 371600", 1)
+    ir = compile_text(text, file="binzhou/binzhou-2018.yb").ir
+    engine = Engine([Regulation.from_ir(ir)])
+    doc = case(stay("E1", "3", "10000"), region="滨州")
+    result = engine.settle(as_text_case(doc))
+    assert result.output["region"] == "371600"
+    assert explain(result, engine).startswith("结算单　参保地区 371600 滨州市")

@@ -77,6 +77,18 @@ def rules_root(rules: Optional[str]) -> Optional[Path]:
     return root
 
 
+def city_folder(path: Optional[str]) -> Optional[Path]:
+    """``path`` when it is a folder of city files that holds none of the modules they use (``regulations/dongying``):
+    such a folder is checked against the rules root, not taken for one. None otherwise."""
+    from yibao.compiler.driver import discover_regulations
+
+    if not path or not Path(path).is_dir():
+        return None
+    folder = Path(path)
+    every = list(folder.rglob("*.yb"))
+    return folder if every and len(discover_regulations(folder)) == len(every) else None
+
+
 def _compile_every_region(rules: Optional[str]):
     from yibao.compiler.driver import compile_all
 
@@ -121,7 +133,10 @@ class RegionRules:
 
         self.kind = kind  # "settle" or "contribute": which engine the regions feed
         self.regulations, self.broken, self.unplaced = [], {}, []
+        self.names: dict = {}  # region code → name, from every rule file's 地区 line, broken ones too
         for result in _compile_every_region(rules):
+            if result.header:
+                self.names.setdefault(result.header.region_code, result.header.region_name)
             if result.ir is None or has_errors(result.diagnostics):
                 self._mark(result.header.region_code if result.header else None, render_all(result))
                 continue
@@ -153,7 +168,7 @@ class RegionRules:
         """Exit 2 naming the region when ``given`` (the region a case names) is one whose rules did not load."""
         from yibao.runtime import contract as C
 
-        names = {r.region_code: r.region_name for r in self.regulations}
+        names = {**self.names, **{r.region_code: r.region_name for r in self.regulations}}
         code = C.region_code(given.strip(), names) if isinstance(given, str) else None
         loaded = {r.region_code for r in self.regulations}
         why = self.broken.get(code) if code else None

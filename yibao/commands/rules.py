@@ -7,7 +7,7 @@ from typing import Optional
 
 import click
 
-from .common import emit, fail, render_all, rules_root
+from .common import city_folder, emit, fail, render_all, rules_root
 
 
 @click.command("compile")
@@ -50,21 +50,28 @@ def check_command(path: Optional[str], rules: Optional[str], strict: bool, form:
 
     退出状态：2 规则文件有错误；1 有未豁免的省级不变式违反（或 --strict 时有缺编码的条文）；0 其余。
     """
-    from yibao.compiler.driver import check_module, compile_all, compile_path, default_root
+    from yibao.compiler.driver import check_module, compile_all, compile_path, default_root, discover_regulations
 
-    root = Path(path) if path and not Path(path).is_file() else (rules_root(rules) or default_root())
+    folder = city_folder(path)
+    root = Path(path) if path and not Path(path).is_file() and folder is None else (rules_root(rules) or default_root())
     results = compile_all(root)
     if path and Path(path).is_file():
         module = check_module(path, root=rules_root(rules))
         if module is not None:  # a shared module: checked through the city files that adopt it
             raise click.exceptions.Exit(_report_module(module))
+    if folder is not None:  # the folder's cities, against the modules of the rules root
+        checked = [compile_path(p, root=root) for p in discover_regulations(folder)]
+        mine = {r.path for r in checked}
+        context = [r for r in results if r.ir is not None and r.path not in mine]
+    elif path and Path(path).is_file():
         single = compile_path(path, root=rules_root(rules))
         others = [r for r in results if r.ir is not None and (single.ir is None or r.path != single.path)]
         checked, context = [single], others
     else:
         checked, context = results, []
     machine = None if form == "text" else _machine_renderer(form, root)
-    report = _report_check if machine is None else _machine_report(machine)
+    shown: set = set()  # a shared module's diagnostics, printed with the first version that uses the module
+    report = (lambda result: _report_check(result, shown)) if machine is None else _machine_report(machine)
     failed, missing = False, 0
     for result in checked:
         errors, absent = report(result)
@@ -92,11 +99,25 @@ def _report_province(root: Path, irs: list, context: list, persons: int, seed: i
         return None
     if not province.files:
         return 0
+    irs = [ir for ir in irs if _settles(ir, machine)]
     outcomes = check_cities(province.doc, irs, persons, seed)
     violations = len(unwaived(outcomes))
     if machine is None or violations:
         click.echo("\n".join(render_outcomes(outcomes, province.files)), err=machine is not None)
     return violations
+
+
+def _settles(ir: dict, machine) -> bool:
+    """Whether ``ir`` settles claims (it has the settlement model's outputs): only such a regulation is held to the
+    province invariants; a file of worked examples only (the language reference's fixtures) is skipped, saying so."""
+    from yibao.runtime import Engine, IRError, Regulation
+
+    try:
+        Engine([Regulation.from_ir(ir)])
+    except IRError as exc:
+        click.echo(f"  – 省级不变式不适用于《{ir['regulation']['title']}》：{exc}", err=machine is not None)
+        return False
+    return True
 
 
 def _coverage_of(result):
@@ -134,14 +155,30 @@ def _machine_report(machine):
     return report
 
 
-def _report_check(result) -> tuple[bool, int]:
-    """Print one regulation's check; return whether it has errors and how many articles it misses."""
+def _new_diagnostics(result, shown: set) -> tuple[list, list]:
+    """(to print, already printed): the result's own diagnostics are always new; a module's only once."""
+    fresh, repeated = [], []
+    for d in result.diagnostics:
+        key = (d.code, d.span and (d.span.file, d.span.line, d.span.col), d.message)
+        in_module = d.span is not None and d.span.file != result.path
+        (repeated if in_module and key in shown else fresh).append(d)
+        if in_module:
+            shown.add(key)
+    return fresh, repeated
+
+
+def _report_check(result, shown: set) -> tuple[bool, int]:
+    """Print one regulation's check; return whether it has errors and how many articles it misses. A
+    diagnostic in a shared module is printed once, with the first regulation that uses the module (``shown``)."""
     from yibao.compiler.coverage import render_coverage
     from yibao.compiler.diagnostics import Severity, render, word
 
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
-    if result.diagnostics:
-        click.echo(render_all(result))
+    fresh, repeated = _new_diagnostics(result, shown)
+    if fresh:
+        click.echo("\n".join(render(d, result.sources) for d in fresh))
+    if repeated:
+        click.echo(word("check.module_repeated", count=len(repeated)))
     if result.ir is None:
         click.echo(f"✗ {result.path}: {len(errors)} 个错误")
         return True, 0

@@ -7,7 +7,7 @@ from typing import Optional
 
 import click
 
-from .common import fail, loaded, render_all, rules_root
+from .common import city_folder, fail, loaded, render_all, rules_root
 
 
 @click.command("test")
@@ -17,13 +17,16 @@ from .common import fail, loaded, render_all, rules_root
 def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> None:
     """运行条文旁的示例和各市的一致性用例（*.cases.yaml），打印城市 × 功能通过矩阵。"""
     from yibao.compiler.diagnostics import has_errors
-    from yibao.compiler.driver import check_module, compile_all, compile_path
+    from yibao.compiler.driver import check_module, compile_all, compile_path, discover_regulations
 
+    folder = city_folder(path)
     module = check_module(path, root=rules_root(rules)) if path and Path(path).is_file() else None
     if module is not None:  # a shared module is tested through the city files that adopt it
         results = module.users
     elif path and Path(path).is_file():
         results = [compile_path(path, root=rules_root(rules))]
+    elif folder is not None:  # the folder's cities, against the modules of the rules root
+        results = [compile_path(p, root=rules_root(rules)) for p in discover_regulations(folder)]
     else:
         results = compile_all(Path(path) if path else rules_root(rules))
     broken = [r for r in results if r.ir is None or has_errors(r.diagnostics)]
@@ -39,7 +42,7 @@ def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> No
 
 def _run_city(result, matrix: "_TestMatrix", verbose: bool) -> None:
     from yibao.conformance import CaseFileError, case_files_beside, load_case_file, run_case
-    from yibao.runtime import Engine
+    from yibao.runtime import Engine, IRError
     from yibao.testing import run_examples
 
     (regulation,) = loaded([result.ir])
@@ -48,8 +51,14 @@ def _run_city(result, matrix: "_TestMatrix", verbose: bool) -> None:
         matrix.add(city, "条文示例", outcome.passed)
         if verbose or not outcome.passed:
             _print_outcome(outcome.passed, f"{outcome.article or ''} {outcome.title}", outcome.at, outcome.describe_failures())
-    engine = Engine([regulation])
-    for case_file in case_files_beside(result.file) if result.file else ():
+    case_files = case_files_beside(result.file) if result.file else ()
+    if not case_files:
+        return  # a rule file with worked examples only (a fixture) need not settle whole claims
+    try:
+        engine = Engine([regulation])
+    except IRError as exc:
+        raise fail(str(exc))
+    for case_file in case_files:
         try:
             _, cases = load_case_file(case_file)
         except CaseFileError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 _INFIX = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">",
-          "ge": "≥", "and": "且", "or": "或"}
+          "ge": "≥", "and": "且", "or": "或", "date_diff": "−", "date_add": "+", "date_sub": "−"}
 _CALLS = {"min": "最小", "max": "最大", "round": "四舍五入", "clamp": "介于", "count_of": "个数"}
 
 
