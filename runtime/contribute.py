@@ -148,7 +148,10 @@ class ContributionEngine:
                 output[out.field] = None
                 undetermined.append(_undetermined(out.field, value))
                 continue
-            shown = _json_value(value, out.type)
+            try:
+                shown = _json_value(value, out.type)
+            except (AttributeError, TypeError, ValueError):  # IR whose output holds another type: not a crash
+                return _failed(code, M.internal(M.output_type_mismatch(out.field, out.type, value)), reg)
             if shown is None:
                 return _failed(code, M.internal(M.output_not_whole_fen(out.field, value, "缴费输出")), reg)
             output[out.field] = shown

@@ -140,6 +140,10 @@ def counter_not_whole_fen(name: str, value: Any) -> str:
     return f"计数器「{name}」的更新值不是整分：{value}"
 
 
+def output_type_mismatch(field: str, want: Any, value: Any) -> str:
+    return f"输出 {field} 应为 {want}，得到 {value!r}"
+
+
 def output_not_whole_fen(field: str, value: Any, what: str = "输出") -> str:
     return f"{what} {field} 不是整分（IR 在输出前缺少四舍五入）：{value}"
 

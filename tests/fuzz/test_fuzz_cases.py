@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from yibao.runtime import CaseError, ContributionEngine, Engine, Regulation, dumps_output, load_case_text
 
-SETTINGS = settings(max_examples=fuzzkit.examples(250), deadline=None, database=None,
+SETTINGS = settings(max_examples=fuzzkit.examples(250), deadline=None, database=None, derandomize=fuzzkit.DERANDOMIZE,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-CLI_SETTINGS = settings(max_examples=fuzzkit.examples(40), deadline=None, database=None,
+CLI_SETTINGS = settings(max_examples=fuzzkit.examples(40), deadline=None, database=None, derandomize=fuzzkit.DERANDOMIZE,
                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                HealthCheck.function_scoped_fixture])
 HOLE = "__HOSTILE__"

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from yibao.runtime import CaseError, ContributionEngine, Engine, IRError, Regulation, dumps_output, load_case_text
 from yibao.runtime.ir import compute_sha256
 
-SETTINGS = settings(max_examples=fuzzkit.examples(150), deadline=None, database=None,
+SETTINGS = settings(max_examples=fuzzkit.examples(150), deadline=None, database=None, derandomize=fuzzkit.DERANDOMIZE,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 OPS = ["add", "sub", "mul", "div", "neg", "min", "max", "clamp", "round", "eq", "ne", "lt", "le", "gt", "ge",
        "and", "or", "not", "count_of", "known", "if", "in", "lookup", "__import__", "eval"]
