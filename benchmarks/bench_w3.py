@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 from yibao.runtime import Engine, Regulation, dumps_output, load_case_text  # noqa: E402
 
+from bench_settle import per_call_ns  # noqa: E402  (the least disturbed batch, as bench_settle measures it)
+
 CASE = """{"region": "370500",
  "person": {"psn_no": "P1", "insutype": "310", "psn_type": "1101", "brdy": "1975-06-01", "gend": "1", "flags": []},
  "encounters": [{"mdtrt_id": "E1", "med_type": "21", "setl_time": "2019-03-10", "dedc_hosp_lv": "3",
@@ -68,17 +70,6 @@ def hand_written(insutype: str, level: str, fee_a: int, fee_b: int, fee_c: int, 
     after = (admissions + counted, max(standard, last_dedc) if transfer else this_dedc,
              last_exempt if transfer else exempt, pooled_paid + fund)
     return (medfee, fee_c, preself, inscp, dedc, fund, percent, fund, medfee - fund), after
-
-
-def per_call_ns(fn, iterations: int, batches: int = 20) -> float:
-    size = max(iterations // batches, 1)
-    best = float("inf")
-    for _ in range(batches):
-        start = time.perf_counter_ns()
-        for _ in range(size):
-            fn()
-        best = min(best, (time.perf_counter_ns() - start) / size)
-    return best
 
 
 def compiled_dongying() -> dict:

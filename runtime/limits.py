@@ -93,19 +93,9 @@ def json_depth_problem(text: str, limit: int) -> Optional[tuple[int, int, str]]:
     if text.count("[") + text.count("{") <= limit:
         return None  # the usual document: too few brackets to nest that deep, no scan needed
     depth = 0
-    in_string = escaped = False
     line, line_start = 1, 0
-    for i, ch in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "[" or ch == "{":
+    for i, ch in _outside_strings(text):
+        if ch == "[" or ch == "{":
             depth += 1
             if depth > limit:
                 return line, i - line_start + 1, message("json.depth", limit=limit)
@@ -122,8 +112,21 @@ def long_integer_problem(text: str, limit: int) -> Optional[str]:
     if not re.search("[0-9]{%d}" % (limit + 1), text):
         return None  # the usual document: no run of digits that long anywhere, not even in a string
     run = 0
+    for _, ch in _outside_strings(text):
+        if "0" <= ch <= "9":
+            run += 1
+            if run > limit:
+                return message("json.digits", limit=limit)
+        else:
+            run = 0  # a string's opening quote ends a run too
+    return None
+
+
+def _outside_strings(text: str):
+    """(index, character) of every character of JSON ``text`` that is not inside a string literal, the
+    opening quote of each string included: what both scanners above need, with the escapes handled once."""
     in_string = escaped = False
-    for ch in text:
+    for i, ch in enumerate(text):
         if in_string:
             if escaped:
                 escaped = False
@@ -133,14 +136,8 @@ def long_integer_problem(text: str, limit: int) -> Optional[str]:
                 in_string = False
             continue
         if ch == '"':
-            in_string, run = True, 0
-        elif "0" <= ch <= "9":
-            run += 1
-            if run > limit:
-                return message("json.digits", limit=limit)
-        else:
-            run = 0
-    return None
+            in_string = True
+        yield i, ch
 
 
 def shown_path(path: str, keep: int = 60) -> str:
