@@ -258,7 +258,6 @@ class ClaimChecker:
         return after_value < before_value if inv["direction"] == "nondecreasing" else after_value > before_value
 
     def _violation(self, inv: dict, city: str, region: str, case: dict) -> Violation:
-        index = len(case["encounters"]) - 1
         small = shrink(case, lambda c: bool(self._fails_at(inv, c, len(c["encounters"]) - 1, region)))
         settled = self.engine.settle(small, region=region, trace=True).output["encounters"][-1]
         detail = self._detail(inv, small, settled, region)
