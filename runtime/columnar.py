@@ -24,6 +24,7 @@ from typing import Any, Optional
 
 from . import contract as C
 from . import messages as M
+from .evaluator import Evaluation
 from .values import Sentinel, amount_decimals
 
 _np = None
@@ -213,6 +214,22 @@ def half_up(c: Col):
     q = _add(_add(mag, mag), d) // twice_d
     q = np.where(negative, -q, q)
     return _int64_if_small(q) if q.dtype == object else q
+
+
+def python_value(c: Col, i: int, sentinels: "Sentinels", names: dict) -> Any:
+    """Row ``i`` as the closures hold it: a Sentinel, bool, member name (``names``: id → name), date, or number."""
+    if c is None:
+        return None
+    if c.s is not None and c.s[i] != 0:
+        return sentinels.items[int(c.s[i])]
+    if c.kind == "bool":
+        return bool(c.n[i])
+    if c.kind == "enum":
+        return names[int(c.n[i])]
+    if c.kind == "date":
+        import datetime as _dt
+        return _dt.date.fromordinal(int(c.n[i]))
+    return fraction_at(c, i)
 
 
 def fraction_at(c: Col, i: int):
@@ -614,6 +631,7 @@ class ColumnResult:
         self.size = size
         self.status = np.zeros(size, np.int8)
         self.exclusion = np.full(size, -1, np.int64)
+        self.checked = np.zeros(size, np.int64)  # how many exclusions each row evaluated
         self.error_id = np.zeros(size, np.int32)
         self.error_at: list = [None] * size
         self.internal: dict = {}   # row → YR90 detail (a broken invariant)
@@ -630,11 +648,20 @@ class ColumnResult:
 
 class ColumnarEvaluator:
     """One regulation's IR compiled to column functions. ``evaluate(inputs, counters)`` takes one column
-    per input slot and per counter (values before the encounter) and gives a ``ColumnResult``."""
+    per input slot and per counter (values before the encounter) and gives a ``ColumnResult``.
+
+    It is the third evaluator behind runtime/evaluator.py's seam: a ``BatchEvaluator`` (``evaluate_many``
+    answers one ``Evaluation`` per row of Python values, as the closures would). Built from a ``Program``
+    alone, or from a ``Regulation`` (whose sha256 and title the batch rows then carry)."""
+
+    name = "columnar"
 
     def __init__(self, regulation: Any) -> None:
+        program = getattr(regulation, "program", None)
+        if program is None:  # a bare Program (the seam's ``Evaluator(program)``)
+            program, regulation = regulation, None
         self.regulation = regulation
-        program = self.program = regulation.program
+        self.program = program
         compiler = self.compiler = ColumnCompiler(program)
         self.sentinels = Sentinels()
         self.steps = []
@@ -679,9 +706,59 @@ class ColumnarEvaluator:
             return Col("num", np.array(ints, dtype=object), None, s)
         return Col("num", n if _maxabs(n) < _BOUND else n.astype(object), None, s)
 
+    # the seam (runtime/evaluator.py's BatchEvaluator)
+
+    def evaluate_many(self, rows: list, excluded_fields: tuple = (), need_env: bool = True, trusted: bool = False,
+                      record: bool = False) -> list:
+        """One ``Evaluation`` per (inputs, counters) row, as ``evaluate.ClosureEvaluator.evaluate`` gives it:
+        outputs as ints and Fractions, the exclusion that held, the first sentinel met and where. It keeps no
+        record (``decided`` is None: a trace asks the closures), so with ``record`` it declines every row."""
+        if record or not rows:
+            return [None] * len(rows)
+        program = self.program
+        size = len(rows)
+        inputs = [self.column([r[0][j] for r in rows], spec.type) for j, spec in enumerate(program.inputs)]
+        counters = [self.column([r[1][j] for r in rows], "bool" if isinstance(c.init, bool) else c.type)
+                    for j, c in enumerate(program.counters)]
+        result, env = self.evaluate(inputs, counters, size, keep_env=True)
+        names = {i: m for m, i in self.compiler.name_id.items()}
+        return [self._evaluation(result, env, i, excluded_fields, need_env, names) for i in range(size)]
+
+    def _evaluation(self, result: "ColumnResult", env: "_Env", i: int, excluded_fields: tuple, need_env: bool,
+                    names: dict) -> Evaluation:
+        """Row ``i`` of a column result as the closures' ``Evaluation`` (checked, excluded, outputs, error)."""
+        program = self.program
+        ev = Evaluation([python_value(c, i, self.sentinels, names) for c in env.cols] if need_env else None)
+        exclusion = int(result.exclusion[i])
+        ev.checked = int(result.checked[i])
+        if exclusion < 0 and result.status[i] == ERROR and result.error_at[i].startswith("不予支付条件"):
+            ev.error, ev.error_at = self.sentinels.items[int(result.error_id[i])], result.error_at[i]
+            return ev
+        if exclusion >= 0:
+            ev.excluded = program.exclusions[exclusion]
+            fields = [f for f in excluded_fields if f in program.output_of]
+        else:
+            fields = [o.field for o in program.outputs]
+        for field in fields:  # as ``Program.outputs_into``: stop at the first sentinel
+            value = python_value(result.outputs[field], i, self.sentinels, names)
+            if value.__class__ is Sentinel:
+                ev.error, ev.error_at = value, field
+                return ev
+            ev.outputs[field] = value
+        if exclusion < 0:
+            after = []
+            for counter, col, (_, _, where) in zip(program.counters, result.counters_after, self.updates):
+                value = python_value(col, i, self.sentinels, names)
+                if value.__class__ is Sentinel:
+                    ev.error, ev.error_at = value, where
+                    return ev
+                after.append(value)
+            ev.counters_after = after
+        return ev
+
     # evaluation
 
-    def evaluate(self, inputs: list, counters: list, size: int) -> ColumnResult:
+    def evaluate(self, inputs: list, counters: list, size: int, keep_env: bool = False) -> ColumnResult:
         np = numpy()
         env = _Env(list(inputs) + list(counters) + [None] * (self.width - len(inputs) - len(counters)), size,
                    self.sentinels)
@@ -696,6 +773,7 @@ class ColumnarEvaluator:
             result.fail(unknown, held.s if held.s is not None else 0, where)
             result.exclusion = np.where(holds, i, result.exclusion)
             result.status = np.where(holds, EXCLUDED, result.status).astype(np.int8)
+            result.checked += active
             active &= ~(unknown | holds)
         excluded = result.status == EXCLUDED
         for field, fn in self.outputs:
@@ -715,7 +793,7 @@ class ColumnarEvaluator:
                 result.fail(settled & (col.s != 0) & (result.status != ERROR), col.s, where)
             after.append(col)
         result.counters_after = after
-        return result
+        return (result, env) if keep_env else result
 
     def _definition(self, env: _Env, slot: int, default: Any, exceptions: list, articles: list) -> Col:
         """The fold ``v = default; for e in exceptions: if when: v = expr`` as masked selects; a sentinel

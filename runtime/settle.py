@@ -155,6 +155,14 @@ class Engine:
         # what every output remembers (for explain), built once rather than per case
         self._produced_by = {code: {reg.sha256: reg for reg in group} for code, group in self._by_region.items()}
 
+    @property
+    def regions(self) -> RegionIndex:
+        """The loaded regions, for evaluators that read a case's fields themselves (the columnar batch path):
+        ``by_region`` (code → its regulations by start date), ``schemas`` (code → the fields it reads),
+        ``names`` (code → city name), ``region(case, given, problems)`` and ``in_force(code, date)``.
+        Read it, never change it."""
+        return self._index
+
     def regulations(self, region: Optional[str] = None) -> list[Regulation]:
         if region is None:
             return [r for code in sorted(self._by_region) for r in self._by_region[code]]

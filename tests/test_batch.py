@@ -293,3 +293,16 @@ def test_a_person_whose_rows_are_not_together_gets_yr10_on_the_later_rows_only(e
         assert [r["error_code"] for r in out[:4]] != ["YR10"] * 4
         assert all(r["error_code"] != "YR10" for r in out[:4])
         assert out[4]["error_code"] == "YR10" and out[4]["error"].startswith("psn_no")
+
+
+def test_region_for_the_whole_file_by_code_or_city_name(engine, tmp_path):
+    """``--region`` instead of a region column: by code or by city name (东营), and an unknown one exits 2."""
+    rng = random.Random(5)
+    rows = [{k: v for k, v in _good_row(rng, p, 0, "310", []).items() if k != "region"} for p in range(3)]
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source)
+    by_code = settle_file(engine, source, tmp_path / "code.parquet", region="370500")
+    by_name = settle_file(engine, source, tmp_path / "name.parquet", region="东营")
+    assert by_code == by_name and all(r["ir_sha256"] for r in by_code)
+    with pytest.raises(batch.BatchError, match="--region"):
+        batch.run_batch(engine, source, tmp_path / "x.parquet", region="999999")

@@ -85,7 +85,7 @@ person = st.fixed_dictionaries({
 
 
 def build_case(engine: Engine, p: dict, n: int) -> dict:
-    schema = engine._schemas[p["region"]]
+    schema = engine.regions.schemas[p["region"]]
     date = min(r.effective[0] for r in engine.regulations(p["region"])) + _dt.timedelta(days=p["start"])
     rows = []
     for i, e in enumerate(p["encounters"]):
@@ -287,3 +287,51 @@ def test_date_operations_in_columns_match_the_closures():
         else:  # 9999-12-31 + 1 day: the range sentinel in both
             assert env.sentinels.items[later.s[i]].kind == want_later.kind == "range"
         assert dt.date.fromordinal(int(earlier.n[i])) == want_earlier
+
+
+# ── the evaluator seam (runtime/evaluator.py) ──
+
+
+def _plain(value):
+    """A value to compare: a Sentinel (compared by identity) as its fields."""
+    if isinstance(value, Sentinel):
+        return ("sentinel", value.kind, value.name, value.article, value.reason, value.field)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _evaluation_fields(ev) -> tuple:
+    return _plain([ev.checked, ev.excluded, ev.outputs, ev.error, ev.error_at, ev.counters_after, ev.env])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(person, min_size=1, max_size=4))
+def test_columnar_is_a_batch_evaluator_that_answers_as_the_closures(engine, persons):
+    """``ColumnarEvaluator(program)`` behind the seam: ``evaluate_rows`` gives, row for row, the closures'
+    Evaluation (exclusions checked, the one that held, outputs, error and where, counters after, env)."""
+    from yibao.runtime.columnar import ColumnarEvaluator
+    from yibao.runtime.evaluator import BatchEvaluator, evaluate_rows
+
+    by_program: dict = {}
+    for n, p in enumerate(persons):
+        try:
+            prepared = engine.prepare(load_case_text(json.dumps(build_case(engine, p, n), ensure_ascii=False), "c"))
+        except CaseError:
+            continue
+        book = CounterBook(prepared.cuminfo, {}, prepared.encounters[0].date)
+        for enc, reg, inputs in prepared.plans:
+            if reg is None or isinstance(inputs, dict):
+                continue
+            counters = book.before(reg.program, enc.date)
+            by_program.setdefault(id(reg.program), (reg.program, []))[1].append((list(inputs), list(counters)))
+            settle_encounter(reg, prepared.person, enc, inputs, book, False)
+    for program, rows in by_program.values():
+        evaluator = ColumnarEvaluator(program)
+        assert isinstance(evaluator, BatchEvaluator)
+        got = evaluate_rows(evaluator, program.reference, rows, C.EXCLUDED_KEPT_FIELDS)
+        want = [program.evaluate_reference(inputs, counters, C.EXCLUDED_KEPT_FIELDS) for inputs, counters in rows]
+        assert [_evaluation_fields(g) for g in got] == [_evaluation_fields(w) for w in want]
+        assert evaluator.evaluate_many(rows, C.EXCLUDED_KEPT_FIELDS, record=True) == [None] * len(rows)

@@ -541,7 +541,7 @@ def _scatter(out: ChunkResult, settled: Any, at: Any, rows: Any) -> None:
 def _schema_keys(engine: Any) -> dict:
     """Column names that are person fields (contract and every region's extensions)."""
     person, encounter = set(PERSON_COLUMNS), set()
-    for schema in engine._schemas.values():
+    for schema in engine.regions.schemas.values():
         person |= {k for k, _ in schema.person_extensions}
         encounter |= {k for k, _ in schema.encounter_extensions}
     return {"person": frozenset(person), "person_ext": frozenset(person - set(PERSON_COLUMNS)),
@@ -779,7 +779,7 @@ def local_or_mapped(chunks: Iterator[Chunk], settle: Callable) -> Iterator[tuple
 
 
 def _check_region(engine: Any, region: str) -> None:
-    from yibao.runtime.case import Problems, find_region
+    from yibao.runtime.case import Problems
     problems = Problems("--region")
-    if find_region(region, True, engine._by_region, engine._names, problems) is None:
-        raise BatchError("；".join(message for _, message in problems.items))
+    if engine.regions.region({}, region, problems) is None:
+        raise BatchError("--region: " + "；".join(message for _, message in problems.items))

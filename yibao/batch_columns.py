@@ -244,7 +244,7 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     def same_as_first(values):
         return np.asarray(values == values[starts[person]], bool)
 
-    schemas = engine._schemas
+    schemas = engine.regions.schemas
     code = _region_codes(cols, engine, region)
     # the person's fields: codes valid, and the same on every row
     insutype = cols.code("insutype", C.INSUTYPE, required=True)
@@ -290,7 +290,7 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     done = whole[person]
     if not done.any():
         return done
-    all_regs = [r for group in engine._by_region.values() for r in group]
+    all_regs = [r for group in engine.regions.by_region.values() for r in group]
     people_index = np.cumsum(whole) - 1  # plain persons numbered 0..
     state = CounterState(year[starts][whole], month[starts][whole],
                          {key: (given[whole], value[whole]) for key, (given, value) in cuminfo.items()})
@@ -341,10 +341,10 @@ def _region_codes(cols: Columns, engine: Any, region: Optional[str]):
     """Each row's region code; only a loaded region's own code is plain (names go the per-person way)."""
     np = numpy()
     if region is not None:
-        from yibao.runtime.case import Problems, find_region
-        code = find_region(region, True, engine._by_region, engine._names, Problems("--region"))
+        from yibao.runtime.case import Problems
+        code = engine.regions.region({}, region, Problems("--region"))
         return np.full(cols.n, code, dtype=object)
-    values = cols.code("region", engine._by_region, required=True)
+    values = cols.code("region", engine.regions.by_region, required=True)
     return values
 
 
@@ -353,7 +353,7 @@ def _regulations(cols: Columns, engine: Any, code, date, values: dict):
     np = numpy()
     out = np.full(cols.n, -1, np.int64)
     r = 0
-    for region, group in engine._by_region.items():
+    for region, group in engine.regions.by_region.items():
         mine = code == region
         for reg in group:
             start, end = reg.effective
@@ -375,10 +375,10 @@ def _extensions_and_cuminfo(cols: Columns, engine: Any, code, same_as_first, sta
     """Extension fields (money, count or code) by contract field, and cuminfo as (given, value) per person.
     A field or key that the row's region does not know is left to the per-person path (it is an error)."""
     np = numpy()
-    regions = list(engine._schemas.items())
+    regions = list(engine.regions.schemas.items())
     typed = {}
     kinds: dict = {}
-    for schema in engine._schemas.values():
+    for schema in engine.regions.schemas.values():
         for field, type_ in schema.extensions.items():
             kinds.setdefault(field, (type_, schema.enum_codes.get(field, set())))
     for field, (type_, codes) in kinds.items():
@@ -409,7 +409,7 @@ def _extensions_and_cuminfo(cols: Columns, engine: Any, code, same_as_first, sta
             cols.plain &= same_as_first(value)
         typed[field] = value
     cum_types: dict = {}
-    for schema in engine._schemas.values():
+    for schema in engine.regions.schemas.values():
         cum_types.update(schema.cuminfo)
     cuminfo = {}
     for name in cols.table.column_names:
