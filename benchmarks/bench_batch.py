@@ -228,11 +228,15 @@ def w2_file(path: Path, encounters: int, seed: int = 2018) -> int:
 
 def run_w2(source: Path, target: Path) -> dict:
     """``yibao settle --batch`` in a child process: wall time, that child's own peak RSS (os.wait4), output."""
+    return run_child([sys.executable, "-m", "yibao", "settle", "--batch", str(source), "--out", str(target)])
+
+
+def run_child(command: list) -> dict:
+    """A command in a child process: wall time (interpreter start and imports included), its peak RSS, stdout."""
     import os
     t = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "yibao", "settle", "--batch", str(source), "--out", str(target)],
-                                stdout=out, stderr=err, cwd=ROOT, text=True)
+        proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT, text=True)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - t
@@ -257,6 +261,26 @@ def bench_w2(encounters: int, folder: Path) -> dict:
     persons = generate_in_child(source, encounters)
     result = run_w2(source, target)
     result.update(encounters=encounters, persons=persons)
+    return result
+
+
+def handwritten_baseline(source: Path, ours: Path) -> dict:
+    """benchmarks/w2_handwritten.py (numpy + pyarrow by hand) on the same file, in a child process, and
+    its row-for-row agreement with yibao's output: every column but the error text."""
+    import pyarrow.parquet as pq
+
+    target = source.with_name(source.stem + "-hand.parquet")
+    mine = pq.read_table(ours)
+    sha = mine.column("ir_sha256").drop_null()[0].as_py()
+    result = run_child([sys.executable, str(ROOT / "benchmarks" / "w2_handwritten.py"), str(source), str(target), sha])
+    theirs = pq.read_table(target)
+    if mine.schema.names != theirs.schema.names:
+        raise SystemExit(f"W2: the hand-written output's columns differ: {theirs.schema.names}")
+    disagree = 0
+    for name in mine.schema.names:
+        if name != "error":
+            disagree += sum(a != b for a, b in zip(mine.column(name).to_pylist(), theirs.column(name).to_pylist()))
+    result["disagree"] = disagree
     return result
 
 
@@ -338,7 +362,12 @@ def main() -> None:
             print(f"  per-claim Engine.settle on the first {base['rows']:,} rows: {rate:,.0f} enc/s in process; "
                   f"yibao --batch end to end is {args.encounters / r['seconds'] / rate:.1f}× that; "
                   f"rows that disagree: {base['disagree']}")
-            print("  hand-written numpy + pyarrow 东营: not written (see README); target 5M enc/s not met")
+            hand = handwritten_baseline(folder / f"w2-{args.encounters}.parquet",
+                                        folder / f"w2-{args.encounters}-out.parquet")
+            print(f"  hand-written numpy + pyarrow 东营 (benchmarks/w2_handwritten.py), same files, end to end: "
+                  f"{hand['seconds']:.1f} s ({args.encounters / hand['seconds']:,.0f} enc/s), peak RSS "
+                  f"{hand['peak_mb']:.0f} MB; yibao --batch is {hand['seconds'] / r['seconds']:.2f}× its throughput; "
+                  f"cells that disagree: {hand['disagree']}")
         if args.what in ("scaling", "all"):
             bench_scaling([int(s) for s in args.sizes.split(",")], folder)
     print(json.dumps({"python": sys.version.split()[0], "numpy": np.__version__}))

@@ -9,7 +9,7 @@ are meant to plug in here, none of them knowing the others:
 |---|---|---|
 | closures | ``evaluate.ClosureEvaluator`` | the specification: one closure per IR node (``expr.py``) |
 | generated | ``codegen.GeneratedEvaluator`` | the fast path: one Python function per regulation |
-| columnar | ``columnar.py`` (its own issue) | many encounters at once, one column per slot |
+| columnar | ``columnar.ColumnarEvaluator`` | many encounters at once, one column per slot (a ``BatchEvaluator``) |
 
 An evaluator answers ``None`` when it declines an encounter (a malformed value, rules it cannot run);
 the program then asks the closures, which always answer (``evaluate_with``; ``evaluate_rows`` for a
