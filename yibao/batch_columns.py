@@ -39,6 +39,74 @@ def _pc():
     return pc
 
 
+class Codes:
+    """A text column dictionary-encoded: per row an ``index`` into ``names`` (its distinct values), −1 where
+    null. A check of a code runs once per distinct value and reaches the rows by a gather, so no row's text
+    is ever a Python object."""
+
+    __slots__ = ("index", "names")
+
+    def __init__(self, index, names: list) -> None:
+        self.index = index
+        self.names = names
+
+    @classmethod
+    def of(cls, column) -> "Codes":
+        import pyarrow as pa
+        np = numpy()
+        encoded = _pc().dictionary_encode(column.cast(pa.string()).combine_chunks())
+        index = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+        return cls(index, encoded.dictionary.to_pylist())
+
+    @classmethod
+    def absent(cls, n: int) -> "Codes":
+        return cls(numpy().full(n, -1, numpy().int64), [])
+
+    @classmethod
+    def constant(cls, n: int, value: str) -> "Codes":
+        return cls(numpy().zeros(n, numpy().int64), [value])
+
+    @property
+    def present(self):
+        return self.index >= 0
+
+    def lut(self, value_of, missing=False, dtype=bool):
+        """``value_of(name)`` per row, through the distinct values (``missing`` where null)."""
+        return numpy().array([value_of(name) for name in self.names] + [missing], dtype)[self.index]
+
+    def isin(self, allowed):
+        """Per row: the value is one of ``allowed`` (never where null)."""
+        return self.lut(lambda name: name in allowed)
+
+    def equals(self, value: str):
+        return self.isin((value,))
+
+    def __getitem__(self, rows) -> "Codes":
+        return Codes(self.index[rows], self.names)
+
+
+class Numbers:
+    """An optional number column (an extension field): int64 values and where they are present."""
+
+    __slots__ = ("values", "present")
+
+    def __init__(self, values, present) -> None:
+        self.values = values
+        self.present = present
+
+    def __getitem__(self, rows) -> "Numbers":
+        return Numbers(self.values[rows], self.present[rows])
+
+
+def _comparable(values):
+    """What ``same_as_first`` compares: a row's value, absent included, as one array."""
+    if isinstance(values, Codes):
+        return values.index
+    if isinstance(values, Numbers):
+        return numpy().where(values.present, values.values, -1)
+    return values
+
+
 class Columns:
     """One chunk's columns as numpy, with a ``plain`` mask that every reader narrows."""
 
@@ -80,14 +148,30 @@ class Columns:
         found = _pc().match_substring_regex(self.table.column(name), pattern)
         return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), bool)
 
-    def code(self, name: str, allowed, required: bool = False):
-        """A code column: its values (None where absent); a value outside ``allowed`` is not plain."""
-        np = numpy()
-        values = self.text(name)
-        present = self.present(name) if self.is_text_or_absent(name) else np.zeros(self.n, bool)
-        known = present & _isin(values, allowed)
-        self.plain &= (known | ~present) & (present | (not required))
+    def codes(self, name: str) -> Codes:
+        """A text column as Codes (absent or null: −1); a non-text column makes non-null rows not plain."""
+        if not self.has(name):
+            return Codes.absent(self.n)
+        if not self.is_text(name):
+            self.plain &= ~self.present(name)
+            return Codes.absent(self.n)
+        return Codes.of(self.table.column(name))
+
+    def code(self, name: str, allowed, required: bool = False) -> Codes:
+        """A code column; a value outside ``allowed`` is not plain (nor an absent one, when ``required``)."""
+        values = self.codes(name)
+        present = values.present
+        self.plain &= (values.isin(allowed) | ~present) & (present | (not required))
         return values
+
+    def nonempty(self, name: str):
+        """Per row: present and not the empty text."""
+        np = numpy()
+        if not self.has(name) or not self.is_text(name):
+            return np.zeros(self.n, bool)
+        import pyarrow as pa
+        column = self.table.column(name).cast(pa.string())
+        return np.asarray(_pc().not_equal(column, "").fill_null(False).to_numpy(zero_copy_only=False), bool)
 
     def is_text_or_absent(self, name: str) -> bool:
         return not self.has(name) or self.is_text(name)
@@ -167,21 +251,20 @@ class Columns:
         import pyarrow as pa
         pc = _pc()
         if not self.has(name):
-            return Names(np.zeros(0, dtype=object), np.zeros(0, np.int64), np.full(self.n, None, dtype=object), self.n)
+            return Names(np.zeros(0, dtype=object), np.zeros(0, np.int64), Codes.absent(self.n), self.n)
         col = self.table.column(name)
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_null(col.type):
             col = pc.split_pattern(col.cast(pa.string()), ";")
         elif not (pa.types.is_list(col.type) and (pa.types.is_string(col.type.value_type)
                                                   or pa.types.is_null(col.type.value_type))):
             self.plain &= ~self.present(name)
-            return Names(np.zeros(0, dtype=object), np.zeros(0, np.int64), np.full(self.n, None, dtype=object), self.n)
+            return Names(np.zeros(0, dtype=object), np.zeros(0, np.int64), Codes.absent(self.n), self.n)
         col = col.cast(pa.list_(pa.string()))  # list<null> (every list empty) included
         flat = np.asarray(pc.list_flatten(col).to_numpy(zero_copy_only=False), dtype=object)
         parents = np.asarray(pc.list_parent_indices(col).to_numpy(zero_copy_only=False), np.int64)
         keep = flat != ""  # "a;;b" names a and b
         self.plain[parents[np.equal(flat, None)]] = False
-        joined = np.asarray(pc.binary_join(col, "\x1f").to_numpy(zero_copy_only=False), dtype=object)
-        return Names(flat[keep], parents[keep], joined, self.n)
+        return Names(flat[keep], parents[keep], Codes.of(pc.binary_join(col, "\x1f")), self.n)
 
 
 class Names:
@@ -218,7 +301,7 @@ class Names:
         regions = code[self.parents]
         bad = np.ones(len(self.flat), bool)
         for region, known in known_by_region.items():
-            mine = regions == region
+            mine = regions.equals(region)
             bad[mine] = ~_isin(self.flat[mine], known)
         out[self.parents[bad]] = True
         return out
@@ -231,8 +314,8 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     n = cols.n
     if n == 0 or not cols.has("psn_no") or not cols.is_text("psn_no"):
         return np.zeros(n, bool)
-    psn = cols.text("psn_no")
-    cols.plain &= ~np.equal(psn, None)
+    psn = cols.codes("psn_no").index
+    cols.plain &= psn >= 0
     if chunk.repeated:
         cols.plain[np.fromiter(chunk.repeated, np.int64)] = False
     start = np.ones(n, bool)
@@ -242,6 +325,7 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     k = np.arange(n) - starts[person]
 
     def same_as_first(values):
+        values = _comparable(values)
         return np.asarray(values == values[starts[person]], bool)
 
     schemas = engine.regions.schemas
@@ -251,14 +335,13 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     psn_type = cols.code("psn_type", C.PSN_TYPE)
     gend = cols.code("gend", C.GEND)
     brdy, has_brdy = cols.date("brdy", _DATE, required=False)
-    for values in (insutype, psn_type, gend, cols.text("brdy") if cols.is_text_or_absent("brdy") else brdy):
+    for values in (insutype, psn_type, gend, cols.codes("brdy") if cols.is_text_or_absent("brdy") else brdy):
         cols.plain &= same_as_first(values)
     cols.plain &= ~cols.names("chronic").nonempty()  # certified diseases: the per-person path reads them
     if cols.has("region"):
-        cols.plain &= same_as_first(cols.text("region"))
+        cols.plain &= same_as_first(cols.codes("region"))
     # the encounter's fields
-    mdtrt = cols.text("mdtrt_id")
-    cols.plain &= cols.present("mdtrt_id") & (mdtrt != "")
+    cols.plain &= cols.nonempty("mdtrt_id")
     med = cols.code("med_type", C.MED_TYPE, required=True)
     level = cols.code("dedc_hosp_lv", C.DEDC_HOSP_LV)
     cols.plain &= ~cols.present("hosp_lv")
@@ -266,9 +349,7 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     later = np.ones(n, bool)
     later[1:] = start[1:] | (date[1:] >= date[:-1])
     cols.plain &= later
-    keys = np.char.add(np.char.add(psn.astype(str), "\x1f"), mdtrt.astype(str))
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    cols.plain &= counts[inverse] == 1
+    cols.plain &= _once_per_person(cols, psn)
     fees = {f"encounter.fees.{key}": cols.amount(f"fee_{key}") for key in C.FEE_CLASSES}
     fees["encounter.overlmt_selfpay"] = cols.amount("overlmt_selfpay")
     person_flags = cols.names("person_flags")
@@ -325,6 +406,18 @@ def settle_plain(chunk: Any, engine: Any, region: Optional[str], evaluators: dic
     return done
 
 
+def _once_per_person(cols: Columns, psn):
+    """Per row: no other row of the chunk has the same (psn_no, mdtrt_id)."""
+    np = numpy()
+    if not cols.has("mdtrt_id") or not cols.is_text("mdtrt_id"):
+        return np.zeros(cols.n, bool)
+    mdtrt = cols.codes("mdtrt_id").index
+    # both as dense ids: one int64 key per row
+    pair = psn * (int(mdtrt.max(initial=0)) + 2) + (mdtrt + 1)
+    _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
+    return counts[inverse] == 1
+
+
 def _take(c: Col, where) -> Col:
     return Col(c.kind, c.n[where], None if c.d is None else c.d[where], None if c.s is None else c.s[where])
 
@@ -343,9 +436,8 @@ def _region_codes(cols: Columns, engine: Any, region: Optional[str]):
     if region is not None:
         from yibao.runtime.case import Problems
         code = engine.regions.region({}, region, Problems("--region"))
-        return np.full(cols.n, code, dtype=object)
-    values = cols.code("region", engine.regions.by_region, required=True)
-    return values
+        return Codes.constant(cols.n, code)
+    return cols.code("region", engine.regions.by_region, required=True)
 
 
 def _regulations(cols: Columns, engine: Any, code, date, values: dict):
@@ -354,7 +446,7 @@ def _regulations(cols: Columns, engine: Any, code, date, values: dict):
     out = np.full(cols.n, -1, np.int64)
     r = 0
     for region, group in engine.regions.by_region.items():
-        mine = code == region
+        mine = code.equals(region)
         for reg in group:
             start, end = reg.effective
             covers = mine & (date >= start.toordinal()) & ((date <= end.toordinal()) if end else True) & (out == -1)
@@ -362,10 +454,10 @@ def _regulations(cols: Columns, engine: Any, code, date, values: dict):
             if reg.scope is not None:
                 field, codes, _, _, _ = reg.scope
                 scoped = values.get(field)
-                if scoped is None:  # a scope on a field the fast path does not read
+                if not isinstance(scoped, Codes):  # a scope on a field the fast path does not read as a code
                     out[covers] = -2
                 else:
-                    inside = np.equal(scoped, None) | _isin(scoped, codes)
+                    inside = ~scoped.present | scoped.isin(codes)
                     out[covers & ~inside] = -2
             r += 1
     return np.where(out == -2, -1, out)
@@ -383,8 +475,9 @@ def _extensions_and_cuminfo(cols: Columns, engine: Any, code, same_as_first, sta
             kinds.setdefault(field, (type_, schema.enum_codes.get(field, set())))
     for field, (type_, codes) in kinds.items():
         scope, key = field.split(".", 1)
-        if not cols.has(key):
-            typed[field] = np.full(cols.n, None, dtype=object)  # absent on every row
+        if not cols.has(key):  # absent on every row
+            typed[field] = Codes.absent(cols.n) if isinstance(type_, dict) else Numbers(
+                np.zeros(cols.n, np.int64), np.zeros(cols.n, bool))
             continue
         present = cols.present(key)
         if type_ == "money":
@@ -397,14 +490,14 @@ def _extensions_and_cuminfo(cols: Columns, engine: Any, code, same_as_first, sta
             cols.plain &= ~present
             continue
         for region_code, schema in regions:
-            mine = (code == region_code) & present
+            mine = code.equals(region_code) & present
             if field not in schema.extensions:
                 cols.plain &= ~mine
             elif isinstance(type_, dict):
                 allowed = schema.enum_codes.get(field, set())
-                cols.plain &= ~(mine & ~_isin(value, allowed))
-        value = np.asarray(value, dtype=object)
-        value[~present] = None
+                cols.plain &= ~(mine & ~value.isin(allowed))
+        if not isinstance(value, Codes):
+            value = Numbers(value, present)
         if scope == "person":
             cols.plain &= same_as_first(value)
         typed[field] = value
@@ -431,7 +524,7 @@ def _extensions_and_cuminfo(cols: Columns, engine: Any, code, same_as_first, sta
         first_only[starts] = True
         for region_code, schema in regions:
             if key not in schema.cuminfo:
-                cols.plain &= ~((code == region_code) & present & first_only)
+                cols.plain &= ~(code.equals(region_code) & present & first_only)
         cuminfo[key] = (present[starts], value[starts])
     return typed, cuminfo
 
@@ -465,19 +558,21 @@ def _inputs(evaluator: Any, rows, ctx: dict) -> tuple:
         if field == "encounter.setl_time":
             out.append(Col("date", raw))
             continue
-        absent = np.zeros(len(rows), bool) if raw.dtype != object else np.asarray(np.equal(raw, None), bool)
+        if isinstance(spec.type, dict) != isinstance(raw, Codes):  # a code read as a number, or the reverse
+            ok[:] = False
+            out.append(Col("num", np.zeros(len(rows), np.int64)))
+            continue
         if isinstance(spec.type, dict):
-            vocab = program.vocabs[spec.type["enum"]]
-            members = vocab.code_to_member
-            uniq, inverse = np.unique(np.where(absent, "", raw).astype(str), return_inverse=True)
-            covered = np.asarray([u in members for u in uniq], bool)[inverse]
+            members = program.vocabs[spec.type["enum"]].code_to_member
+            absent = ~raw.present
+            covered = raw.lut(lambda code: code in members)
             strict = not spec.implicit or field == "person.insutype"
             if strict:
                 ok &= covered | absent
                 uncovered = np.zeros(len(rows), bool)
             else:
                 uncovered = ~covered & ~absent
-            col = Col("enum", np.asarray([ids[members[u]] if u in members else 0 for u in uniq], np.int64)[inverse])
+            col = Col("enum", raw.lut(lambda code: ids[members[code]] if code in members else 0, 0, np.int64))
             col = _absent_or(evaluator, spec, col, absent, ok, field)
             if uncovered.any():
                 sid = evaluator.sentinels.id_of(Sentinel("missing", spec.name, None, field=field))
@@ -488,7 +583,10 @@ def _inputs(evaluator: Any, rows, ctx: dict) -> tuple:
             ok[:] = False
             out.append(Col("num", np.zeros(len(rows), np.int64)))
             continue
-        values = raw if raw.dtype != object else np.asarray([0 if v is None else v for v in raw], np.int64)
+        if isinstance(raw, Numbers):
+            values, absent = raw.values, ~raw.present
+        else:  # fees: always there (0 where the column is absent)
+            values, absent = raw, np.zeros(len(rows), bool)
         out.append(_absent_or(evaluator, spec, Col("num", values), absent, ok, field))
     return out, ok
 
