@@ -633,15 +633,22 @@ class ColumnResult:
         self.exclusion = np.full(size, -1, np.int64)
         self.checked = np.zeros(size, np.int64)  # how many exclusions each row evaluated
         self.error_id = np.zeros(size, np.int32)
-        self.error_at: list = [None] * size
+        self.where_id = np.full(size, -1, np.int32)  # per row an index into ``wheres`` (error_at), −1 none
+        self.wheres: list = []
         self.internal: dict = {}   # row → YR90 detail (a broken invariant)
         self.outputs: dict = {}
         self.counters_after: list = []
 
+    def error_at(self, i: int) -> Optional[str]:
+        """Where row ``i``'s error arose (``Evaluation.error_at``), or None."""
+        at = int(self.where_id[i])
+        return None if at < 0 else self.wheres[at]
+
     def fail(self, rows, ids, where: str) -> None:
         np = numpy()
-        for i in np.flatnonzero(rows):
-            self.error_at[i] = where
+        if where not in self.wheres:
+            self.wheres.append(where)
+        self.where_id = np.where(rows, self.wheres.index(where), self.where_id).astype(np.int32)
         self.error_id = np.where(rows, ids, self.error_id).astype(np.int32)
         self.status = np.where(rows, ERROR, self.status).astype(np.int8)
 
@@ -731,8 +738,8 @@ class ColumnarEvaluator:
         ev = Evaluation([python_value(c, i, self.sentinels, names) for c in env.cols] if need_env else None)
         exclusion = int(result.exclusion[i])
         ev.checked = int(result.checked[i])
-        if exclusion < 0 and result.status[i] == ERROR and result.error_at[i].startswith("不予支付条件"):
-            ev.error, ev.error_at = self.sentinels.items[int(result.error_id[i])], result.error_at[i]
+        if exclusion < 0 and result.status[i] == ERROR and result.error_at(i).startswith("不予支付条件"):
+            ev.error, ev.error_at = self.sentinels.items[int(result.error_id[i])], result.error_at(i)
             return ev
         if exclusion >= 0:
             ev.excluded = program.exclusions[exclusion]
@@ -1022,7 +1029,7 @@ def outcome_row(outcome: Any, enc: Any) -> dict:
         return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(result.internal[i])}
     if result.status[i] == ERROR:
         sentinel = settled.evaluator.sentinels.items[int(result.error_id[i])]
-        return {"mdtrt_id": enc.mdtrt_id, "error": M.from_sentinel(sentinel, result.error_at[i])}
+        return {"mdtrt_id": enc.mdtrt_id, "error": M.from_sentinel(sentinel, result.error_at(i))}
     values = {f: (fraction_at(c, i) if isinstance(c, Col) else int(c[i])) for f, c in settled.setlinfo.items()}
     reg = settled.evaluator.regulation
     title, start, end, sha256 = reg.block_parts

@@ -255,7 +255,7 @@ def test_columnar_equals_per_claim_on_random_rule_sets(d, r, p, delta, threshold
         want = program.evaluate_reference(row, [])
         if want.error is not None:
             got = evaluator.sentinels.items[int(result.error_id[i])]
-            assert (got.kind, got.name, got.article, result.error_at[i]) == \
+            assert (got.kind, got.name, got.article, result.error_at(i)) == \
                    (want.error.kind, want.error.name, want.error.article, want.error_at)
         else:
             assert result.status[i] == 0

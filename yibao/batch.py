@@ -458,6 +458,35 @@ def _drop_bad_rows(person: Person, usable: list, exc: CaseError) -> list:
 # ── settling a chunk: output columns ──────────────────────────────────────────────────────────
 
 
+class TextColumn:
+    """A text output column: per row an index into ``values`` (−1: null), each distinct text stored once, so
+    that a wave's rows get their text by one masked assignment rather than a Python loop."""
+
+    def __init__(self, size: int) -> None:
+        self.index = numpy().full(size, -1, numpy().int32)
+        self.values: list = []
+        self._ids: dict = {}
+
+    def put(self, rows: Any, text: str) -> None:
+        """``text`` on ``rows`` (a row number, an index array or a mask)."""
+        at = self._ids.get(text)
+        if at is None:
+            at = self._ids[text] = len(self.values)
+            self.values.append(text)
+        self.index[rows] = at
+
+    def present(self) -> Any:
+        return self.index >= 0
+
+    def arrow(self) -> Any:
+        pa = pyarrow()
+        return pa.array(self.values, pa.string()).take(pa.array(self.index, mask=self.index < 0))
+
+    def tolist(self) -> list:
+        values = self.values
+        return [None if i < 0 else values[i] for i in self.index.tolist()]
+
+
 class ChunkResult:
     """Output columns of one chunk, in its row order: fen (int64) per setlinfo money field, the ratio in
     basis points, and text columns; plus counts for the summary."""
@@ -468,11 +497,16 @@ class ChunkResult:
         self.fen = {f: np.zeros(size, np.int64) for f in MONEY_OUT}
         self.basis_points = np.zeros(size, np.int64)
         self.valid = np.zeros(size, bool)
-        self.sha = [None] * size
-        self.excluded = [None] * size
-        self.code = [None] * size
-        self.message = [None] * size
+        self.sha = TextColumn(size)
+        self.excluded = TextColumn(size)
+        self.code = TextColumn(size)
+        self.message = TextColumn(size)
         self.persons = 0
+
+    def fail(self, rows: Any, error: dict) -> None:
+        """The error (a contract error dict) on ``rows``."""
+        self.code.put(rows, error["code"])
+        self.message.put(rows, error["message"])
 
 
 def settle_chunk(chunk: Chunk, engine: Any, region: Optional[str], evaluators: dict, fast: bool = True) -> ChunkResult:
@@ -491,14 +525,14 @@ def settle_chunk(chunk: Chunk, engine: Any, region: Optional[str], evaluators: d
     out.persons = 1 + sum(1 for a, b in zip(psn, psn[1:]) if a != b) if size else 0
     for person in persons:
         for i, err in person.errors.items():
-            out.code[i], out.message[i] = err["code"], err["message"]
+            out.fail(i, err)
     ready = [p for p in persons if p.prepared is not None]
     outcomes, _ = settle_prepared([p.prepared for p in ready], evaluators)
     groups: dict = {}
     for person, per in zip(ready, outcomes):
         for row, outcome in zip(person.kept, per):
             if isinstance(outcome, dict):
-                out.code[row], out.message[row] = outcome["code"], outcome["message"]
+                out.fail(row, outcome)
             else:
                 settled, i = outcome
                 groups.setdefault(id(settled), (settled, [], []))
@@ -515,7 +549,8 @@ def _scatter(out: ChunkResult, settled: Any, at: Any, rows: Any) -> None:
     np = numpy()
     result = settled.result
     status = result.status[at]
-    bad = (status == ERROR) | np.array([int(i) in result.internal for i in at], bool)
+    internal = np.isin(at, np.fromiter(result.internal, np.int64)) if result.internal else np.zeros(len(at), bool)
+    bad = (status == ERROR) | internal
     good_at, good_rows = at[~bad], rows[~bad]
     for f in MONEY_OUT:
         out.fen[f][good_rows] = np.asarray(settled.setlinfo[f], np.int64)[good_at]
@@ -525,17 +560,22 @@ def _scatter(out: ChunkResult, settled: Any, at: Any, rows: Any) -> None:
     out.valid[good_rows] = True
     sha = settled.evaluator.regulation.sha256
     program = settled.evaluator.program
-    for i, row in zip(at.tolist(), rows.tolist()):
-        if i in result.internal:
-            err = M.internal(result.internal[i])
-            out.code[row], out.message[row] = err["code"], err["message"]
-        elif result.status[i] == ERROR:
-            err = M.from_sentinel(settled.evaluator.sentinels.items[int(result.error_id[i])], result.error_at[i])
-            out.code[row], out.message[row] = err["code"], err["message"]
-        else:
-            out.sha[row] = sha
-            if result.status[i] == EXCLUDED:
-                out.excluded[row] = program.exclusions[int(result.exclusion[i])].article or ""
+    out.sha.put(good_rows, sha)
+    excluded = status[~bad] == EXCLUDED
+    which = result.exclusion[good_at]
+    for j in np.unique(which[excluded]).tolist():
+        out.excluded.put(good_rows[excluded & (which == j)], program.exclusions[j].article or "")
+    failed = (status == ERROR) & ~internal
+    # one message per distinct (sentinel, where) pair
+    width = len(result.wheres) + 1
+    pairs = result.error_id[at[failed]].astype(np.int64) * width + (result.where_id[at[failed]] + 1)
+    failed_rows = rows[failed]
+    for pair in np.unique(pairs).tolist():
+        sentinel, where = divmod(pair, width)
+        err = M.from_sentinel(settled.evaluator.sentinels.items[sentinel], result.wheres[where - 1] if where else None)
+        out.fail(failed_rows[pairs == pair], err)
+    for i, row in zip(at[internal].tolist(), rows[internal].tolist()):
+        out.fail(row, M.internal(result.internal[i]))
 
 
 def _schema_keys(engine: Any) -> dict:
@@ -586,10 +626,9 @@ def output_columns(result: ChunkResult, as_text: bool) -> dict:
     for f in C.SETLINFO_FIELDS:
         values, scale = (result.basis_points, 4) if f in C.RATIO_FIELDS else (result.fen[f], 2)
         columns[f] = _text(values, scale, result.valid) if as_text else _decimal_array(values, scale, result.valid)
-    columns["ir_sha256"] = result.sha
-    columns["excluded"] = result.excluded
-    columns["error_code"] = result.code
-    columns["error"] = result.message
+    for name, text in (("ir_sha256", result.sha), ("excluded", result.excluded), ("error_code", result.code),
+                       ("error", result.message)):
+        columns[name] = text.tolist() if as_text else text.arrow()
     return columns
 
 
@@ -717,9 +756,10 @@ class Summary:
     def add(self, result: ChunkResult) -> None:
         self.rows += result.size
         self.persons += result.persons
-        self.excluded += sum(1 for x in result.excluded if x is not None)
+        self.excluded += int(result.excluded.present().sum())
         self.settled += int(result.valid.sum())
-        self.errors.update(c for c in result.code if c is not None)
+        counts = numpy().bincount(result.code.index[result.code.present()], minlength=len(result.code.values))
+        self.errors.update({code: int(n) for code, n in zip(result.code.values, counts) if n})
         self.fund += int(result.fen["fund_pay_sumamt"][result.valid].sum())
         self.patient += int(result.fen["psn_part_amt"][result.valid].sum())
 
