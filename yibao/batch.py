@@ -161,20 +161,36 @@ def read_chunks(path: Path, fmt: str, chunk_rows: int, region: Optional[str]) ->
         _check_columns(path, table.column_names, region)
         if carry is not None:
             table = pa.concat_tables([carry, table.cast(carry.schema) if table.schema != carry.schema else table])
-        psn = table.column("psn_no").to_pylist()
-        cut = len(psn)
-        while cut > 0 and psn[cut - 1] == psn[-1]:
-            cut -= 1
+        cut = _last_person_start(table.column("psn_no"))
         if cut == 0:  # one person so far: keep reading
-            carry = table.take(list(range(table.num_rows)))
+            carry = _copy(table, 0)
             continue
         yield _chunk(table.slice(0, cut), start)
         start += cut
-        # a copy (take), not a slice: a slice would keep the whole chunk's buffers alive, and through the
+        # a copy, not a slice: a slice would keep the whole chunk's buffers alive, and through the
         # next concatenation every chunk before it, so memory would grow with the file
-        carry = table.take(list(range(cut, table.num_rows)))
+        carry = _copy(table, cut)
     if carry is not None and carry.num_rows:
         yield _chunk(carry, start)
+
+
+def _last_person_start(psn: Any) -> int:
+    """Where the last run of equal psn_no values starts (nulls count as equal to each other)."""
+    np = numpy()
+    pc = _compute()
+    n = len(psn)
+    if n == 0:
+        return 0
+    last = psn[n - 1]
+    same = (pc.is_null(psn) if not last.is_valid else pc.equal(psn, last).fill_null(False))
+    other = np.flatnonzero(~np.asarray(same.to_numpy(zero_copy_only=False), bool))
+    return int(other[-1]) + 1 if len(other) else 0
+
+
+def _copy(table: Any, start: int) -> Any:
+    """Rows ``start``.. of ``table`` in buffers of their own."""
+    pa = pyarrow()
+    return table.take(pa.array(numpy().arange(start, table.num_rows)))
 
 
 def _chunk(table: Any, start: int) -> Chunk:
