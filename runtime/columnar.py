@@ -43,9 +43,51 @@ def numpy():
 _BOUND = 1 << 62
 
 
+class _Constants:
+    """Read-only arrays of one value, shared: a literal's column is built once per row count, not once per
+    evaluation. Read-only so that no operation can change one in place (none does: each makes a new array);
+    bounded in bytes, since every wave size makes new ones."""
+
+    LIMIT = 32 << 20
+
+    def __init__(self) -> None:
+        self.arrays: dict = {}
+        self.values: dict = {}  # id(array) → (array, value): which arrays are constants, without a scan
+        self.bytes = 0
+
+    def get(self, size: int, value: Any, dtype: Any):
+        key = (size, value, dtype)
+        found = self.arrays.get(key)
+        if found is None:
+            found = numpy().full(size, value, dtype=dtype)
+            found.flags.writeable = False
+            if self.bytes + found.nbytes > self.LIMIT:
+                self.arrays.clear()
+                self.values.clear()
+                self.bytes = 0
+            self.arrays[key] = found
+            self.values[id(found)] = (found, value)
+            self.bytes += found.nbytes
+        return found
+
+    def value_of(self, a) -> Any:
+        """The value every element of ``a`` holds when ``a`` is one of these constants, else None."""
+        found = self.values.get(id(a))
+        return found[1] if found is not None and found[0] is a else None
+
+
+_constants = _Constants()
+constant = _constants.get  # ``np.full(size, value, dtype)``, shared and read-only
+
+
+
+
 def _maxabs(a) -> int:
     if a.size == 0:
         return 0
+    same = _constants.value_of(a)
+    if same is not None:
+        return abs(int(same))
     if a.dtype == object:
         return max(abs(int(x)) for x in a)
     if a.dtype == bool:
@@ -201,11 +243,12 @@ def half_up(c: Col):
         return c.n
     n, d = c.n, c.d
     if n.dtype != object and d.dtype != object and int(n.min(initial=0)) >= 0 \
-            and 2 * int(n.max(initial=0)) + int(d.max(initial=0)) < _BOUND:
+            and 2 * int(n.max(initial=0)) + _maxabs(d) < _BOUND:
         # the usual case: nothing negative, no overflow (checked just above); one denominator for every
         # row (a rate literal or table) divides by a scalar, several times faster than by an array
-        if len(d) and (d == d[0]).all():
-            d0 = int(d[0])
+        same = _constants.value_of(d)
+        if same is not None or (len(d) and (d == d[0]).all()):
+            d0 = int(d[0]) if same is None else int(same)
             return (2 * n + d0) // (2 * d0)
         return (2 * n + d) // (2 * d)
     negative = n < 0
@@ -278,18 +321,19 @@ class ColumnCompiler:
         value, shape = node.data, node.name
         np = numpy()
         if shape == "bool":
-            return lambda env: Col("bool", np.full(env.size, value, dtype=bool))
+            return lambda env: Col("bool", constant(env.size, value, bool))
         if shape == "date":
-            return lambda env: Col("date", np.full(env.size, value.toordinal(), dtype=np.int64))
+            ordinal = value.toordinal()
+            return lambda env: Col("date", constant(env.size, ordinal, np.int64))
         if shape == "enum":
             code = self._enum_code(value)
-            return lambda env: Col("enum", np.full(env.size, code, dtype=np.int64))
+            return lambda env: Col("enum", constant(env.size, code, np.int64))
         if isinstance(value, Fraction):
             n, d = value.numerator, value.denominator
             if d == 1:
-                return lambda env: Col("num", np.full(env.size, n, dtype=np.int64))
-            return lambda env: Col("num", np.full(env.size, n, dtype=np.int64), np.full(env.size, d, dtype=np.int64))
-        return lambda env: Col("num", np.full(env.size, value, dtype=np.int64))
+                return lambda env: Col("num", constant(env.size, n, np.int64))
+            return lambda env: Col("num", constant(env.size, n, np.int64), constant(env.size, d, np.int64))
+        return lambda env: Col("num", constant(env.size, value, np.int64))
 
     def _enum_code(self, member: str) -> int:
         return self.name_id[member]
@@ -341,8 +385,13 @@ class ColumnCompiler:
             c.kind != "lit" or c.name in ("money", "rate", "count") for c in literal)
         cache: dict = {}
 
+        ids = len(self.name_id)
+        direct = gather and ids ** len(keys) <= 1 << 16  # small enough to index by the keys' name ids at once
+
         def f(env):
             kcols = [k(env) for k in keys]
+            if direct and not any(kc.s is not None for kc in kcols):
+                return by_ids(env, kcols)
             flat = None
             for kc, lut, stride in zip(kcols, local, strides):
                 term = lut[kc.n] if stride == 1 else lut[kc.n] * stride
@@ -355,6 +404,8 @@ class ColumnCompiler:
                     cache.update(_cell_arrays(literal, env.sentinels))
                 out = Col("num", cache["n"][flat], None if cache["d"] is None else cache["d"][flat],
                           None if cache["s"] is None else cache["s"][flat])
+                if out.s is not None and not out.s.any():
+                    out.s = None  # no row met an open/不适用 cell: the rest of the rules need not carry sentinels
                 if key_s is not None:
                     out.s = np.where(key_s != 0, key_s, out.s if out.s is not None else 0)
                 return out
@@ -364,6 +415,31 @@ class ColumnCompiler:
             if key_s is not None:
                 out.s = np.where(key_s != 0, key_s, out.s if out.s is not None else 0)
             return out
+
+        def by_ids(env, kcols):
+            """The table laid out over the keys' name ids (every dimension's id space): one gather per
+            array, straight from the key columns, and a denominator shared by every cell as a constant."""
+            if "grid" not in cache:
+                if "n" not in cache:
+                    cache.update(_cell_arrays(literal, env.sentinels))
+                grid = np.zeros((ids,) * len(keys), np.int64)
+                for axis, (lut, stride) in enumerate(zip(local, strides)):
+                    grid = grid + (lut * stride).reshape((ids,) + (1,) * (len(keys) - axis - 1))
+                d = cache["d"]
+                cache["grid"] = (cache["n"][grid], None if cache["s"] is None else cache["s"][grid],
+                                 None if d is None else (int(d[0]) if (d == d[0]).all() else d[grid]))
+            n_by, s_by, d_by = cache["grid"]
+            at = tuple(kc.n for kc in kcols)
+            s = None if s_by is None else s_by[at]
+            if s is not None and not s.any():
+                s = None  # no row met an open/不适用 cell: the rest of the rules need not carry sentinels
+            if d_by is None:
+                d = None
+            elif isinstance(d_by, int):
+                d = constant(env.size, d_by, np.int64)
+            else:
+                d = d_by[at]
+            return Col("num", n_by[at], d, s)
         return f
 
     def _c_in(self, node: Any):

@@ -45,11 +45,12 @@ class Codes:
     null. A check of a code runs once per distinct value and reaches the rows by a gather, so no row's text
     is ever a Python object."""
 
-    __slots__ = ("index", "names")
+    __slots__ = ("index", "_names", "_dictionary")
 
-    def __init__(self, index, names: list) -> None:
+    def __init__(self, index, names: Optional[list], dictionary: Any = None) -> None:
         self.index = index
-        self.names = names
+        self._names = names
+        self._dictionary = dictionary  # the Arrow dictionary, turned into ``names`` only when a check needs them
 
     @classmethod
     def of(cls, column) -> "Codes":
@@ -57,7 +58,13 @@ class Codes:
         np = numpy()
         encoded = _pc().dictionary_encode(column.cast(pa.string()).combine_chunks())
         index = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
-        return cls(index, encoded.dictionary.to_pylist())
+        return cls(index, None, encoded.dictionary)
+
+    @property
+    def names(self) -> list:
+        if self._names is None:
+            self._names = self._dictionary.to_pylist()
+        return self._names
 
     @classmethod
     def absent(cls, n: int) -> "Codes":
@@ -83,7 +90,7 @@ class Codes:
         return self.isin((value,))
 
     def __getitem__(self, rows) -> "Codes":
-        return Codes(self.index[rows], self.names)
+        return Codes(self.index[rows], self._names, self._dictionary)
 
 
 class Numbers:
