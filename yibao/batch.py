@@ -137,14 +137,15 @@ def mark_repeats(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
         pa, pc = pyarrow(), _compute()
         column = chunk.table.column("psn_no")
         text = pc.cast(column, pa.string()).fill_null("")
-        psn = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+        from yibao.batch_columns import Codes
+        psn = Codes.of(text).index  # one id per distinct psn_no in this chunk
         start = np.ones(len(psn), bool)
         start[1:] = psn[1:] != psn[:-1]
         runs = np.flatnonzero(start)  # where each run of one person's rows starts
         # as UTF-8 bytes; the trailing byte keeps an empty id distinct (numpy drops trailing NULs of bytes)
-        tagged = pc.binary_join_element_wise(pa.array(psn[runs], pa.string()), pa.scalar("\x01"), "")
+        tagged = pc.binary_join_element_wise(text.take(pa.array(runs)), pa.scalar("\x01"), "")
         ids = np.asarray(pc.cast(tagged, pa.binary()).to_numpy(zero_copy_only=False)).astype("S")
-        _, first_at, inverse = np.unique(ids, return_index=True, return_inverse=True)
+        _, first_at, inverse = np.unique(psn[runs], return_index=True, return_inverse=True)
         again = seen.member(ids) | (np.arange(len(ids)) != first_at[inverse])  # met before, or earlier in this chunk
         seen.add(ids)
         ends = np.append(runs[1:], len(psn))
@@ -537,8 +538,7 @@ def settle_chunk(chunk: Chunk, engine: Any, region: Optional[str], evaluators: d
         done = settle_plain(chunk, engine, region, evaluators, out, _scatter)
     rest = np.flatnonzero(~done).tolist()
     persons = build_persons(chunk, engine, region, _schema_keys(engine), rest) if rest else []
-    psn = chunk.table.column("psn_no").to_pylist()
-    out.persons = 1 + sum(1 for a, b in zip(psn, psn[1:]) if a != b) if size else 0
+    out.persons = _person_count(chunk.table.column("psn_no"))
     for person in persons:
         for i, err in person.errors.items():
             out.fail(i, err)
@@ -557,6 +557,13 @@ def settle_chunk(chunk: Chunk, engine: Any, region: Optional[str], evaluators: d
     for settled, at, rows in groups.values():
         _scatter(out, settled, np.array(at, np.int64), np.array(rows, np.int64))
     return out
+
+
+def _person_count(psn: Any) -> int:
+    """Runs of equal psn_no (nulls equal to each other): the chunk's persons."""
+    from yibao.batch_columns import Codes
+    index = Codes.of(psn).index
+    return int((index[1:] != index[:-1]).sum()) + 1 if len(index) else 0
 
 
 def _scatter(out: ChunkResult, settled: Any, at: Any, rows: Any) -> None:
@@ -700,7 +707,8 @@ class AtomicOutput:
                 import pyarrow.csv as pcsv
                 self.writer = pcsv.CSVWriter(self.tmp, head.schema)
         if head.num_rows:
-            head = head.combine_chunks()  # the same bytes however the rows arrived
+            # no combine_chunks (a copy of every column): Arrow's writer gives the same bytes however the rows
+            # are chunked, given fixed row groups (tests/test_batch.py checks it across partition counts)
             if self.fmt == "parquet":
                 self.writer.write_table(head, row_group_size=ROW_GROUP_ROWS)
             else:
