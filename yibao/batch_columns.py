@@ -61,6 +61,12 @@ class Codes:
         return cls(index, None, encoded.dictionary)
 
     @property
+    def dictionary(self):
+        """The distinct values as an Arrow text array (position = id)."""
+        import pyarrow as pa
+        return self._dictionary if self._dictionary is not None else pa.array(self.names, pa.string())
+
+    @property
     def names(self) -> list:
         if self._names is None:
             self._names = self._dictionary.to_pylist()
@@ -230,29 +236,21 @@ class Columns:
             zero_copy_only=False), np.int64)
 
     def date(self, name: str, pattern: str, required: bool):
-        """Ordinals per row (0 where absent) and the present mask; a date that does not exist is not plain."""
+        """Ordinals per row (0 where absent) and the present mask; a date that does not exist is not plain.
+        Parsed once per distinct text (a year has 365 dates however many rows), then gathered."""
         np = numpy()
-        import pyarrow as pa
         present = self.present(name)
         if not self.has(name):
             self.plain &= not required
             return np.zeros(self.n, np.int64), present
-        ok = self.matches(name, pattern)
+        if not self.is_text(name):
+            self.plain &= ~present
+            return np.zeros(self.n, np.int64), np.zeros(self.n, bool)
+        codes = Codes.of(self.table.column(name))
+        ok, real, ordinal = (np.append(a, fill)[codes.index] for a, fill in zip(
+            _parse_dates(codes.dictionary, pattern), (False, False, 0)))
         self.plain &= (ok | ~present) & (present | (not required))
-        pc = _pc()
-        text = pc.if_else(pa.array(ok), self.table.column(name), pa.scalar("2000-01-01"))
-
-        def part(start: int, stop: int):
-            piece = pc.cast(pc.utf8_slice_codeunits(text, start, stop), pa.int64())
-            return np.asarray(piece.to_numpy(zero_copy_only=False), np.int64)
-        year, month, day = part(0, 4), part(5, 7), part(8, 10)
-        # the day must exist (2019-02-30 does not): count days from the month's first, never roll over
-        good_month = (month >= 1) & (month <= 12)
-        first = ((year - 1970) * 12 + np.where(good_month, month, 1) - 1).astype("datetime64[M]")
-        length = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
-        real = good_month & (day >= 1) & (day <= length)
         self.plain &= real | ~ok
-        ordinal = (first.astype("datetime64[D]").astype(np.int64) + np.where(real, day, 1) - 1) + _EPOCH_ORDINAL
         return ordinal, present & ok
 
     def names(self, name: str) -> "Names":
@@ -275,6 +273,27 @@ class Columns:
         keep = flat != ""  # "a;;b" names a and b
         self.plain[parents[np.equal(flat, None)]] = False
         return Names(flat[keep], parents[keep], Codes.of(pc.binary_join(col, "\x1f")), self.n)
+
+
+def _parse_dates(text, pattern: str) -> tuple:
+    """(matches ``pattern``, is a real day, ordinal) per value of an Arrow text array."""
+    np = numpy()
+    import pyarrow as pa
+    pc = _pc()
+    ok = np.asarray(pc.match_substring_regex(text, pattern).fill_null(False).to_numpy(zero_copy_only=False), bool)
+    text = pc.if_else(pa.array(ok), text, pa.scalar("2000-01-01"))
+
+    def part(start: int, stop: int):
+        piece = pc.cast(pc.utf8_slice_codeunits(text, start, stop), pa.int64())
+        return np.asarray(piece.to_numpy(zero_copy_only=False), np.int64)
+    year, month, day = part(0, 4), part(5, 7), part(8, 10)
+    # the day must exist (2019-02-30 does not): count days from the month's first, never roll over
+    good_month = (month >= 1) & (month <= 12)
+    first = ((year - 1970) * 12 + np.where(good_month, month, 1) - 1).astype("datetime64[M]")
+    length = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
+    real = good_month & (day >= 1) & (day <= length)
+    ordinal = (first.astype("datetime64[D]").astype(np.int64) + np.where(real, day, 1) - 1) + _EPOCH_ORDINAL
+    return ok, real, ordinal
 
 
 class Names:
