@@ -722,6 +722,8 @@ class ColumnResult:
 
     def fail(self, rows, ids, where: str) -> None:
         np = numpy()
+        if not rows.any():
+            return
         if where not in self.wheres:
             self.wheres.append(where)
         self.where_id = np.where(rows, self.wheres.index(where), self.where_id).astype(np.int32)

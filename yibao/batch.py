@@ -38,7 +38,7 @@ FEE_COLUMNS = {f"fee_{key}": key for key in C.FEE_CLASSES}
 LIST_COLUMNS = ("person_flags", "chronic", "flags")
 MONEY_OUT = tuple(f for f in C.SETLINFO_FIELDS if f not in C.RATIO_FIELDS)
 OUTPUT_COLUMNS = C.SETLINFO_FIELDS + ("ir_sha256", "excluded", "error_code", "error")
-DEFAULT_CHUNK_ROWS = 50_000
+DEFAULT_CHUNK_ROWS = 100_000  # rows per chunk: fewer, larger waves (each wave has a fixed cost per rule)
 ROW_GROUP_ROWS = 65_536  # fixed, so that the bytes do not depend on how the rows were chunked or partitioned
 BAD_ROW = "YR10"
 
