@@ -111,6 +111,27 @@ def _add(a, b, sign: int = 1):
     return _obj(a) + _obj(b) if sign > 0 else _obj(a) - _obj(b)
 
 
+def _mul_bounded(a, b, bound_a: int, bound_b: int) -> tuple:
+    """(a·b, a bound of its magnitude) given |a| ≤ bound_a and |b| ≤ bound_b: int64 when the bounds prove
+    it cannot overflow, without a scan; the arrays' own maxima are scanned only when those bounds do not."""
+    if a.dtype != object and b.dtype != object:
+        if bound_a * bound_b >= _BOUND:
+            bound_a, bound_b = _maxabs(a), _maxabs(b)
+        if bound_a * bound_b < _BOUND:
+            return a * b, bound_a * bound_b
+    return _obj(a) * _obj(b), bound_a * bound_b
+
+
+def _add_bounded(a, b, bound_a: int, bound_b: int, sign: int = 1) -> tuple:
+    """``_mul_bounded`` for a ± b."""
+    if a.dtype != object and b.dtype != object:
+        if bound_a + bound_b >= _BOUND:
+            bound_a, bound_b = _maxabs(a), _maxabs(b)
+        if bound_a + bound_b < _BOUND:
+            return (a + b if sign > 0 else a - b), bound_a + bound_b
+    return (_obj(a) + _obj(b) if sign > 0 else _obj(a) - _obj(b)), bound_a + bound_b
+
+
 def _int64_if_small(a):
     """Back to int64 when an object array's values fit again (after a reduction, say)."""
     if a.dtype == object and _maxabs(a) < _BOUND:
@@ -119,15 +140,36 @@ def _int64_if_small(a):
 
 
 class Col:
-    """One value per row. ``kind``: num / bool / enum / date. ``d`` None: whole numbers. ``s`` None: no sentinel."""
+    """One value per row. ``kind``: num / bool / enum / date. ``d`` None: whole numbers. ``s`` None: no sentinel.
+    ``m`` / ``md``: known bounds of |n| and of d (None: not yet known; ``bound`` scans once), carried through
+    arithmetic so that an overflow check need not scan its operands again."""
 
-    __slots__ = ("kind", "n", "d", "s")
+    __slots__ = ("kind", "n", "d", "s", "m", "md")
 
-    def __init__(self, kind: str, n: Any, d: Any = None, s: Any = None) -> None:
+    def __init__(self, kind: str, n: Any, d: Any = None, s: Any = None, m: Optional[int] = None,
+                 md: Optional[int] = None) -> None:
         self.kind = kind
         self.n = n
         self.d = d
         self.s = s
+        self.m = m
+        self.md = md
+
+
+def bound(c: Col) -> int:
+    """An upper bound of |numerator| over the rows (the maximum, scanned once per column)."""
+    if c.m is None:
+        c.m = _maxabs(c.n)
+    return c.m
+
+
+def den_bound(c: Col) -> int:
+    """An upper bound of the denominators (1 for whole numbers)."""
+    if c.d is None:
+        return 1
+    if c.md is None:
+        c.md = _maxabs(c.d)
+    return c.md
 
 
 class Sentinels:
@@ -205,35 +247,43 @@ def _reduce(n, d):
     return _int64_if_small(n), d
 
 
+def _scaled(c: Col, other: Col) -> tuple:
+    """c's numerator over the product of both denominators' (c.n · other.d) and its bound."""
+    if other.d is None:
+        return c.n, bound(c)
+    return _mul_bounded(c.n, other.d, bound(c), den_bound(other))
+
+
 def num_add(a: Col, b: Col, size: int, sign: int = 1) -> Col:
     if a.d is None and b.d is None:
-        return Col("num", _add(a.n, b.n, sign))
-    if a.d is None:  # whole + n/d = (whole·d + n) / d
-        return Col("num", _add(_mul(a.n, b.d), b.n, sign), b.d)
-    if b.d is None:
-        return Col("num", _add(a.n, _mul(b.n, a.d), sign), a.d)
-    n = _add(_mul(a.n, b.d), _mul(b.n, a.d), sign)
-    return Col("num", *_reduce(n, _mul(a.d, b.d)))
+        n, m = _add_bounded(a.n, b.n, bound(a), bound(b), sign)
+        return Col("num", n, m=m)
+    # n/d ± n'/d' = (n·d' ± n'·d) / (d·d'), where a whole number's d is 1
+    (x, bx), (y, by) = _scaled(a, b), _scaled(b, a)
+    n, m = _add_bounded(x, y, bx, by, sign)
+    if a.d is None or b.d is None:
+        keep = b if a.d is None else a
+        return Col("num", n, keep.d, m=m, md=den_bound(keep))
+    d, md = _mul_bounded(a.d, b.d, den_bound(a), den_bound(b))
+    return Col("num", *_reduce(n, d), m=m, md=md)
 
 
 def num_mul(a: Col, b: Col, size: int) -> Col:
-    n = _mul(a.n, b.n)
+    n, m = _mul_bounded(a.n, b.n, bound(a), bound(b))
     if a.d is None and b.d is None:
-        return Col("num", n)
+        return Col("num", n, m=m)
     if a.d is None or b.d is None:
-        return Col("num", n, b.d if a.d is None else a.d)
-    return Col("num", *_reduce(n, _mul(a.d, b.d)))
+        keep = b if a.d is None else a
+        return Col("num", n, keep.d, m=m, md=den_bound(keep))
+    d, md = _mul_bounded(a.d, b.d, den_bound(a), den_bound(b))
+    return Col("num", *_reduce(n, d), m=m, md=md)
 
 
 def num_cmp(a: Col, b: Col, size: int):
     """(lhs, rhs) integer arrays whose comparison is the comparison of a and b (denominators are > 0)."""
     if a.d is None and b.d is None:
         return a.n, b.n
-    if a.d is None:
-        return _mul(a.n, b.d), b.n
-    if b.d is None:
-        return a.n, _mul(b.n, a.d)
-    return _mul(a.n, b.d), _mul(b.n, a.d)
+    return _scaled(a, b)[0], _scaled(b, a)[0]
 
 
 def half_up(c: Col):
@@ -242,8 +292,8 @@ def half_up(c: Col):
     if c.d is None:
         return c.n
     n, d = c.n, c.d
-    if n.dtype != object and d.dtype != object and int(n.min(initial=0)) >= 0 \
-            and 2 * int(n.max(initial=0)) + _maxabs(d) < _BOUND:
+    if n.dtype != object and d.dtype != object and 2 * bound(c) + den_bound(c) < _BOUND \
+            and int(n.min(initial=0)) >= 0:
         # the usual case: nothing negative, no overflow (checked just above); one denominator for every
         # row (a rate literal or table) divides by a scalar, several times faster than by an array
         same = _constants.value_of(d)
@@ -427,8 +477,9 @@ class ColumnCompiler:
                     grid = grid + (lut * stride).reshape((ids,) + (1,) * (len(keys) - axis - 1))
                 d = cache["d"]
                 cache["grid"] = (cache["n"][grid], None if cache["s"] is None else cache["s"][grid],
-                                 None if d is None else (int(d[0]) if (d == d[0]).all() else d[grid]))
-            n_by, s_by, d_by = cache["grid"]
+                                 None if d is None else (int(d[0]) if (d == d[0]).all() else d[grid]),
+                                 _maxabs(cache["n"]), None if d is None else _maxabs(d))
+            n_by, s_by, d_by, m, md = cache["grid"]
             at = tuple(kc.n for kc in kcols)
             s = None if s_by is None else s_by[at]
             if s is not None and not s.any():
@@ -439,7 +490,7 @@ class ColumnCompiler:
                 d = constant(env.size, d_by, np.int64)
             else:
                 d = d_by[at]
-            return Col("num", n_by[at], d, s)
+            return Col("num", n_by[at], d, s, m, md)  # bounded by the table's own cells
         return f
 
     def _c_in(self, node: Any):
@@ -517,7 +568,8 @@ class ColumnCompiler:
 
         def f(env):
             a = arg(env)
-            return Col("num", half_up(a), None, a.s)
+            # |round(n/d)| ≤ |n| for d ≥ 1: the rounded column keeps the bound
+            return Col("num", half_up(a), None, a.s, m=bound(a))
         return f
 
     def _op(self, node: Any):
@@ -589,7 +641,10 @@ def _where(cond, a: Col, b: Col, size: int) -> Col:
     n = np.where(cond, a.n, b.n)
     if n.dtype == object:
         n = _int64_if_small(n)
-    return Col(a.kind if a.kind == b.kind else "num", n, d, _pick(cond, a.s, b.s, size))
+    m = max(a.m, b.m) if a.m is not None and b.m is not None else None
+    md = max(den_bound(a), den_bound(b)) if d is not None and (a.d is None or a.md is not None) \
+        and (b.d is None or b.md is not None) else None
+    return Col(a.kind if a.kind == b.kind else "num", n, d, _pick(cond, a.s, b.s, size), m, md)
 
 
 def _fold(combine):
@@ -597,7 +652,7 @@ def _fold(combine):
         acc = cols[0]
         for c in cols[1:]:
             acc = combine(acc, c, env.size)
-        return Col(acc.kind, acc.n, acc.d)
+        return Col(acc.kind, acc.n, acc.d, None, acc.m, acc.md)
     return apply
 
 
@@ -670,7 +725,7 @@ def _extreme(lower: bool):
             lhs, rhs = num_cmp(c, acc, env.size) if acc.kind == "num" else (c.n, acc.n)
             take = (lhs < rhs) if lower else (lhs > rhs)
             acc = _where(numpy().asarray(take, dtype=bool), c, acc, env.size)
-        return Col(acc.kind, acc.n, acc.d)
+        return Col(acc.kind, acc.n, acc.d, None, acc.m, acc.md)
     return apply
 
 
