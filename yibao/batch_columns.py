@@ -26,15 +26,6 @@ _DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
 _SETL_TIME = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}( ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$"
 
 
-def _isin(values, allowed):
-    """Elementwise ``v in allowed`` for an object array that may hold None (never in ``allowed``)."""
-    np = numpy()
-    if len(values) == 0:
-        return np.zeros(0, bool)
-    text = np.where(np.equal(values, None), "\x00", values).astype(str)
-    return np.isin(text, np.asarray(sorted(str(a) for a in allowed), dtype=str))
-
-
 def _pc():
     import pyarrow.compute as pc
     return pc
@@ -259,19 +250,19 @@ class Columns:
         import pyarrow as pa
         pc = _pc()
         if not self.has(name):
-            return Names(np.zeros(0, dtype=object), np.zeros(0, np.int64), Codes.absent(self.n), self.n)
+            return Names(Codes.absent(0), np.zeros(0, np.int64), Codes.absent(self.n), self.n)
         col = self.table.column(name)
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) or pa.types.is_null(col.type):
             col = pc.split_pattern(col.cast(pa.string()), ";")
         elif not (pa.types.is_list(col.type) and (pa.types.is_string(col.type.value_type)
                                                   or pa.types.is_null(col.type.value_type))):
             self.plain &= ~self.present(name)
-            return Names(np.zeros(0, dtype=object), np.zeros(0, np.int64), Codes.absent(self.n), self.n)
+            return Names(Codes.absent(0), np.zeros(0, np.int64), Codes.absent(self.n), self.n)
         col = col.cast(pa.list_(pa.string()))  # list<null> (every list empty) included
-        flat = np.asarray(pc.list_flatten(col).to_numpy(zero_copy_only=False), dtype=object)
+        flat = Codes.of(pc.list_flatten(col))
         parents = np.asarray(pc.list_parent_indices(col).to_numpy(zero_copy_only=False), np.int64)
-        keep = flat != ""  # "a;;b" names a and b
-        self.plain[parents[np.equal(flat, None)]] = False
+        keep = ~flat.equals("")  # "a;;b" names a and b
+        self.plain[parents[~flat.present]] = False
         return Names(flat[keep], parents[keep], Codes.of(pc.binary_join(col, "\x1f")), self.n)
 
 
@@ -297,7 +288,8 @@ def _parse_dates(text, pattern: str) -> tuple:
 
 
 class Names:
-    """A flattened list column: the names, the row each came from, and each row's list as one text (to compare)."""
+    """A flattened list column: the names (Codes), the row each came from, and each row's list as one text
+    (to compare)."""
 
     def __init__(self, flat, parents, joined, n: int) -> None:
         self.flat = flat
@@ -317,7 +309,7 @@ class Names:
         np = numpy()
         if name not in self._masks:
             mask = np.zeros(self.n, bool)
-            mask[self.parents[self.flat == name]] = True
+            mask[self.parents[self.flat.equals(name)]] = True
             self._masks[name] = mask
         return self._masks[name]
 
@@ -325,13 +317,13 @@ class Names:
         """Per row: a name that the row's region does not know."""
         np = numpy()
         out = np.zeros(self.n, bool)
-        if len(self.flat) == 0:
+        if len(self.parents) == 0:
             return out
         regions = code[self.parents]
-        bad = np.ones(len(self.flat), bool)
+        bad = np.ones(len(self.parents), bool)
         for region, known in known_by_region.items():
             mine = regions.equals(region)
-            bad[mine] = ~_isin(self.flat[mine], known)
+            bad[mine] = ~self.flat[mine].isin(known)
         out[self.parents[bad]] = True
         return out
 
