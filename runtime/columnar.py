@@ -1152,6 +1152,24 @@ def run_wave(evaluator: ColumnarEvaluator, state: CounterState, people, inputs: 
     return Settled(evaluator, np.arange(size), result, setlinfo)
 
 
+def setldetail_of(settled: "Settled", i: int, insutype: Optional[str]) -> list:
+    """Row ``i``'s ``setldetail`` (the fund lines), built by the per-claim path's own ``settle._setldetail``
+    from the wave's exact values: setlinfo, the limit (crt_payb_lmt_amt) where the rules give it, the exclusion."""
+    from .settle import _setldetail
+    from .values import as_whole_fen
+    result = settled.result
+    program = settled.evaluator.program
+    values = {f: (fraction_at(c, i) if isinstance(c, Col) else int(c[i])) for f, c in settled.setlinfo.items()}
+    limit_col = result.outputs.get(C.LIMIT_FIELD)
+    limit = None
+    if limit_col is not None and (limit_col.s is None or limit_col.s[i] == 0):
+        limit = as_whole_fen(fraction_at(limit_col, i))
+
+    class _Ev:  # the one attribute _setldetail reads
+        excluded = program.exclusions[int(result.exclusion[i])] if result.status[i] == EXCLUDED else None
+    return _setldetail(values, amount_decimals(values, C.RATIO_FIELDS), insutype, limit, _Ev)
+
+
 def outcome_row(outcome: Any, enc: Any) -> dict:
     """One encounter's output in the contract's shape (setlinfo, regulation, excluded or error; no trace)."""
     if isinstance(outcome, dict):

@@ -306,3 +306,27 @@ def test_region_for_the_whole_file_by_code_or_city_name(engine, tmp_path):
     assert by_code == by_name and all(r["ir_sha256"] for r in by_code)
     with pytest.raises(batch.BatchError, match="--region"):
         batch.run_batch(engine, source, tmp_path / "x.parquet", region="999999")
+
+
+def test_setldetail_column_holds_the_per_claim_fund_lines(engine, malformed, tmp_path):
+    """``--setldetail``: each settled row's fund lines (basic fund with its limit and 结算说明, other funds
+    that paid) are exactly ``yibao settle``'s setldetail for that encounter; bad rows have none."""
+    _, source, _, rows, spoiled, _ = malformed
+    out = settle_file(engine, source, tmp_path / "detail.parquet", chunk_rows=500, detail=True)
+    expected = per_claim_rows(engine, rows, spoiled)
+    checked = excluded = 0
+    for i, got in enumerate(out):
+        want = expected.get(i)
+        if want is None or "error" in want:
+            assert got["setldetail"] is None
+            continue
+        assert json.loads(got["setldetail"], parse_float=Decimal) == want["setldetail"], i
+        checked += 1
+        excluded += "excluded" in want
+    assert checked > 1500 and excluded > 0
+    # the same column through the per-person path, and in JSON Lines
+    slow = tmp_path / "slow.jsonl"
+    batch.run_batch(engine, source, slow, chunk_rows=500, detail=True, fast=False)
+    lines = [json.loads(line, parse_float=Decimal) for line in slow.read_text(encoding="utf-8").splitlines()]
+    assert [line["setldetail"] for line in lines] == [
+        None if r["setldetail"] is None else json.loads(r["setldetail"], parse_float=Decimal) for r in out]

@@ -38,6 +38,7 @@ FEE_COLUMNS = {f"fee_{key}": key for key in C.FEE_CLASSES}
 LIST_COLUMNS = ("person_flags", "chronic", "flags")
 MONEY_OUT = tuple(f for f in C.SETLINFO_FIELDS if f not in C.RATIO_FIELDS)
 OUTPUT_COLUMNS = C.SETLINFO_FIELDS + ("ir_sha256", "excluded", "error_code", "error")
+DETAIL_COLUMN = "setldetail"  # opt-in (--setldetail): the fund lines as compact JSON, after OUTPUT_COLUMNS
 DEFAULT_CHUNK_ROWS = 100_000  # rows per chunk: fewer, larger waves (each wave has a fixed cost per rule)
 ROW_GROUP_ROWS = 65_536  # fixed, so that the bytes do not depend on how the rows were chunked or partitioned
 BAD_ROW = "YR10"
@@ -508,9 +509,12 @@ class ChunkResult:
     """Output columns of one chunk, in its row order: fen (int64) per setlinfo money field, the ratio in
     basis points, and text columns; plus counts for the summary."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, insutype: Optional[list] = None) -> None:
         np = numpy()
         self.size = size
+        # with --setldetail: each row's insutype (the basic fund's code follows it) and its fund lines
+        self.insutype = insutype
+        self.detail = None if insutype is None else [None] * size
         self.fen = {f: np.zeros(size, np.int64) for f in MONEY_OUT}
         self.basis_points = np.zeros(size, np.int64)
         self.valid = np.zeros(size, bool)
@@ -526,12 +530,13 @@ class ChunkResult:
         self.message.put(rows, error["message"])
 
 
-def settle_chunk(chunk: Chunk, engine: Any, region: Optional[str], evaluators: dict, fast: bool = True) -> ChunkResult:
+def settle_chunk(chunk: Chunk, engine: Any, region: Optional[str], evaluators: dict, fast: bool = True,
+                 detail: bool = False) -> ChunkResult:
     """Settle one chunk: plain persons straight from the columns (yibao/batch_columns.py), the others person by
-    person through ``Engine.prepare`` (``fast=False``: every person that way)."""
+    person through ``Engine.prepare`` (``fast=False``: every person that way). ``detail``: also setldetail."""
     np = numpy()
     size = chunk.table.num_rows
-    out = ChunkResult(size)
+    out = ChunkResult(size, _insutypes(chunk) if detail else None)
     done = np.zeros(size, bool)
     if fast:
         from yibao.batch_columns import settle_plain
@@ -557,6 +562,21 @@ def settle_chunk(chunk: Chunk, engine: Any, region: Optional[str], evaluators: d
     for settled, at, rows in groups.values():
         _scatter(out, settled, np.array(at, np.int64), np.array(rows, np.int64))
     return out
+
+
+def _insutypes(chunk: Chunk) -> list:
+    """Each row's insutype as text (a settled row's is valid: both paths checked it)."""
+    if "insutype" not in chunk.table.column_names:
+        return [None] * chunk.table.num_rows
+    return [None if v is None else str(v) for v in chunk.table.column("insutype").to_pylist()]
+
+
+def _detail_text(lines: list) -> str:
+    """Fund lines as compact JSON; amounts are numbers with their two decimals, as in the contract's output."""
+    def atom(value: Any) -> str:
+        return str(value) if isinstance(value, Decimal) else json.dumps(value, ensure_ascii=False)
+    return "[" + ",".join("{" + ",".join(f"{json.dumps(k)}:{atom(v)}" for k, v in line.items()) + "}"
+                          for line in lines) + "]"
 
 
 def _person_count(psn: Any) -> int:
@@ -599,6 +619,10 @@ def _scatter(out: ChunkResult, settled: Any, at: Any, rows: Any) -> None:
         out.fail(failed_rows[pairs == pair], err)
     for i, row in zip(at[internal].tolist(), rows[internal].tolist()):
         out.fail(row, M.internal(result.internal[i]))
+    if out.detail is not None:
+        from yibao.runtime.columnar import setldetail_of
+        for i, row in zip(good_at.tolist(), good_rows.tolist()):
+            out.detail[row] = _detail_text(setldetail_of(settled, i, out.insutype[row]))
 
 
 def _schema_keys(engine: Any) -> dict:
@@ -652,6 +676,8 @@ def output_columns(result: ChunkResult, as_text: bool) -> dict:
     for name, text in (("ir_sha256", result.sha), ("excluded", result.excluded), ("error_code", result.code),
                        ("error", result.message)):
         columns[name] = text.tolist() if as_text else text.arrow()
+    if result.detail is not None:
+        columns[DETAIL_COLUMN] = result.detail
     return columns
 
 
@@ -678,7 +704,7 @@ class AtomicOutput:
             return
         table = chunk.table
         inputs = set(table.column_names)
-        for name in OUTPUT_COLUMNS:
+        for name in OUTPUT_COLUMNS + ((DETAIL_COLUMN,) if DETAIL_COLUMN in columns else ()):
             values = columns[name]
             table = table.append_column(output_name(name, inputs),
                                         values if hasattr(values, "type") else pa.array(values, pa.string()))
@@ -725,7 +751,8 @@ class AtomicOutput:
             for name, values in columns.items():
                 value = values[i]
                 # amounts as JSON numbers with their two (ratio: four) decimals, exactly as text
-                text = "null" if value is None else (value if name in amounts else json.dumps(value, ensure_ascii=False))
+                raw = name in amounts or name == DETAIL_COLUMN  # already JSON text
+                text = "null" if value is None else (value if raw else json.dumps(value, ensure_ascii=False))
                 parts.append(f"{json.dumps(output_name(name, inputs), ensure_ascii=False)}: {text}")
             self.handle.write(", ".join(parts).replace("{, ", "{", 1) + "}\n")
 
@@ -800,9 +827,10 @@ class Summary:
 
 def run_batch(engine: Any, source: Path, target: Path, *, fmt_in: Optional[str] = None, fmt_out: Optional[str] = None,
               region: Optional[str] = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-              settle: Optional[Callable] = None, progress: Optional[Callable] = None, fast: bool = True) -> Summary:
+              settle: Optional[Callable] = None, progress: Optional[Callable] = None, fast: bool = True,
+              detail: bool = False) -> Summary:
     """Settle ``source`` into ``target``. ``settle(chunk) → ChunkResult`` may run elsewhere (Dask); results are
-    written in input order. Raises BatchError when the file cannot be used."""
+    written in input order. ``detail``: add the setldetail column. Raises BatchError when the file cannot be used."""
     pyarrow()
     started = time.perf_counter()
     if not source.exists():
@@ -813,7 +841,7 @@ def run_batch(engine: Any, source: Path, target: Path, *, fmt_in: Optional[str] 
         _check_region(engine, region)
     evaluators: dict = {}
     summary = Summary()
-    local = settle or (lambda chunk: settle_chunk(chunk, engine, region, evaluators, fast))
+    local = settle or (lambda chunk: settle_chunk(chunk, engine, region, evaluators, fast, detail))
     output = AtomicOutput(target, fmt_out)
     try:
         for chunk, result in local_or_mapped(mark_repeats(read_chunks(source, fmt_in, chunk_rows, region)), local):

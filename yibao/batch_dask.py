@@ -14,7 +14,7 @@ from typing import Any, Iterator, Optional
 _ENGINES: dict = {}  # on a worker: sha256s of the IR set → (Engine, evaluators)
 
 
-def settle_on_worker(irs: list, region: Optional[str], chunk: Any) -> Any:
+def settle_on_worker(irs: list, region: Optional[str], chunk: Any, detail: bool = False) -> Any:
     from yibao.batch import settle_chunk
     from yibao.runtime import Engine, Regulation
 
@@ -22,15 +22,17 @@ def settle_on_worker(irs: list, region: Optional[str], chunk: Any) -> Any:
     if key not in _ENGINES:
         _ENGINES[key] = (Engine([Regulation.from_ir(ir) for ir in irs]), {})
     engine, evaluators = _ENGINES[key]
-    return settle_chunk(chunk, engine, region, evaluators)
+    return settle_chunk(chunk, engine, region, evaluators, detail=detail)
 
 
 class DaskSettle:
     """``with DaskSettle(engine, region, "local" or "tcp://HOST:PORT") as settle: run_batch(..., settle=settle)``."""
 
-    def __init__(self, engine: Any, region: Optional[str], address: str, workers: int = 2, in_flight: int = 4) -> None:
+    def __init__(self, engine: Any, region: Optional[str], address: str, workers: int = 2, in_flight: int = 4,
+                 detail: bool = False) -> None:
         self.engine = engine
         self.region = region
+        self.detail = detail
         self.address = address
         self.workers = workers
         self.in_flight = in_flight
@@ -67,7 +69,7 @@ class DaskSettle:
         """(chunk, result) in input order, with a few chunks in flight: memory stays bounded by them."""
         window: deque = deque()
         for chunk in chunks:
-            window.append((chunk, self.client.submit(settle_on_worker, self.irs, self.region, chunk, pure=False)))
+            window.append((chunk, self.client.submit(settle_on_worker, self.irs, self.region, chunk, self.detail, pure=False)))
             if len(window) >= self.in_flight:
                 done, future = window.popleft()
                 yield done, future.result()

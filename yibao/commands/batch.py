@@ -25,13 +25,15 @@ def batch_options(command):
                      help="在 Dask 上按人员分区运行：不带值为本机 LocalCluster，或给调度器地址"),
         click.option("--chunk-rows", type=click.IntRange(min=1), default=None,
                      help="每块（每个分区）的行数，块边界落在人员之间"),
+        click.option("--setldetail", "detail", is_flag=True, default=False,
+                     help="另加 setldetail 列：每行的基金支付明细（JSON，同 yibao settle 的 setldetail）"),
     ]):
         command = option(command)
     return command
 
 
 def run(batch_in: Path, batch_out: Optional[Path], batch_format: Optional[str], region: Optional[str],
-        rules: Optional[str], ir_files: tuple, dask: Optional[str], chunk_rows: Optional[int]) -> None:
+        rules: Optional[str], ir_files: tuple, dask: Optional[str], chunk_rows: Optional[int], detail: bool = False) -> None:
     from yibao import batch
     from yibao.runtime import Engine
 
@@ -44,12 +46,12 @@ def run(batch_in: Path, batch_out: Optional[Path], batch_format: Optional[str], 
         with _progress() as progress:
             if dask:
                 from yibao import batch_dask
-                with batch_dask.DaskSettle(engine, region, dask) as settle:
+                with batch_dask.DaskSettle(engine, region, dask, detail=detail) as settle:
                     summary = batch.run_batch(engine, batch_in, batch_out, fmt_in=batch_format, fmt_out=batch_format,
                                               region=region, chunk_rows=rows, settle=settle, progress=progress)
             else:
                 summary = batch.run_batch(engine, batch_in, batch_out, fmt_in=batch_format, fmt_out=batch_format,
-                                          region=region, chunk_rows=rows, progress=progress)
+                                          region=region, chunk_rows=rows, progress=progress, detail=detail)
     except batch.BatchError as exc:
         raise fail(str(exc))
     click.echo("\n".join(summary.lines()))
