@@ -10,8 +10,10 @@ claims: yibao's columnar evaluator against hand-written numpy int64 fen, OpenFis
 when installed) and a pure-Python loop, in the same run; every variant must give the same total to the fen.
 
 W2 is a deterministic 东营 city-year written to Parquet and settled end to end by ``yibao settle --batch``
-(Parquet in, Parquet out), in a child process so that its peak RSS is its own. ``scaling`` repeats W2 at
-several sizes and prints time, rate and peak RSS for each.
+(Parquet in, Parquet out), in a child process so that its peak RSS is its own, then by
+benchmarks/w2_handwritten.py (the 东营 rules by hand in numpy + pyarrow) on the same file, also in a child
+process; the two outputs must agree cell for cell. ``scaling`` repeats W2 at several sizes and prints time,
+rate and peak RSS for each.
 """
 
 from __future__ import annotations
