@@ -211,7 +211,9 @@ def _tables(path: Path, fmt: str, chunk_rows: int) -> Iterator[Any]:
     try:
         if fmt == "parquet":
             import pyarrow.parquet as pq
-            handle = pq.ParquetFile(path)
+            # pre_buffer keeps every row group's bytes read so far alive until the file is closed (pyarrow
+            # 14–26), so memory would grow with the file; read one row group at a time instead
+            handle = pq.ParquetFile(path, pre_buffer=False)
             for batch in handle.iter_batches(batch_size=chunk_rows):
                 yield pa.Table.from_batches([batch])
         elif fmt == "csv":
