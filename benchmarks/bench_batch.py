@@ -190,9 +190,10 @@ def bench_w1(n: int) -> None:
 # ── W2 ────────────────────────────────────────────────────────────────────────────────────────
 
 
-def w2_file(path: Path, encounters: int, seed: int = 2018) -> int:
-    """A deterministic 东营 city-year: persons with 1–6 encounters in 2019, sorted by person and time."""
-    import pyarrow as pa
+def w2_file(path: Path, encounters: int, seed: int = 2018, piece: int = 1_000_000) -> int:
+    """A deterministic 东营 city-year: persons with 1–6 encounters in 2019, sorted by person and time, written
+    in pieces of about ``piece`` encounters (whole persons), so that 10M encounters need no more memory
+    than 1M."""
     import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
@@ -200,10 +201,30 @@ def w2_file(path: Path, encounters: int, seed: int = 2018) -> int:
     counts = per[np.cumsum(per) <= encounters]
     if counts.sum() < encounters:
         counts = np.append(counts, encounters - counts.sum())
+    ends = np.cumsum(counts)
+    writer = None
+    first_person = 0
+    while first_person < len(counts):
+        done = ends[first_person - 1] if first_person else 0
+        last = int(np.searchsorted(ends, done + piece, side="right"))
+        last = max(last, first_person + 1)
+        table = _w2_piece(rng, counts[first_person:last], first_person, int(done))
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema)
+        writer.write_table(table, row_group_size=100_000)  # a reader holds one row group at a time
+        first_person = last
+    writer.close()
+    return len(counts)
+
+
+def _w2_piece(rng, counts, first_person: int, first_encounter: int):
+    """The rows of persons ``first_person``.. with ``counts`` encounters each."""
+    import pyarrow as pa
+
     persons = len(counts)
     person = np.repeat(np.arange(persons), counts)
-    k = np.concatenate([np.arange(c) for c in counts])
     n = len(person)
+    k = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
     insutype = rng.integers(0, 2, persons)[person]
     day = np.minimum(k * 60 + rng.integers(0, 50, n), 364)
     dates = (np.datetime64("2019-01-01") + day.astype("timedelta64[D]")).astype(str)
@@ -211,21 +232,19 @@ def w2_file(path: Path, encounters: int, seed: int = 2018) -> int:
     fen = lambda hi: rng.integers(0, hi, n)  # noqa: E731
     yuan = lambda f: np.char.add(np.char.add((f // 100).astype(str), "."), np.char.zfill((f % 100).astype(str), 2))  # noqa: E731
     flags = np.array([[], [], [], [], ["转院"], ["急诊"], ["非定点"]], dtype=object)[rng.integers(0, 7, n)]
-    table = pa.table({
+    return pa.table({
         "region": pa.array(np.full(n, "370500")),
-        "psn_no": pa.array(np.char.add("P", person.astype(str))),
+        "psn_no": pa.array(np.char.add("P", (first_person + person).astype(str))),
         "insutype": pa.array(np.where(insutype == 0, "310", "390")),
         "psn_type": pa.array(np.where(insutype == 0, "1101", "1501")),
         "brdy": pa.array(np.full(n, "1970-01-01")), "gend": pa.array(np.full(n, "1")),
-        "mdtrt_id": pa.array(np.char.add("E", np.arange(n).astype(str))),
+        "mdtrt_id": pa.array(np.char.add("E", (first_encounter + np.arange(n)).astype(str))),
         "med_type": pa.array(med), "setl_time": pa.array(dates),
         "dedc_hosp_lv": pa.array(np.array(["1", "2", "3"])[rng.integers(0, 3, n)]),
         "fee_01": pa.array(yuan(fen(5_000_000))), "fee_02": pa.array(yuan(fen(500_000))),
         "fee_03": pa.array(yuan(fen(100_000))),
         "flags": pa.array(list(flags), pa.list_(pa.string())),
     })
-    pq.write_table(table, path, row_group_size=100_000)  # a reader holds one row group at a time
-    return persons
 
 
 def run_w2(source: Path, target: Path) -> dict:
