@@ -568,7 +568,7 @@ class ColumnCompiler:
 
         def f(env):
             a = arg(env)
-            # |round(n/d)| ≤ |n| for d ≥ 1: the rounded column keeps the bound
+            # rounding n/d (d ≥ 1) gives at most |n| in magnitude: the rounded column keeps the bound
             return Col("num", half_up(a), None, a.s, m=bound(a))
         return f
 
