@@ -72,6 +72,7 @@ class _Checker:
             self.settle_name(sym.name, Unit.COUNT)  # bare numbers no use gave a unit: they count
         self._ambiguous_members()
         self._open_types()
+        output_types = tuple(self._retyped(o, t) for o, t in zip(self.program.outputs, output_types))
         order, reach = self._graph()
         return CheckedProgram(
             program=self.program, types=dict(self.types), output_types=output_types,
@@ -173,6 +174,11 @@ class _Checker:
             self.typer.report("YB303", o.node.expr.span, where=word("where.output"))
             return MONEY
         return t
+
+    def _retyped(self, o: OutputSym, t: Ty) -> Ty:
+        """An output that read an untyped open value before its uses fixed its type (a city's 待定 for a
+        value the model does not declare) takes the type it has now."""
+        return self.typer.quietly(o.node.expr) if t.unit is Unit.ANY else t
 
     # ── examples ──
 
