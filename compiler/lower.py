@@ -123,6 +123,8 @@ class _Lowerer:
         }
         if v.open:
             lowered["open"] = self._open_vocabulary_reason(v)
+        if v.unlisted:
+            lowered["unlisted"] = True
         return lowered
 
     def _open_vocabulary_reason(self, v) -> str:

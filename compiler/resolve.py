@@ -240,12 +240,22 @@ class _Resolver:
                 self._claim_vocabulary(p.clause, decls)
                 articles[p.clause.span] = p.article
         aliases = self._aliases(placed, decls)
+        for d in decls:
+            self._check_unlisted(d)
         return tuple(
             Vocabulary(name=d.name, english=d.english, field=d.field, members=d.members,
                        aliases=tuple(aliases.get(d.name, ())), span=d.span, open=d.open,
-                       open_reason=d.open_reason, article=articles.get(d.span))
+                       open_reason=d.open_reason, article=articles.get(d.span), optional=d.optional,
+                       unlisted=bool(d.unlisted))
             for d in decls
         )
+
+    def _check_unlisted(self, decl: A.VocabularyDecl) -> None:
+        """``其余`` opens a list of codes read from a field: once, and not on a list of names."""
+        for again in decl.unlisted[1:]:
+            self._report("YB420", again, related=[decl.unlisted[0]], name=decl.name)
+        if decl.unlisted and (decl.field is None or decl.field in _NAME_FIELDS):
+            self._report("YB421", decl.unlisted[0], name=decl.name, field=decl.field or word("vocabulary.no_field"))
 
     def _claim_vocabulary(self, decl: A.VocabularyDecl, decls: list) -> None:
         other = next((d for d in decls if d.name == decl.name), None)
@@ -281,7 +291,7 @@ class _Resolver:
             c = p.clause
             if isinstance(c, A.VocabularyDecl) and c.field and ns.owner(c.name) == c.span:
                 typeref = A.TypeRef(base=None, vocabulary=c.name, span=c.span)
-                inputs.append(Input(name=c.name, type=typeref, field=c.field, optional=False, span=c.span))
+                inputs.append(Input(name=c.name, type=typeref, field=c.field, optional=c.optional, span=c.span))
             elif isinstance(c, A.InputDecl):
                 inputs.append(Input(name=c.name, type=c.type, field=c.field, optional=c.optional, span=c.span, text=c.text))
         return tuple(inputs)
@@ -405,6 +415,9 @@ class _Resolver:
                 outputs[p.clause.field] = OutputSym(node=p.clause, article=p.article)
         return tuple(outputs.values())
 
+
+# fields whose values are names the regulation writes, not codes: a list of them is opened with 待定, not 其余
+_NAME_FIELDS = frozenset({"person.chronic", "person.flags", "encounter.flags"})
 
 _DEF_KINDS = {A.Definition: DefKind.FORMULA, A.TableDef: DefKind.TABLE, A.OpenDecl: DefKind.OPEN}
 
