@@ -67,7 +67,7 @@ class ExprLowerer:
     def _lookup(self, e: A.Lookup) -> dict:
         table = self.program.definition(e.name)
         fixed = {self.program.vocabulary(dim).name: key for dim, key in e.overrides}
-        args = [self.expr(fixed[d]) if d in fixed else {"ref": d} for d in table.dims]
+        args = [self.expr(fixed[d]) if d in fixed else {"ref": table.key_of(d)} for d in table.dims]
         return {"op": "lookup", "table": e.name, "args": args}
 
     # ── operators ──

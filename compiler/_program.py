@@ -138,10 +138,16 @@ class DefinitionSym:
     in_city: bool
     dims: tuple[str, ...]  # a table's dimensions as vocabulary names; () for other kinds
     dims_ok: bool  # False when a dimension did not name a vocabulary (already reported)
+    keys: tuple[str, ...] = ()  # per dimension, the input the table is read at: the vocabulary's own, or the one
+    # input declared of that vocabulary when it has no field (``输入 病种：单病种 字段 …``)
 
     @property
     def span(self) -> A.Span:
         return self.node.span
+
+    def key_of(self, dim: str) -> str:
+        """The input a table is read at along ``dim`` (a vocabulary name)."""
+        return dict(zip(self.dims, self.keys)).get(dim, dim)
 
 
 @frozen

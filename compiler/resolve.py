@@ -123,7 +123,7 @@ class _Resolver:
         return Program(
             city=self.city.path, files=tuple(f.path for f in files), header=header,
             vocabularies=vocabularies, inputs=inputs, params=params,
-            definitions=self._definitions(placed, params, notes, ns), exceptions=self._exceptions(placed, ns, exception_notes),
+            definitions=self._definitions(placed, params, notes, ns, inputs), exceptions=self._exceptions(placed, ns, exception_notes),
             counters=self._counters(placed), exclusions=_collect(placed, A.Exclusion, ExclusionSym),
             outputs=self._outputs(placed), interpretations=interpretations,
             examples=_collect(placed, A.Example, ExampleSym), articles=self._articles(),
@@ -251,11 +251,11 @@ class _Resolver:
         )
 
     def _check_unlisted(self, decl: A.VocabularyDecl) -> None:
-        """``其余`` opens a list of codes read from a field: once, and not on a list of names."""
+        """``其余`` opens a list of codes: once, and not on a list of names."""
         for again in decl.unlisted[1:]:
             self._report("YB420", again, related=[decl.unlisted[0]], name=decl.name)
-        if decl.unlisted and (decl.field is None or decl.field in _NAME_FIELDS):
-            self._report("YB421", decl.unlisted[0], name=decl.name, field=decl.field or word("vocabulary.no_field"))
+        if decl.unlisted and decl.field in _NAME_FIELDS:
+            self._report("YB421", decl.unlisted[0], name=decl.name, field=decl.field)
 
     def _claim_vocabulary(self, decl: A.VocabularyDecl, decls: list) -> None:
         other = next((d for d in decls if d.name == decl.name), None)
@@ -337,31 +337,35 @@ class _Resolver:
 
     # ── definitions, exceptions, counters, outputs ──
 
-    def _definitions(self, placed, params, notes, ns: Namespace) -> tuple[DefinitionSym, ...]:
+    def _definitions(self, placed, params, notes, ns: Namespace, inputs: tuple = ()) -> tuple[DefinitionSym, ...]:
         return tuple(
-            self._definition(p, _DEF_KINDS[type(p.clause)], params.get(p.clause.name), notes, ns)
+            self._definition(p, _DEF_KINDS[type(p.clause)], params.get(p.clause.name), notes, ns, inputs)
             for p in placed
             if type(p.clause) in _DEF_KINDS
         )
 
-    def _definition(self, p: _Placed, kind: DefKind, param, notes, ns: Namespace) -> DefinitionSym:
+    def _definition(self, p: _Placed, kind: DefKind, param, notes, ns: Namespace, inputs: tuple = ()) -> DefinitionSym:
         node = p.clause
         own = getattr(node, "type", None)
-        dims = tuple(self._dimension(node.name, d, ns) for d in node.dims) if kind is DefKind.TABLE else ()
+        dims = tuple(self._dimension(node.name, d, ns, inputs) for d in node.dims) if kind is DefKind.TABLE else ()
         return DefinitionSym(
             name=node.name, kind=kind, node=node, declared=own or (param.type if param else None),
             article=p.article, notes=tuple(notes.get(node.name, ())), in_city=p.file == self.city.path,
-            dims=tuple(d or "" for d in dims), dims_ok=all(dims),
+            dims=tuple(d[0] if d else "" for d in dims), dims_ok=all(dims), keys=tuple(d[1] if d else "" for d in dims),
         )
 
-    def _dimension(self, table: str, ref: A.NameRef, ns: Namespace) -> Optional[str]:
+    def _dimension(self, table: str, ref: A.NameRef, ns: Namespace, inputs: tuple) -> Optional[tuple[str, str]]:
+        """(vocabulary, the input the table is read at) for one dimension, or None once reported."""
         vocab = ns.vocabulary(ref.name)
         if vocab is not None and vocab.field is None:
-            # The table's own value is read at the encounter's member, which only a field provides.
-            self._report("YB408", ref.span, name=table, dimension=vocab.name)
+            # The table's own value is read at the encounter's member: the one input of that vocabulary's type.
+            typed = [i.name for i in inputs if i.type.vocabulary and ns.vocabulary(i.type.vocabulary) is vocab]
+            if len(typed) == 1:
+                return vocab.name, typed[0]
+            self._report("YB408", ref.span, name=table, dimension=vocab.name, inputs=word("list.sep").join(typed) or word("none"))
             return None
         if vocab is not None:
-            return vocab.name
+            return vocab.name, vocab.name
         if ns.kind(ref.name) is not None:
             self._report("YB210", ref.span, name=ref.name)
         else:

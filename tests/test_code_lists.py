@@ -43,6 +43,11 @@ def compiled(rest: str) -> dict:
     return result.ir
 
 
+# the same list declared without a field, read through an input of its type (the table is read at that input)
+THROUGH_AN_INPUT = ("""    词表 单病种 字段 encounter.dise_codg 可缺：""",
+                    """    词表 单病种：""")
+
+
 @pytest.fixture(scope="module", params=["", ", 其余 80%"], ids=["no-rest", "rest-80"])
 def engines(request):
     ir = compiled(request.param)
@@ -119,3 +124,15 @@ def test_random_codes_settle_alike_in_every_evaluator(engines, drawn):
     assert traced == dumps_output(settle(reference, text, True).output)
     assert results(ColumnarEngine(fast).settle(load_case_text(text, "case.json")).output) == results(settle(fast, text).output)
     assert fast.regulations()[0].program.fallbacks == before  # the generated code settled every encounter
+
+
+def test_a_list_without_a_field_is_read_through_the_one_input_of_its_type(engines):
+    rest, fast, _ = engines
+    old, new = THROUGH_AN_INPUT
+    text = DONGYING.read_text(encoding="utf-8") + ARTICLE.format(rest=rest).replace(old, new).replace(
+        "    单病种起付线", "    输入 病种：单病种 字段 encounter.dise_codg 可缺\n    单病种起付线").replace("有 单病种", "有 病种")
+    result = compile_text(text, "dongying/dongying-2018.yb", root=ROOT / "regulations")
+    assert result.ir is not None, [d.message for d in result.diagnostics]
+    through = Engine([Regulation.from_ir(result.ir)])
+    drawn = case(None, "K35.900", "Z99.999", "K35.900")
+    assert results(settle(through, drawn).output) == results(settle(fast, drawn).output)
