@@ -44,6 +44,8 @@ class Vocab:
         # an open list of codes (其余): a code no member has reads as the member UNLISTED, listed last
         self.unlisted = bool(raw.get("unlisted"))
         if self.unlisted:
+            if UNLISTED in self.members:
+                raise IRError(M.text('evaluate.vocab.unlisted', where=where, member=UNLISTED))
             self.members.append(UNLISTED)
 
 

@@ -230,6 +230,7 @@ TEXT = {
     'evaluate.counter_slots.1': '{where}.period: 应为 year/quarter/case，得到 {value!r}',
     'evaluate.member.1': '{where}: 未知词表「{vocab}」',
     'evaluate.member.2': '{where}: 「{member}」不是词表「{vocab}」的成员',
+    'evaluate.vocab.unlisted': '{where}: 开放的词表（unlisted）不能另有名为「{member}」的成员：未列出的代码读作它',
     'evaluate.table.1': '{where}: 表「{name}」缺少单元格 {list}（IR 的表必须完整）',
     'evaluate.table.2': '{where}.dims: 未知词表「{d}」',
     'evaluate.table.3': '{cw}.key: 应有 {len} 个成员',

@@ -136,3 +136,17 @@ def test_a_list_without_a_field_is_read_through_the_one_input_of_its_type(engine
     through = Engine([Regulation.from_ir(result.ir)])
     drawn = case(None, "K35.900", "Z99.999", "K35.900")
     assert results(settle(through, drawn).output) == results(settle(fast, drawn).output)
+
+
+def test_an_ir_whose_open_list_also_names_a_member_qiyu_is_refused():
+    import hashlib
+
+    from yibao.compiler.driver import compile_path
+    from yibao.runtime import IRError
+
+    ir = json.loads(json.dumps(compile_path(ROOT / "tests" / "fixtures" / "language" / "codes.yb").ir))
+    next(v for v in ir["vocabularies"] if v["name"] == "单病种")["members"].append({"name": "其余", "code": "X"})
+    body = {k: v for k, v in ir.items() if k not in ("sha256", "semantic_sha256")}
+    ir["sha256"] = hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    with pytest.raises(IRError, match="vocabularies.*其余"):
+        Regulation.from_ir(ir)
