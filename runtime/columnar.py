@@ -862,7 +862,8 @@ class CounterState:
 
     def before(self, program: Any, people, year, month, sentinels: Optional[Sentinels] = None) -> tuple:
         """Counter columns before these encounters (one per person in ``people``) and their period keys. A
-        date counter is held as day ordinals, 0 for "no date yet" (its sentinel in the column)."""
+        date counter is held as day ordinals, 0 for "no date yet": its sentinel in the column, by the id it has
+        in ``sentinels``, the evaluator's registry (which a program with a date counter must pass)."""
         np = numpy()
         cols, keys = [], []
         for name, period, init, cum in program.counter_specs:
@@ -875,7 +876,9 @@ class CounterState:
                 fresh = given[people] & (held == -1) & (key == self.first[period][people])
                 value = np.where(fresh, seeded[people], value)
             if init.__class__ is Sentinel:
-                s = np.where(value == 0, (sentinels or Sentinels()).id_of(init), 0).astype(np.int32)
+                if sentinels is None:
+                    raise ValueError(f"date counter {name}: CounterState.before needs the evaluator's sentinels")
+                s = np.where(value == 0, sentinels.id_of(init), 0).astype(np.int32)
                 cols.append(Col("date", value, None, s))
             else:
                 cols.append(Col("bool", value.astype(bool)) if isinstance(init, bool) else Col("num", value))
