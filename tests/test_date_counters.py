@@ -25,15 +25,15 @@ DONGYING = ROOT / "regulations" / "dongying" / "dongying-2018.yb"
 
 ARTICLE = """
 第九十八条【再入院（测试用，不是东营的规定）】
-    计数器 上次出院日期：日期 每案 接收 "last_enddate"
+    计数器 上次出院日期：日期 {period} 接收 "last_enddate"
     更新 上次出院日期 = 若 有 出院日期 则 出院日期 否则 上次出院日期
     十五日内再入院 = 有 上次出院日期 且 有 入院日期 且 入院日期 − 上次出院日期 ≤ 15天
     例外 统筹支付比例 = 50% 当 是住院 且 十五日内再入院 优先级 98
 {extra}"""
 
 
-def engines_for(extra: str = "") -> tuple:
-    text = DONGYING.read_text(encoding="utf-8") + ARTICLE.format(extra=extra)
+def engines_for(extra: str = "", period: str = "每案") -> tuple:
+    text = DONGYING.read_text(encoding="utf-8") + ARTICLE.format(extra=extra, period=period)
     result = compile_text(text, "dongying/dongying-2018.yb", root=ROOT / "regulations")
     assert result.ir is not None, [d.message for d in result.diagnostics]
     return Engine([Regulation.from_ir(result.ir)]), Engine([Regulation.from_ir(result.ir, fast=False)])
@@ -42,6 +42,12 @@ def engines_for(extra: str = "") -> tuple:
 @pytest.fixture(scope="module")
 def engines():
     return engines_for()
+
+
+@pytest.fixture(scope="module")
+def yearly():
+    """The same window with a 每年 counter: the first encounter of a year starts with no date again."""
+    return engines_for(period="每年")
 
 
 def stay(i: int, setl: str, beg=None, end=None, med_type="21") -> dict:
@@ -109,24 +115,31 @@ def results(output: dict) -> list:
     return [(row["mdtrt_id"], row.get("setlinfo"), row.get("error")) for row in output["encounters"]]
 
 
+def test_a_yearly_date_counter_forgets_last_year(yearly):
+    fast, reference = yearly
+    # 2021-01-03 − 2020-12-28 = 6 days, but the counter is 每年: no date in 2021 yet, so no window
+    text = case([stay(1, "2020-12-28", "2020-12-20", "2020-12-28"), stay(2, "2021-01-10", "2021-01-03", "2021-01-10")])
+    assert paid(fast, text) == paid(reference, text) == [Decimal("3610.00"), Decimal("3610.00")]
+
+
 day = _dt.date(2020, 1, 5)
 visits = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 12), st.booleans(), st.booleans()), min_size=1, max_size=5)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(visits, st.one_of(st.none(), st.integers(0, 30)))
-def test_random_stays_settle_alike_in_every_evaluator(engines, drawn, carried):
+@given(visits, st.one_of(st.none(), st.integers(0, 30)), st.booleans(), st.sampled_from([day, _dt.date(2020, 11, 20)]))
+def test_random_stays_settle_alike_in_every_evaluator(engines, yearly, drawn, carried, per_year, start):
     from yibao.runtime.columnar import ColumnarEngine
 
-    fast, reference = engines
-    encounters, at = [], day
+    fast, reference = yearly if per_year else engines
+    encounters, at = [], start
     for i, (gap, length, inpatient, dated) in enumerate(drawn):
         begin = at + _dt.timedelta(days=gap)
         end = begin + _dt.timedelta(days=length)
         at = end
         encounters.append(stay(i + 1, end.isoformat(), begin.isoformat() if dated else None,
                                end.isoformat() if dated else None, "21" if inpatient else "11"))
-    cuminfo = {"last_enddate": (day - _dt.timedelta(days=carried)).isoformat()} if carried is not None else None
+    cuminfo = {"last_enddate": (start - _dt.timedelta(days=carried)).isoformat()} if carried is not None else None
     text = case(encounters, cuminfo)
     before = fast.regulations()[0].program.fallbacks
     traced = fast.settle(load_case_text(text, "case.json"), trace=True).output
