@@ -150,3 +150,14 @@ def test_an_ir_whose_open_list_also_names_a_member_qiyu_is_refused():
     ir["sha256"] = hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     with pytest.raises(IRError, match="vocabularies.*其余"):
         Regulation.from_ir(ir)
+
+
+def test_without_qiyu_an_unlisted_code_is_still_refused_as_the_contract_says():
+    closed = ARTICLE.format(rest="").replace("        阑尾炎 = \"K35.900\"\n        其余\n", "        阑尾炎 = \"K35.900\"\n")
+    assert closed != ARTICLE.format(rest="")
+    result = compile_text(DONGYING.read_text(encoding="utf-8") + closed, "dongying/dongying-2018.yb", root=ROOT / "regulations")
+    assert result.ir is not None, [d.message for d in result.diagnostics]
+    engine = Engine([Regulation.from_ir(result.ir)])
+    with pytest.raises(CaseError, match="Z99.999"):
+        settle(engine, case("K35.900", "Z99.999"))
+    assert settle(engine, case("K35.900", None)).output["encounters"][0]["setlinfo"]["hifp_pay"] == Decimal("3600.00")
