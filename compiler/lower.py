@@ -123,6 +123,8 @@ class _Lowerer:
         }
         if v.open:
             lowered["open"] = self._open_vocabulary_reason(v)
+        if v.unlisted:
+            lowered["unlisted"] = True
         return lowered
 
     def _open_vocabulary_reason(self, v) -> str:
@@ -177,7 +179,7 @@ class _Lowerer:
 
     def _default(self, sym: DefinitionSym) -> dict:
         if sym.kind is DefKind.TABLE:
-            return {"op": "lookup", "table": sym.name, "args": [{"ref": d} for d in sym.dims]}
+            return {"op": "lookup", "table": sym.name, "args": [{"ref": sym.key_of(d)} for d in sym.dims]}
         if sym.kind is DefKind.OPEN and sym.node.not_applicable:
             return {"na": sym.name}
         if sym.kind is DefKind.OPEN:

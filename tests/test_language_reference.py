@@ -25,3 +25,16 @@ def test_yibao_test_runs_the_fixture_and_every_example_passes(path: Path):
     result = CliRunner().invoke(main, ["test", str(path), "-v"])
     assert result.exit_code == 0, result.output
     assert "0 failed" in result.output and "✗" not in result.output
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_the_fixture_examples_run_alike_with_and_without_generated_code(path: Path):
+    from yibao.compiler.driver import compile_path
+    from yibao.runtime import Regulation
+    from yibao.testing import run_examples
+
+    ir = compile_path(path).ir
+    fast, reference = Regulation.from_ir(ir), Regulation.from_ir(ir, fast=False)
+    outcomes = [[(r.title, r.passed, r.describe_failures()) for r in run_examples(reg)] for reg in (fast, reference)]
+    assert outcomes[0] == outcomes[1] and all(passed for _, passed, _ in outcomes[0])
+    assert fast.program.fast is not None and fast.program.fallbacks == 0  # the generated code ran every example
