@@ -330,3 +330,27 @@ def test_setldetail_column_holds_the_per_claim_fund_lines(engine, malformed, tmp
     lines = [json.loads(line, parse_float=Decimal) for line in slow.read_text(encoding="utf-8").splitlines()]
     assert [line["setldetail"] for line in lines] == [
         None if r["setldetail"] is None else json.loads(r["setldetail"], parse_float=Decimal) for r in out]
+
+
+def test_arrow_date_columns_take_the_column_path_and_settle_as_text_dates_do(engine, tmp_path):
+    """setl_time and brdy as Parquet dates (date32) are read straight from the columns, with the same bytes
+    as the per-person path, which reads them as yyyy-MM-dd text."""
+    import datetime as _dt
+
+    from yibao.batch_columns import settle_plain
+    rng = random.Random(11)
+    rows = [_good_row(rng, p, k, "310" if p % 2 else "390", []) for p in range(40) for k in range(3)]
+    table = pa.Table.from_pylist(rows)
+    for name in ("setl_time", "brdy"):
+        dates = [None if v is None else _dt.date.fromisoformat(v[:10]) for v in table.column(name).to_pylist()]
+        table = table.set_column(table.column_names.index(name), name, pa.array(dates, pa.date32()))
+    source = tmp_path / "dates.parquet"
+    pq.write_table(table, source)
+    fast, slow = tmp_path / "fast.parquet", tmp_path / "slow.parquet"
+    batch.run_batch(engine, source, fast)
+    batch.run_batch(engine, source, slow, fast=False)
+    assert fast.read_bytes() == slow.read_bytes()
+    chunk = next(batch.read_chunks(source, "parquet", 1000, None))
+    done = settle_plain(chunk, engine, None, {}, batch.ChunkResult(chunk.table.num_rows), lambda *a: None)
+    assert done.all()
+    assert sum(r["error_code"] is None for r in pq.read_table(fast).to_pylist()) > 100

@@ -234,6 +234,15 @@ class Columns:
         if not self.has(name):
             self.plain &= not required
             return np.zeros(self.n, np.int64), present
+        import pyarrow as pa
+        kind = self.table.schema.field(name).type
+        if pa.types.is_date32(kind) or pa.types.is_date64(kind):  # Arrow dates: days since 1970-01-01
+            days = self.table.column(name).cast(pa.date32()).cast(pa.int32()).fill_null(0)
+            ordinal = np.asarray(days.to_numpy(zero_copy_only=False), np.int64) + _EPOCH_ORDINAL
+            year, _ = _year_month(ordinal)
+            ok = present & (year >= 1000)  # four-digit years, as the text pattern asks
+            self.plain &= (ok | ~present) & (present | (not required))
+            return np.where(ok, ordinal, 0), ok
         if not self.is_text(name):
             self.plain &= ~present
             return np.zeros(self.n, np.int64), np.zeros(self.n, bool)
