@@ -16,7 +16,7 @@ from . import ast as A
 from ._graph import conflicts, cycles, dependency_edges, reachable, topological
 from ._program import DefinitionSym, DefKind, MemberBinding, OutputSym, Program, table_cells
 from ._tables import ExpandedTable, TableChecker, rate_text
-from ._types import ANY, BOOL, MONEY, Ty, Typer, Unit, type_of_ref
+from ._types import ANY, BOOL, MONEY, RATE, Ty, Typer, Unit, type_of_ref
 from .diagnostics import Diagnostic, diag, word
 
 __all__ = ["check", "CheckedProgram", "Ty", "Unit", "ExpandedTable"]
@@ -67,6 +67,7 @@ class _Checker:
         for x in self.program.exclusions:
             self.typer.condition(x.node.condition)
         output_types = tuple(self._output(o) for o in self.program.outputs)
+        self._contract(output_types)
         self._examples()
         for sym in self.program.definitions:
             self.settle_name(sym.name, Unit.COUNT)  # bare numbers no use gave a unit: they count
@@ -161,8 +162,9 @@ class _Checker:
             if t.unit in (Unit.DATE, Unit.ENUM):  # the runtime starts every counter at its type's zero
                 self.typer.report("YB230", c.node.span, name=c.name, type=t.describe())
             if c.update is not None:
-                expr = c.update.node.expr
-                self.typer.conform(expr, self.typer.infer(expr), self.types[c.name], c.name, "where.update")
+                for expr in (c.update.node.expr, c.update.node.on_exclusion):
+                    if expr is not None:
+                        self.typer.conform(expr, self.typer.infer(expr), self.types[c.name], c.name, "where.update")
 
     def _output(self, o: OutputSym) -> Ty:
         t = self.typer.infer(o.node.expr)
@@ -173,6 +175,18 @@ class _Checker:
             self.typer.report("YB303", o.node.expr.span, where=word("where.output"))
             return MONEY
         return t
+
+    def _contract(self, output_types: tuple[Ty, ...]) -> None:
+        """A contract output has the type its ``接口`` line declares (金额 or 比例), and so has the value an
+        excluded encounter reports for it."""
+        declared = {c.node.field: (MONEY if c.node.type == "money" else RATE) for c in self.program.contract}
+        for o, t in zip(self.program.outputs, output_types):
+            if o.node.field in declared:
+                self.typer.conform(o.node.expr, t, declared[o.node.field], o.node.field, "where.output")
+        for c in self.program.contract:
+            if isinstance(c.node.on_exclusion, A.NameRef):
+                value = c.node.on_exclusion
+                self.typer.conform(value, self.typer.infer(value), declared[c.node.field], c.node.field, "where.output")
 
     # ── examples ──
 

@@ -65,6 +65,8 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB228": (Severity.ERROR, "{label} 定义了多个值（{defined}），请在引用后写明哪一个，如 按{label} {first}",
               "article reference is ambiguous"),
     "YB229": (Severity.ERROR, "{label} 没有定义任何值，无从引用", "cited article defines no value"),
+    "YB240": (Severity.ERROR, "接口没有输出字段 {name}", "output not in the contract"),
+    "YB241": (Severity.ERROR, "接口要求的输出 {name}（{label}）没有规则给出（输出 {name} = …），也未声明为可缺", "contract output not given"),
     "YB230": (Severity.ERROR, "计数器 {name} 是{type}，没有初值：计数器须是金额、次数、比例或布尔（尚不支持日期和词表成员）",
               "counter without a zero"),
     # 3xx: units and types

@@ -38,13 +38,14 @@ def test_a_model_without_the_critical_illness_parameter_is_a_diagnostic_not_a_co
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
 
 
-@pytest.mark.xfail(strict=True, reason="check accepts a model whose fund total reads a fund it does not output; "
-                                       "settle then reports YR90 (funds do not add up)")
 def test_a_model_without_the_civil_servant_output_is_refused_by_check(tmp_path):
+    # fixed: the model's 接口 line declares cvlserv_pay required, so its missing 输出 is YB241 at that line
     root = _rules_without(tmp_path, "输出 cvlserv_pay = 公务员补助支付")
     result = compile_path(root / CITY, root=root)
+    found = [(d.code, d.span.file.endswith(MODEL)) for d in result.diagnostics]
+    assert ("YB241", True) in found, result.diagnostics
     if result.ir is None:
-        return  # refused at compile time: what the fix should do
+        return  # refused at compile time
     # 东营 第三十七条's worked example of the 公务员 subsidy then settles into an internal error
     for outcome in run_examples(Regulation.from_ir(result.ir)):
         assert not any(str(m.actual).startswith("YR90") for m in outcome.mismatches), outcome.title
