@@ -57,7 +57,11 @@ LABELS = {
 
 # The setlinfo fields, their order, types, funds and labels are not here: the rules declare them (``接口``
 # lines in regulations/shandong/settlement-model.yb) and the runtime reads them from the IR
-# (``Program.contract_view``). What stays is the platform's fund codes for setldetail.
+# (``Program.contract_view``). What stays is the platform's fund codes for setldetail, and the fields the
+# runtime's own arithmetic and slip read by name (the invariants of docs/contract.md, the basic fund's row):
+# a declared contract without one of them cannot settle.
+READ_BY_SETTLEMENT = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
+                      "fund_pay_sumamt", "psn_part_amt")
 
 BASIC_FUND = {"310": ("310100", "职工基本医疗保险统筹基金"), "390": ("390100", "城乡居民基本医疗保险统筹基金")}
 OTHER_FUNDS = {

@@ -96,7 +96,7 @@ class Regulation:
             out = outputs.get(f.field)
             if out is not None and out.type not in (None, f.type):
                 return M.output_type(self.title, f.field, f.type, out.type)
-        for field in ("medfee_sumamt", "fund_pay_sumamt", "psn_part_amt"):  # the invariants' own fields
+        for field in C.READ_BY_SETTLEMENT:
             if field not in contract.setlinfo:
                 return M.missing_output(self.title, field)
         return None

@@ -83,6 +83,13 @@ def test_an_ir_without_a_contract_runs_examples_but_cannot_settle():
         Engine([Regulation.from_ir(ir, verify=False)])
 
 
+def test_a_contract_without_a_field_the_settlement_reads_by_name_is_refused():
+    ir = fixture_ir()
+    ir["contract"] = [f for f in ir["contract"] if f["field"] != "inscp_scp_amt"]  # setldetail's scope amount
+    with pytest.raises(IRError, match="inscp_scp_amt"):
+        Engine([Regulation.from_ir(ir, verify=False)])
+
+
 def test_an_account_that_does_not_add_up_is_an_internal_error_not_an_output():
     ir = fixture_ir()
     for o in ir["outputs"]:

@@ -107,6 +107,8 @@ def per_claim_rows(engine: Engine, rows: list, spoiled: dict) -> dict:
                                 "setl_time": rows[i]["setl_time"], "dedc_hosp_lv": rows[i]["dedc_hosp_lv"],
                                 "fees": {"01": rows[i]["fee_01"], "02": rows[i]["fee_02"], "03": rows[i]["fee_03"]},
                                 "flags": rows[i]["flags"]} for i in numbers]}
+        if first.get("acct_balc") is not None:
+            case["person"]["acct_balc"] = first["acct_balc"]
         output = engine.settle(load_case_text(json.dumps(case, ensure_ascii=False), "case.json"), trace=False).output
         out_rows = json.loads(dumps_output(output), parse_float=Decimal)["encounters"]
         expected.update(zip(numbers, out_rows))
