@@ -13,6 +13,7 @@ from typing import Mapping, Optional
 import attrs
 
 from . import ast as A
+from ._contract import fund_total_problems
 from ._graph import conflicts, cycles, dependency_edges, reachable, topological
 from ._program import DefinitionSym, DefKind, MemberBinding, OutputSym, Program, table_cells
 from ._tables import ExpandedTable, TableChecker, rate_text
@@ -68,6 +69,7 @@ class _Checker:
             self.typer.condition(x.node.condition)
         output_types = tuple(self._output(o) for o in self.program.outputs)
         self._contract(output_types)
+        fund_total_problems(self.program, self.typer.report)
         self._examples()
         for sym in self.program.definitions:
             self.settle_name(sym.name, Unit.COUNT)  # bare numbers no use gave a unit: they count

@@ -165,3 +165,20 @@ def test_closures_and_generated_code_agree_on_the_account_with_traces(which, don
                             .settle(load_case_text(text, "case.json"), trace=True).output) for fast in (False, True)]
     assert outputs[0] == outputs[1]
     assert '"acct_pay"' in outputs[0]
+
+
+def test_a_fund_field_that_lost_its_fund_mark_is_refused_at_the_total(tmp_path):
+    # the 基金 mark decides what fund_pay_sumamt must add up to: erased from cvlserv_pay, 东营 第三十七条's example
+    # of the 公务员 subsidy would settle to YR90; check refuses it at the total's 接口 line instead (YB242)
+    import shutil
+    root = tmp_path / "rules"
+    shutil.copytree(ROOT / "regulations", root)
+    model = root / "shandong" / "settlement-model.yb"
+    line = '接口 cvlserv_pay：金额 "公务员医疗补助资金支出" 基金\n'
+    text = model.read_text(encoding="utf-8")
+    assert line in text
+    model.write_text(text.replace(line, line.replace(" 基金", "")), encoding="utf-8")
+    result = compile_path(root / "dongying" / "dongying-2018.yb", root=root)
+    assert result.ir is None
+    (found,) = [d for d in result.diagnostics if d.code == "YB242"]
+    assert found.span.file.endswith("settlement-model.yb") and "公务员补助支付" in found.message
