@@ -1222,7 +1222,8 @@ def setldetail_of(settled: "Settled", i: int, insutype: Optional[str]) -> list:
     result = settled.result
     program = settled.evaluator.program
     values = {f: (fraction_at(c, i) if isinstance(c, Col) else int(c[i])) for f, c in settled.setlinfo.items()}
-    limit_col = result.outputs.get(C.LIMIT_FIELD)
+    field = program.contract.limit  # as settle._limit: the output the contract names as the limit, if any
+    limit_col = result.outputs.get(field) if field else None
     limit = None
     if limit_col is not None and (limit_col.s is None or limit_col.s[i] == 0):
         limit = as_whole_fen(fraction_at(limit_col, i))

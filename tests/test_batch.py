@@ -355,6 +355,6 @@ def test_arrow_date_columns_take_the_column_path_and_settle_as_text_dates_do(eng
     batch.run_batch(engine, source, slow, fast=False)
     assert fast.read_bytes() == slow.read_bytes()
     chunk = next(batch.read_chunks(source, "parquet", 1000, None))
-    done = settle_plain(chunk, engine, None, {}, batch.ChunkResult(chunk.table.num_rows), lambda *a: None)
+    done = settle_plain(chunk, engine, None, {}, batch.ChunkResult(chunk.table.num_rows, *batch.setlinfo_columns(engine)), lambda *a: None)
     assert done.all()
     assert sum(r["error_code"] is None for r in pq.read_table(fast).to_pylist()) > 100

@@ -337,7 +337,8 @@ def test_columnar_is_a_batch_evaluator_that_answers_as_the_closures(engine, pers
     for program, rows in by_program.values():
         evaluator = ColumnarEvaluator(program)
         assert isinstance(evaluator, BatchEvaluator)
-        got = evaluate_rows(evaluator, program.reference, rows, C.EXCLUDED_KEPT_FIELDS)
-        want = [program.evaluate_reference(inputs, counters, C.EXCLUDED_KEPT_FIELDS) for inputs, counters in rows]
+        kept = program.contract.kept  # what an excluded encounter still reports
+        got = evaluate_rows(evaluator, program.reference, rows, kept)
+        want = [program.evaluate_reference(inputs, counters, kept) for inputs, counters in rows]
         assert [_evaluation_fields(g) for g in got] == [_evaluation_fields(w) for w in want]
-        assert evaluator.evaluate_many(rows, C.EXCLUDED_KEPT_FIELDS, record=True) == [None] * len(rows)
+        assert evaluator.evaluate_many(rows, kept, record=True) == [None] * len(rows)
