@@ -166,14 +166,18 @@ def settle(source: Path, target: Path, sha256: str) -> int:
         columns[f] = _decimal(zero, 2, valid)
     columns["fund_pay_sumamt"] = columns["hifp_pay"]
     columns["psn_part_amt"] = _decimal(total - money["hifp_pay"], 2, valid)
+    # 第十九条 and the settlement model's account step: W2 gives no acct_balc, so the account pays nothing
+    # (例 "未给出个人账户余额的，不从个人账户支付"): all the patient's share is cash, the balance 0
+    columns["acct_pay"] = columns["balc"] = _decimal(zero, 2, valid)
+    columns["psn_cash_pay"] = columns["psn_part_amt"]
     columns["ir_sha256"] = pa.array(np.where(valid, sha256, None), pa.string())
     columns["excluded"] = pa.array(np.where(excluded33, "第三十三条", np.where(excluded38, "第三十八条", None)), pa.string())
     columns["error_code"] = pa.array(np.where(error, "YR01", None), pa.string())
     columns["error"] = pa.array(np.where(error, "第三十三条：居民普通门诊的乙类先行自付比例和支付比例待定", None), pa.string())
     order_out = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
                  "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "cvlserv_pay", "hifmi_pay", "hifob_pay",
-                 "maf_pay", "oth_pay", "fund_pay_sumamt", "psn_part_amt", "ir_sha256", "excluded", "error_code",
-                 "error")
+                 "maf_pay", "oth_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "psn_cash_pay", "balc",
+                 "ir_sha256", "excluded", "error_code", "error")
     for name in order_out:
         table = table.append_column(name, columns[name])
     pq.write_table(table, target, row_group_size=65_536)
