@@ -220,6 +220,9 @@ TEXT = {
     'contribution_case.parse_contribution_case.1': '缺少必填字段 date（缴费日期 yyyy-MM-dd）：它决定施行中的规定版本',
     'contribution_case.person.2': 'person 应为对象',
     'contribution_case.person.3': '人员编号应为字符串',
+    'detail.basic_fund': '医疗费 {} 元，政策范围内 {} 元，起付线 {} 元，统筹基金按 {} 支付 {} 元',
+    'detail.other_fund': '{}支付 {} 元',
+    'detail.excluded': '不予支付（{}）：{}；医疗费 {} 元由个人负担',
     'evaluate.check_priorities.1': '{where}.exceptions: 例外须按优先级升序排列，得到 {priorities}',
     'evaluate.check_type.1': '{where}.type: 未知类型 {type_!r}',
     'evaluate.claim.1': '{where}: 名称「{name}」重复（已是 {item}）',
@@ -292,6 +295,11 @@ TEXT = {
     'values.yuan_to_fen.5': '应为金额（数字或数字字符串）；浮点数请以 JSON 文本传入',
     'values.yuan_to_fen.6': '不是有限的金额：{value}',
 }
+
+
+def template(key: str) -> str:
+    """The catalogue's text ``key`` unfilled, for a caller that fills it positionally many times."""
+    return TEXT[key]
 
 
 def text(key: str, /, **fields: object) -> str:

@@ -24,6 +24,7 @@ from .evaluate import Program
 from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_inputs
 from .ir import IRError, load_ir
 from .jsonout import dumps_output
+from .outputgen import make_output_builder
 from .regions import RegionIndex
 from .limits import RULE_FAULTS
 from .trace import build_trace
@@ -41,6 +42,8 @@ class Regulation:
         readers = self.readers
         self.read_inputs = (make_input_reader(self.program, readers) if fast
                             else lambda person, enc: read_inputs(readers, person, enc))
+        # setlinfo and setldetail of a settled encounter (runtime/outputgen.py); None: the general path only
+        self.build_output = make_output_builder(self.program) if fast else None
         reg = doc["regulation"]
         try:
             start = _dt.date.fromisoformat(reg["effective"][0])
@@ -342,17 +345,25 @@ def settle_encounter(reg: Regulation, person: Any, enc: Any, inputs: list, book:
     ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS, need_env=trace, trusted=True, record=trace)
     if ev.error is not None:
         return {"mdtrt_id": enc.mdtrt_id, "error": M.from_sentinel(ev.error, ev.error_at)}
-    amounts, problem = _setlinfo_fen(ev)
-    if problem is None and ev.excluded is None:
+    built = None
+    if ev.excluded is None and reg.build_output is not None:
+        built = reg.build_output(ev.outputs, person.insutype)  # the plain case, generated; None: see below
+    if built is not None:
+        setlinfo, setldetail = built
         problem = normalise_counters(program, ev.counters_after)
+    else:  # the general path: the definition, and the one that names what is wrong
+        amounts, problem = _setlinfo_fen(ev)
+        if problem is None and ev.excluded is None:
+            problem = normalise_counters(program, ev.counters_after)
     if problem is not None:
         return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(problem)}
     if ev.excluded is None:
         book.commit(program, enc.date, ev.counters_after)
-    limit = _limit(program, ev)
-    setlinfo = _setlinfo_json(amounts)
+    if built is None:
+        setlinfo = _setlinfo_json(amounts)
+        setldetail = _setldetail(amounts, setlinfo, person.insutype, _limit(program, ev), ev)
     row: dict = {"mdtrt_id": enc.mdtrt_id, "regulation": _regulation_block(reg), "setlinfo": setlinfo,
-                 "setldetail": _setldetail(amounts, setlinfo, person.insutype, limit, ev)}
+                 "setldetail": setldetail}
     if ev.excluded is not None:
         row["excluded"] = {"article": ev.excluded.article, "reason": ev.excluded.reason}
     if trace:
@@ -436,23 +447,23 @@ def _setldetail(v: dict, setlinfo: dict, insutype: Optional[str], limit: Optiona
                         _basic_account(v, setlinfo, ev))]
     for field, (fund_code, fund_name) in C.OTHER_FUNDS.items():
         if v[field] != 0:
-            rows.append(_detail_row(fund_code, fund_name, setlinfo[field], scope, None, f"{fund_name}支付 {setlinfo[field]} 元"))
+            rows.append(_detail_row(fund_code, fund_name, setlinfo[field], scope, None,
+                                    M.template("detail.other_fund").format(fund_name, setlinfo[field])))
     return rows
 
 
 def _detail_row(code: str, name: str, amount: Any, scope: Any, limit: Any, info: str) -> dict:
-    return {"fund_pay_type": code, "fund_pay_type_name": name, "fund_payamt": amount, "inscp_scp_amt": scope,
-            "crt_payb_lmt_amt": limit, "setl_proc_info": info}
+    return dict(zip(C.DETAIL_FIELDS, (code, name, amount, scope, limit, info)))
 
 
 def _basic_account(v: dict, setlinfo: dict, ev: Any) -> str:
     """One line for the slip: how the basic fund's payment came about. Amounts are written as their setlinfo
     Decimals print (the same text as format_money, for a fraction of the cost)."""
     if ev.excluded is not None:
-        return f"不予支付（{ev.excluded.article or ''}）：{ev.excluded.reason}；医疗费 {setlinfo['medfee_sumamt']} 元由个人负担"
-    return (f"医疗费 {setlinfo['medfee_sumamt']} 元，政策范围内 {setlinfo['inscp_scp_amt']} 元，"
-            f"起付线 {setlinfo['act_pay_dedc']} 元，统筹基金按 {format_percent(v['pool_prop_selfpay'])} 支付 "
-            f"{setlinfo['hifp_pay']} 元")
+        return M.template("detail.excluded").format(ev.excluded.article or "", ev.excluded.reason, setlinfo["medfee_sumamt"])
+    ratios = C.output_shape().ratios
+    return M.template("detail.basic_fund").format(*[format_percent(v[f]) if f in ratios else setlinfo[f]
+                                                for f in C.output_shape().basic_account])
 
 
 def _trace_roots(program: Any, ev: Any) -> list:
