@@ -19,7 +19,8 @@ from typing import Any, Iterable, Optional, Union
 
 from . import contract as C
 from . import messages as M
-from .case import FEE_FIELDS, CaseError, Problems, check_keys, load_case_text, parse_cuminfo, parse_encounters, parse_person
+from .casegen import make_case_reader
+from .case import FEE_FIELDS, CaseError, CaseText, Problems, check_keys, load_case_text, parse_cuminfo, parse_encounters, parse_person
 from .evaluate import Program
 from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_inputs
 from .ir import IRError, load_ir
@@ -37,6 +38,7 @@ class Regulation:
 
     def __init__(self, doc: dict, *, fast: bool = True) -> None:
         self.ir = doc
+        self.fast = fast  # generated code (rules, input and case readers, output builder), else the definitions only
         self.program = Program(doc, fast)
         self.readers = make_readers(self.program)
         readers = self.readers
@@ -155,6 +157,9 @@ class Engine:
         self._index = RegionIndex(regulations, _itself, _program, "规定", "结算日期")
         self._by_region = self._index.by_region
         self._schemas = self._index.schemas
+        # per region, the generated reader of a plain valid case (runtime/casegen.py); the general one decides the rest
+        self._case_readers = {code: make_case_reader(schema) for code, schema in self._schemas.items()
+                              if all(reg.fast for reg in self._by_region[code])}
         # what every output remembers (for explain), built once rather than per case
         self._produced_by = {code: {reg.sha256: reg for reg in group} for code, group in self._by_region.items()}
 
@@ -180,6 +185,14 @@ class Engine:
         anything: what every evaluator (per-claim, columnar) starts from. Raises CaseError."""
         name = name or getattr(case, "source_name", "<case>")
         problems = Problems(name)
+        read = self._quick_reader(case, region)
+        parts = None if read is None else read(case)
+        if parts is not None:  # a plain valid case, read by the region's generated reader
+            code = region if region is not None else case["region"]
+            person, encounters, cuminfo = parts
+            plans = [self._plan(code, person, enc, problems) for enc in encounters]
+            problems.check()
+            return PreparedCase(code, person, encounters, cuminfo, plans)
         if not isinstance(case, dict):
             raise CaseError(name, [("$", M.text('settle.settle.1'))])
         check_keys(case, _TOP_FIELDS, "", problems, _TOP_FIELD_SET)
@@ -194,6 +207,16 @@ class Engine:
         plans = [self._plan(code, person, enc, problems) for enc in encounters]
         problems.check()
         return PreparedCase(code, person, encounters, cuminfo, plans)
+
+    def _quick_reader(self, case: Any, region: Optional[str]) -> Any:
+        """The generated reader of the region a case names by its own loaded code, when the case's top level
+        holds nothing else the general reader would question; else None."""
+        if case.__class__ is not CaseText and case.__class__ is not dict or not case.keys() <= _TOP_FIELD_SET:
+            return None
+        given = region if region is not None else case.get("region")
+        if given.__class__ is not str or given != given.strip():
+            return None
+        return self._case_readers.get(given)
 
     def result(self, prepared: "PreparedCase", rows: list) -> SettleResult:
         """The contract output of a prepared case's encounter rows."""
