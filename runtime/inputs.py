@@ -51,7 +51,7 @@ def _reader(spec: Any, program: Any, contribution: bool = False) -> Reader:
     field, name = spec.field or "", spec.name
     scope = field.split(".", 1)[0]
     if scope not in ("person", "encounter") and not (contribution and scope == "contribution"):
-        raise IRError(M.text('inputs.reader.1', name=name, field=field))
+        raise IRError(M.text('ir.input_field_scope', name=name, field=field))
     absent = _absent(spec, contribution)
     if field in ("person.flags", "encounter.flags"):
         if scope == "person":

@@ -190,7 +190,7 @@ def _key(key: Any) -> str:
     text = _KEY_TEXT.get(key) if key.__class__ is str else None
     if text is None:
         if not isinstance(key, str):
-            raise TypeError(M.text('jsonout.key.1', key=key))
+            raise TypeError(M.text('output.key_not_text', key=key))
         text = _encode_string(key) + ": "
         if key.__class__ is str and len(_KEY_TEXT) < 4096:
             _KEY_TEXT[key] = text
@@ -216,12 +216,12 @@ def _atom(value: Any) -> str:
     if isinstance(value, Decimal):
         return _decimal(value)
     # floats and Fractions must never reach the contract's JSON
-    raise TypeError(M.text('jsonout.atom.1', __name__=type(value).__name__, value=value))
+    raise TypeError(M.text('output.value_type', __name__=type(value).__name__, value=value))
 
 
 def _decimal(value: Decimal) -> str:
     if not value.is_finite():
-        raise ValueError(M.text('jsonout.decimal.1', value=value))
+        raise ValueError(M.text('output.not_finite', value=value))
     text = str(value)
     if "E" in text or "e" in text:
         text = format(value, "f")

@@ -51,7 +51,7 @@ class Regulation:
             start = _dt.date.fromisoformat(reg["effective"][0])
             end = _dt.date.fromisoformat(reg["effective"][1]) if reg["effective"][1] else None
         except ValueError:
-            raise IRError(M.text('settle.init.1', item=reg['effective'])) from None
+            raise IRError(M.text('ir.bad_effective_date', item=reg['effective'])) from None
         self._effective = (start, end)
         self.block_parts = (reg["title"], start.isoformat(), end.isoformat() if end else None, doc["sha256"])
         self.scope = _scope(doc)
@@ -125,10 +125,18 @@ class ContractOutput(dict):
 class SettleResult:
     """``output`` is the contract's JSON object (amounts as Decimal); ``status`` 0 or 1 (any error)."""
 
-    def __init__(self, output: dict, status: int, fees: list) -> None:
+    def __init__(self, output: dict, status: int, fees: Optional[list] = None, encounters: Optional[list] = None) -> None:
         self.output = output
         self.status = status
-        self.fees = fees  # per encounter: {"01": fen, "02": fen, "03": fen, "overlmt": fen} (for explain)
+        self._fees = fees
+        self._encounters = encounters  # read into fees only when asked (explain asks; most callers never do)
+
+    @property
+    def fees(self) -> list:
+        """Per encounter: {"01": fen, "02": fen, "03": fen, "overlmt": fen} (for explain)."""
+        if self._fees is None:
+            self._fees = [_fees_of(enc) for enc in self._encounters or ()]
+        return self._fees
 
 
 class PreparedCase:
@@ -194,7 +202,7 @@ class Engine:
             problems.check()
             return PreparedCase(code, person, encounters, cuminfo, plans)
         if not isinstance(case, dict):
-            raise CaseError(name, [("$", M.text('settle.settle.1'))])
+            raise CaseError(name, [("$", M.text('case.settle_not_object'))])
         check_keys(case, _TOP_FIELDS, "", problems, _TOP_FIELD_SET)
         code = self._index.region(case, region, problems)
         if code is None:
@@ -220,10 +228,14 @@ class Engine:
 
     def result(self, prepared: "PreparedCase", rows: list) -> SettleResult:
         """The contract output of a prepared case's encounter rows."""
-        status = 1 if any(["error" in row for row in rows]) else 0
+        status = 0
+        for row in rows:
+            if "error" in row:
+                status = 1
+                break
         output = ContractOutput(region=prepared.code, encounters=rows)
         output.regulations = self._produced_by[prepared.code]
-        return SettleResult(output, status, [_fees_of(enc) for enc in prepared.encounters])
+        return SettleResult(output, status, encounters=prepared.encounters)
 
     # ── steps ──
 
@@ -263,7 +275,7 @@ def _scope(doc: dict) -> Optional[tuple]:
         return None
     vocab = next((v for v in doc["vocabularies"] if v["name"] == applies["vocabulary"]), None)
     if vocab is None or not vocab.get("field"):
-        raise IRError(M.text('settle.scope.1', item=applies['vocabulary']))
+        raise IRError(M.text('ir.scope_vocabulary_without_field', item=applies['vocabulary']))
     codes = frozenset(m["code"] for m in vocab["members"] if m["name"] in applies["members"])
     return vocab["field"], codes, vocab["name"], list(applies["members"]), applies.get("article")
 
@@ -292,8 +304,17 @@ _MONEY_FIELDS = tuple(f for f in C.SETLINFO_FIELDS if f not in C.RATIO_FIELDS)
 
 
 def _period_keys(date: _dt.date) -> dict:
-    """The period a date falls in, per counter period: a counter resets when its key changes."""
-    return {"year": (date.year,), "quarter": (date.year, (date.month - 1) // 3), "case": ()}
+    """The period a date falls in, per counter period: a counter resets when its key changes. Kept by date
+    (the same few hundred days recur in every batch); callers only read the dict."""
+    keys = _PERIOD_KEYS.get(date)
+    if keys is None:
+        keys = {"year": (date.year,), "quarter": (date.year, (date.month - 1) // 3), "case": ()}
+        if len(_PERIOD_KEYS) < 4096:
+            _PERIOD_KEYS[date] = keys
+    return keys
+
+
+_PERIOD_KEYS: dict = {}
 
 
 class CounterBook:

@@ -1,6 +1,6 @@
 """The contract's JSON writer (runtime/jsonout.py) against the plain recursive writer it replaced.
 
-The oracle below is the writer's format as first written (one value at a time, ``json.dumps`` for every
+The oracle (tests/runtime_fixtures/json_oracle.py) is the writer's format as first written (one value at a time, ``json.dumps`` for every
 string): a small object of scalars on one line, everything else one key or item per line, amounts as
 their plain decimal text. The fast writer keeps templates by shape and writes the trace through the C
 encoder; on any value Hypothesis builds (amounts with exponents, strings holding ``%``, letters and
@@ -9,62 +9,13 @@ encoder; on any value Hypothesis builds (amounts with exponents, strings holding
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from runtime_fixtures.json_oracle import oracle
 from yibao.runtime import dumps_output
-
-
-def oracle(obj) -> str:
-    def scalar(v):
-        return v is None or isinstance(v, (str, int, Decimal)) or (
-            isinstance(v, list) and all(scalar(x) and not isinstance(x, list) for x in v))
-
-    def atom(v):
-        if v is None:
-            return "null"
-        if v is True:
-            return "true"
-        if v is False:
-            return "false"
-        if isinstance(v, str):
-            return json.dumps(v, ensure_ascii=False)
-        if isinstance(v, int):
-            return str(v)
-        if isinstance(v, Decimal):
-            if not v.is_finite():
-                raise ValueError("not finite")
-            return format(v, "f")
-        raise TypeError(type(v).__name__)
-
-    def inline(v):
-        return "[" + ", ".join(atom(x) for x in v) + "]" if isinstance(v, list) else atom(v)
-
-    def key(k):
-        if not isinstance(k, str):
-            raise TypeError("key")
-        return json.dumps(k, ensure_ascii=False)
-
-    def write(v, indent):
-        inner = indent + "  "
-        if isinstance(v, dict):
-            if not v:
-                return "{}"
-            if len(v) <= 6 and all(scalar(x) for x in v.values()):
-                return "{" + ", ".join(f"{key(k)}: {inline(x)}" for k, x in v.items()) + "}"
-            return "{\n" + ",\n".join(f"{inner}{key(k)}: {write(x, inner)}" for k, x in v.items()) + "\n" + indent + "}"
-        if isinstance(v, list):
-            if not v:
-                return "[]"
-            if all(scalar(x) and not isinstance(x, list) for x in v):
-                return inline(v)
-            return "[\n" + ",\n".join(inner + write(x, inner) for x in v) + "\n" + indent + "]"
-        return atom(v)
-
-    return write(obj, "") + "\n"
 
 
 amounts = st.one_of(st.integers(-10**6, 10**8).map(lambda fen: Decimal(fen).scaleb(-2)),
