@@ -33,10 +33,9 @@ _encode_plain = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), ch
                                  default=_not_plain).encode
 _encode_string = json.encoder.encode_basestring  # the C function json.dumps(..., ensure_ascii=False) uses
 _KEY_TEXT: dict = {}
-_LAYOUTS: dict = {}  # (keys, indent, inline) → (template, letters), see ``_layout``
+_LAYOUTS: dict = {}  # (keys, indent, inline) → (template,), see ``_layout``
 _DECIMAL_ONLY = {Decimal}
 _DICT_ONLY = {dict}
-_EXPONENT_LETTERS = "EeNI"
 _ATOM_CLASSES = frozenset({Decimal, str, int, bool, type(None)})  # exactly these: a subclass takes ``_atom``
 
 
@@ -83,14 +82,14 @@ def _object_text(obj: dict, indent: str) -> str:
         for i, (key, value) in enumerate(obj.items()):
             parts.append(("{\n" if i == 0 else ",\n") + inner + _key(key) + _text(value, inner))
         return "".join(parts) + "\n" + indent + "}"
-    return layout[0] % tuple([_text(value, inner) for value in obj.values()])
+    atoms = _ATOMS
+    return layout[0] % tuple([atoms[value.__class__](value) if value.__class__ in atoms else _text(value, inner)
+                              for value in obj.values()])
 
 
 def _layout(obj: dict, indent: str, inline: bool) -> Any:
-    """(template, letters) for an object of this shape (keys, indent, one line or not): the text with a
-    ``%s`` for each value, kept once built, and how many of the letters a Decimal's ``str`` shows only for
-    an exponent or a value that is not finite (E e N I) the template itself holds. None when a key is not
-    a string."""
+    """(template,) for an object of this shape (keys, indent, one line or not): the text with a ``%s`` for
+    each value, kept once built. None when a key is not a string."""
     shape = (tuple(obj), indent, inline)
     layout = _LAYOUTS.get(shape)
     if layout is None:
@@ -101,30 +100,25 @@ def _layout(obj: dict, indent: str, inline: bool) -> Any:
         else:
             parts = [("{\n" if i == 0 else ",\n") + indent + "  " + _key(key) for i, key in enumerate(shape[0])]
             parts.append("\n" + indent + "}")
-        template = "%s".join(part.replace("%", "%%") for part in parts)
-        layout = (template, _letters(template))
+        layout = ("%s".join(part.replace("%", "%%") for part in parts),)
         if len(_LAYOUTS) < 1024:
             _LAYOUTS[shape] = layout
     return layout
 
 
-def _letters(text: str) -> int:
-    return sum(map(text.count, _EXPONENT_LETTERS))
-
-
 def _atoms_object(obj: dict, indent: str, inline: bool, classes: set) -> Any:
     """An object whose values are all atoms, on one line (``inline``) or one per line, in one ``%``; None
     when its keys are not all strings (the general writer then says so). Amounts are their ``str``, which
-    is ``_decimal``'s text unless the Decimal has an exponent or is not finite: then one of the letters
-    E e N I shows beyond the template's own, and ``_decimal`` writes or refuses each amount."""
+    is ``_decimal``'s text unless the Decimal has an exponent or is not finite: then something other than
+    digits, ``.`` and ``-`` shows, and ``_decimal`` writes or refuses each amount."""
     layout = _layout(obj, indent, inline)
     if layout is None:
         return None
-    template, letters = layout
+    template = layout[0]
     if classes == _DECIMAL_ONLY:
-        text = template % tuple(obj.values())
-        if _letters(text) == letters:
-            return text
+        texts = tuple(map(str, obj.values()))
+        if "".join(texts).replace(".", "").replace("-", "").isdigit():  # all plain: no exponent, all finite
+            return template % texts
         return template % tuple(map(_decimal, obj.values()))
     atoms = _ATOMS
     return template % tuple([atoms[value.__class__](value) for value in obj.values()])

@@ -54,7 +54,14 @@ def _replay(plan: list, env: list, values: list) -> list[dict]:
     items = []
     for name, where, k, type_, article, source, note in plan:
         value = env[k] if where == ENV else values[k] if where == RECORD else k
-        item = {"name": name, "value": format_value(value, type_), "article": article, "source": source}
+        cls = value.__class__
+        if cls is int and value >= 0 and type_ != "rate":  # fen or a count: format_value's text, without the call
+            text = f"{value // 100}.{value % 100:02d}" if type_ == "money" else str(value)
+        elif cls is str or cls is bool:  # a member name, a flag
+            text = value if cls is str else "true" if value else "false"
+        else:
+            text = format_value(value, type_)
+        item = {"name": name, "value": text, "article": article, "source": source}
         if note is not None:
             item["note"] = note
         items.append(item)

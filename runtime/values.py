@@ -117,11 +117,10 @@ def rate_decimal(rate: Number) -> Decimal:
 
 def exact_decimal_text(x: Number, min_places: int = 0, max_places: int = 12) -> Optional[str]:
     """``x`` as exact decimal text with at least ``min_places`` decimals, or None if it does not terminate."""
-    x = Fraction(x)
-    for places in range(min_places, max_places + 1):
-        scaled = x * 10**places
-        if scaled.denominator == 1:
-            q = scaled.numerator
+    n, d = _parts(x) if x.__class__ is Fraction or x.__class__ is int else _parts(Fraction(x))
+    for places in range(min_places, max_places + 1):  # in ints: Fraction arithmetic costs a Python call per step
+        q, rest = divmod(n * 10**places, d)
+        if rest == 0:
             sign = "-" if q < 0 else ""
             q = abs(q)
             if places == 0:
@@ -311,8 +310,6 @@ SENTINEL_LABEL = {"open": "待定", "na": "不适用", "missing": "缺失", "div
 
 def format_value(value: object, type_: object) -> str:
     """A value as trace text, by its IR type: money "800.00", rate "0.8500", count "2", bool "true"."""
-    if value.__class__ is int and value >= 0 and type_ != "rate":  # the commonest: fen or a count, in one step
-        return f"{value // 100}.{value % 100:02d}" if type_ == "money" else str(value)
     if isinstance(value, Sentinel):
         return SENTINEL_LABEL.get(value.kind, value.kind)
     if isinstance(value, bool):
