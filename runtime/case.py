@@ -43,6 +43,9 @@ def load_case_text(text: str, name: str) -> dict:
         raise CaseError(name, [("", M.text('case.json_constant', token=token))])
 
     def no_duplicates(pairs: list) -> dict:
+        seen = dict(pairs)
+        if len(seen) == len(pairs):
+            return seen  # the usual object: no key twice, and no Python loop over its pairs
         seen = {}
         for key, value in pairs:
             if key in seen:

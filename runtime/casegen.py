@@ -58,13 +58,13 @@ class _Source:
 
 def generate_source(schema: Any) -> tuple[str, dict]:
     out = _Source(schema)
-    out.emit("pr = PR('')")  # the helpers that collect problems collect them here; any problem: None
+    out.emit("pr = None")  # the helpers that collect problems collect them here (made when one is called)
     out.emit("p = c.get('person')")
     out.emit(f"if p.__class__ is not D or not p.keys() <= {out.const(schema.person_key_set)}: return None")
     _person(out, schema)
     _encounters(out, schema)
     _cuminfo(out, schema)
-    out.emit("if pr.items: return None")
+    out.emit("if pr is not None and pr.items: return None")
     out.emit("return person, encounters, cuminfo")
     body = "\n".join(out.lines)
     return (f"def {FUNCTION}(c):\n    try:\n{body}\n    except E:\n        return None\n", out.namespace)
@@ -90,7 +90,10 @@ def _person(out: _Source, schema: Any) -> None:
     _names(out, "person.flags", schema.flags["person.flags"])
     out.emit("person.flags = fl")
     out.emit("x = p.get('chronic')")
-    out.emit("person.chronic = NO if x is None else PCH(x, SCH, pr)")
+    out.emit("if x is None: person.chronic = NO")
+    out.emit("else:")
+    out.emit("    pr = pr or PR('')")
+    out.emit("    person.chronic = PCH(x, SCH, pr)")
     for key, field in schema.person_extensions:
         _extension(out, "p", "v", key, field, schema)
 
@@ -106,7 +109,9 @@ def _names(out: _Source, field: str, known: list) -> None:
 
 def _extension(out: _Source, raw: str, values: str, key: str, field: str, schema: Any) -> None:
     out.emit(f"x = {raw}.get({key!r}, N0)")
-    out.emit(f"if x is not N0: {values}[{field!r}] = PE(x, {out.const(schema.extensions[field])}, {field!r}, {field!r}, SCH, pr)")
+    out.emit("if x is not N0:")
+    out.emit("    pr = pr or PR('')")
+    out.emit(f"    {values}[{field!r}] = PE(x, {out.const(schema.extensions[field])}, {field!r}, {field!r}, SCH, pr)")
 
 
 def _amount(out: _Source, value: str, target: str) -> None:

@@ -70,9 +70,9 @@ def generate_source(program: Any) -> tuple[str, dict]:
     for field in shape.setlinfo:  # a fund the IR leaves out pays 0 (docs/contract.md)
         out.emit(f"{local[field]} = o[{field!r}]" if field in given else f"{local[field]} = 0")
     checked = [f for f in money if f in present]
+    limit = out.const(_EXACT_LIMIT)
     if checked:  # anything but an int of fen in range goes to the general path
         out.emit("if " + " or ".join(f"{local[f]}.__class__ is not I" for f in checked) + ": return None")
-        limit = out.const(_EXACT_LIMIT)
         out.emit("if " + " or ".join(f"{local[f]} < 0 or {local[f]} >= {limit}" for f in checked) + ": return None")
     for field in shape.ratios:
         v = local[field]
@@ -92,7 +92,11 @@ def generate_source(program: Any) -> tuple[str, dict]:
         else:
             out.emit(f"{d} = _z")
     out.emit("s = {" + ", ".join(f"{field!r}: {decimal[field]}" for field in shape.setlinfo) + "}")
-    out.emit(f"L = _lim(o[{shape.limit!r}])" if shape.limit in given else "L = None")
+    if shape.limit in given:  # crt_limit's Decimal, inline for an int of fen in range
+        out.emit(f"L = o[{shape.limit!r}]")
+        out.emit(f"L = _m(L, _c) if L.__class__ is I and 0 <= L < {limit} else _lim(L)")
+    else:
+        out.emit("L = None")
     out.emit(f"b = {out.const(C.BASIC_FUND)}.get(t) or {out.const(C.basic_fund(''))}")
     cited = [(f"_pc({local[f]})" if f in shape.ratios else decimal[f]) for f in shape.basic_account]
     account = out.const(M.template("detail.basic_fund").format)
