@@ -79,6 +79,7 @@ def _absent(spec: Any, optional: bool = False) -> Callable[[str], Any]:
         if optional:
             return missing if field == spec.field else Sentinel("missing", spec.name, None, field=field)
         raise Absent(field, spec.name)
+    absent.missing = missing  # what an optional input reads as when absent (the generated reader inlines it)
     return absent
 
 
@@ -137,11 +138,16 @@ def _inline_read(spec: Any, program: Any, k: int, namespace: dict) -> str:
         return f"{spec.name!r} in p.chronic"
     if field == "person.age":
         return f"R{k}(p, e)"
+    if spec.optional:  # absent, it reads as the closure's missing sentinel would
+        namespace[f"A{k}"] = _absent(spec).missing
     if isinstance(spec.type, dict):
         namespace[f"M{k}"] = program.vocabs[spec.type["enum"]].code_to_member
-        if spec.optional or spec.implicit:  # when absent (or, for an implicit one, not covered): the closure
+        if spec.optional:  # absent: missing; not covered: the closure (NotCovered, or missing for an implicit one)
+            return (f"(M{k}[{values}[{field!r}]] if {values}.get({field!r}) in M{k} else A{k} if {field!r} not in {values} "
+                    f"else R{k}(p, e))")
+        if spec.implicit:  # when absent or not covered: the closure
             return f"(M{k}[{values}[{field!r}]] if {values}.get({field!r}) in M{k} else R{k}(p, e))"
         return f"M{k}[{values}[{field!r}]]"
     if spec.optional:
-        return f"({values}[{field!r}] if {field!r} in {values} else R{k}(p, e))"
+        return f"({values}[{field!r}] if {field!r} in {values} else A{k})"
     return f"{values}[{field!r}]"
