@@ -150,6 +150,7 @@ class Program:
         # what CounterBook and normalise_counters read per encounter, without attribute look-ups
         self.counter_specs = tuple((c.name, c.period, c.init, c.cuminfo) for c in self.counters)
         self.counter_names = tuple(c.name for c in self.counters)
+        self.counter_inits = tuple(c.init for c in self.counters)
         self.counter_periods = tuple(c.period for c in self.counters)
         self.money_counters = tuple((i, c) for i, c in enumerate(self.counters) if c.type == "money")
         self.reference = ClosureEvaluator(self)

@@ -338,6 +338,15 @@ class CounterBook:
         keys = _period_keys(date)
         held_keys, held_values = self.keys, self.values
         first, start, cuminfo = self.first_keys, self.start, self.cuminfo
+        if not held_keys and not start and not cuminfo and keys == first:
+            # a fresh book in the first period with nothing carried in: every counter at its init (the loop
+            # below would say so counter by counter)
+            names = program.counter_names
+            values = list(program.counter_inits)
+            held_keys.update(zip(names, map(keys.__getitem__, program.counter_periods)))
+            held_values.update(zip(names, values))
+            self._ready = (program, date)
+            return values
         values = []
         for name, period, init, cum in program.counter_specs:  # one flat loop: this runs for every encounter
             key = keys[period]
