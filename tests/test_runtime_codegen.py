@@ -531,3 +531,19 @@ def test_a_trace_plan_made_into_code_holds_its_texts_as_constants_only():
         {"name": hostile, "value": "1234.56", "article": hostile, "source": hostile, "note": hostile},
         {"name": "乙", "value": "true", "article": None, "source": None},
         {"name": "丙", "value": "待定", "article": "第一条", "source": "t.yb:1:1"}]
+
+
+def test_a_literal_number_as_a_condition_compiles_without_a_warning():
+    """An embedder's IR may test a literal (the schema allows it; the compiler never writes it): the generated
+    ``if 5 is True`` decides as the closures do, and Python's SyntaxWarning about it is not printed."""
+    import warnings
+
+    doc = tiny_ir([{"name": "值", "type": "money", "notes": [], "exceptions": [],
+                    "default": {"expr": if_({"count": 5}, {"money": 1}, {"money": 0}), "article": None, "at": "t.yb:1:1"}}],
+                  RULE_INPUTS, rule_tables(), rule_counters())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        program = Regulation.from_ir(doc).program
+        program.fast.evaluate(rule_inputs(program, {"金额": 1, "乙额": 0, "甲": True, "乙": False, "医院等级": "一级"}),
+                              [0, 0], record=True)
+    assert program.fast is not None
