@@ -1230,7 +1230,8 @@ def setldetail_of(settled: "Settled", i: int, insutype: Optional[str]) -> list:
 
     class _Ev:  # the one attribute _setldetail reads
         excluded = program.exclusions[int(result.exclusion[i])] if result.status[i] == EXCLUDED else None
-    return _setldetail(values, amount_decimals(values, settled.evaluator.contract.ratios), insutype, limit, _Ev)
+    ratios = settled.evaluator.contract.ratios
+    return _setldetail(values, amount_decimals(values, ratios), insutype, limit, _Ev, ratios)
 
 
 def outcome_row(outcome: Any, enc: Any) -> dict:
