@@ -171,7 +171,7 @@ class Engine:
         self._index = RegionIndex(regulations, _itself, _program, "规定", "结算日期")
         self._by_region = self._index.by_region
         self._schemas = self._index.schemas
-        self._names = self._index.names  # region code → name (yibao/batch.py reads it for --region)
+        self._names = self._index.names  # region code → name (batch code reads the regions through ``regions``)
         # per region, the generated reader of a plain valid case (runtime/casegen.py); the general one decides the rest
         self._case_readers = {code: make_case_reader(schema) for code, schema in self._schemas.items()
                               if all(reg.fast for reg in self._by_region[code])}
