@@ -39,6 +39,7 @@ _ADDED = (A.Example, A.Interpretation, A.NotApplicableDecl)
 _IGNORED = (A.AmendsDecl, A.RegionDecl)  # the region is checked, not replaced; 修订 itself is consumed here
 
 Value = Union[A.Definition, A.TableDef, A.OpenDecl]
+_SHOWN = 6  # how many of the rule files a 修订 could name YB610 lists
 
 
 @attrs.frozen(kw_only=True)
@@ -60,10 +61,12 @@ def amends_decl(rule_file: A.RuleFile) -> Optional[A.AmendsDecl]:
 def amend(amendment: A.RuleFile, earlier: Optional[A.RuleFile], earlier_file: str,
           known: Sequence[str] = ()) -> tuple[A.RuleFile, Optional[Amendment], list[Diagnostic]]:
     """The amended version as one rule file (spans still point into both files), or ``amendment`` itself
-    unchanged with YB610 when ``earlier`` is None (``known``: the titles and files that could be meant)."""
+    unchanged with YB610 when ``earlier`` is None (``known``: the files and titles that could be meant)."""
     decl = amends_decl(amendment)
     if earlier is None:
-        return amendment, None, [diag("YB610", decl.span, target=decl.target, known="、".join(known) or "无")]
+        shown = "、".join(known[:_SHOWN]) + (word("amend.more", count=len(known)) if len(known) > _SHOWN else "")
+        return amendment, None, [diag("YB610", decl.span, hints=did_you_mean(decl.target, known), target=decl.target,
+                                      known=shown or word("amend.none"))]
     return _Merge(amendment, earlier, earlier_file).run()
 
 

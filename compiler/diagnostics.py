@@ -198,6 +198,8 @@ WORDS: dict[str, str] = {
     "coverage.missing": "✗ {label}  缺：{text}",
     "coverage.no_source": "覆盖：没有条文原文 {name}，未检查",
     "amend.value": "值",
+    "amend.more": " 等 {count} 个",
+    "amend.none": "无",
     "amend.table": "按 {dims} 的{kind}表",
     "amend.other_region": "另一地区（{code}；被修订的规定是 {earlier}）",
     "amend.kind.InputDecl": "输入",

@@ -240,7 +240,7 @@ class _Session:
     def _amendable(self, directory: Optional[Path], own: str) -> list[str]:
         """What a 修订 could name, for YB610: the files beside the amendment and their titles."""
         near = discover_regulations(directory) if directory is not None and directory.is_dir() else []
-        return [f"{p.name}（{'、'.join(_titles(_peek(p))) or '无标题'}）" for p in near if self.display(p) != own]
+        return [name for p in near if self.display(p) != own for name in (p.name, *_titles(_peek(p)))]
 
     def _compile_ast(self, front: _Front, amendment: Optional[Amendment] = None,
                      extra_sources: Optional[dict] = None) -> CompileResult:

@@ -20,5 +20,5 @@ __all__ = ["run_examples", "run_example", "run_settlement_examples", "run_contri
 
 def run_examples(regulation, versions: tuple = ()) -> list[ExampleResult]:
     """Every worked example: settlement ones, then those of the contribution section (if any). ``versions``: the
-    region's other versions, which settle the settlement examples' encounters dated in their periods."""
-    return run_settlement_examples(regulation, versions) + run_contribution_examples(regulation)
+    region's other versions, which settle (or compute) the encounters and months dated in their periods."""
+    return run_settlement_examples(regulation, versions) + run_contribution_examples(regulation, versions)
