@@ -154,3 +154,20 @@ def test_the_formatter_keeps_an_amendment_as_it_is():
         text = path.read_text(encoding="utf-8")
         formatted = format_source(text, path.name)
         assert formatted.diagnostics == [] and formatted.text == text
+
+
+def test_the_language_server_compiles_an_amendment_against_the_file_beside_it():
+    from yibao.lsp.analysis import Rules
+
+    diagnostics, ir = Rules().diagnostics(AMENDMENT.read_text(encoding="utf-8"), AMENDMENT)
+    assert diagnostics == [] and ir["regulation"]["amends"]["changes"] == ["起付标准"]
+
+
+def test_an_earlier_version_with_errors_is_reported_with_the_amendment(tmp_path):
+    earlier = EARLIER.read_text(encoding="utf-8").replace("支付比例 = 80%", "支付比例 = 80元")
+    (tmp_path / "amendment-2020.yb").write_text(earlier, encoding="utf-8")
+    shutil.copy(AMENDMENT, tmp_path / "amendment-2021.yb")
+    result = compile_path(tmp_path / "amendment-2021.yb")
+    assert result.ir is None
+    assert {d.span.file.rsplit("/", 1)[-1] for d in result.diagnostics} == {"amendment-2020.yb"}
+    assert "amendment-2020.yb" in "".join(result.sources)  # so the diagnostics render with their lines

@@ -216,7 +216,7 @@ def _report_amendment(result) -> None:
 
     if result.amendment is None or result.earlier is None or result.earlier.ir is None:
         return
-    changes = [c for c in semantic_changes(result.earlier.ir, result.ir) if c.kind != "例"]
+    changes = [c for c in semantic_changes(result.earlier.ir, result.ir) if not c.kind.endswith("例")]  # 例, 缴费·例
     click.echo("  " + word("amend.changes", earlier=result.amendment.earlier, count=len(changes)))
     for c in changes:
         click.echo(f"    {c.article or '—'}  {c.kind} {c.name} {c.action}：{show_value(c.old) or '—'} → {show_value(c.new) or '—'}")
