@@ -171,3 +171,15 @@ def test_an_earlier_version_with_errors_is_reported_with_the_amendment(tmp_path)
     assert result.ir is None
     assert {d.span.file.rsplit("/", 1)[-1] for d in result.diagnostics} == {"amendment-2020.yb"}
     assert "amendment-2020.yb" in "".join(result.sources)  # so the diagnostics render with their lines
+
+
+def test_diff_of_the_two_versions_shows_the_new_value_and_the_new_examples_not_the_kept_ones():
+    from yibao.change.semantic import semantic_changes
+
+    amended = compile_path(AMENDMENT)
+    changes = semantic_changes(amended.earlier.ir, amended.ir)
+    assert [(c.old, c.new) for c in changes if c.name == "起付标准"] == [
+        ({"type": "money", "expr": {"money": 50000}}, {"type": "money", "expr": {"money": 60000}})]
+    added = sorted(c.name for c in changes if c.kind == "例")
+    assert added == ["修订后起付标准 600元", "跨修订的两次住院"] and all(
+        c.action == "新增" for c in changes if c.kind == "例")
