@@ -15,7 +15,7 @@ from typing import Callable, Optional
 from . import ast as A
 from ._contribution import split_contribution
 from ._lower_expr import ExprLowerer, decimal_text, ir_name, line_label, type_json
-from ._graph import dependency_edges, refs, root_exprs
+from ._graph import definition_exprs, refs, root_exprs
 from ._program import ArticleSym, CounterSym, DefinitionSym, DefKind, ExampleSym
 from .amend import Amendment
 from ._tables import TableCell
@@ -59,7 +59,6 @@ class _Lowerer:
     def __init__(self, checked: CheckedProgram, root_relative: Callable[[str], str],
                  amendment: Optional[Amendment] = None) -> None:
         self.amendment = amendment
-        self._edge_cache: Optional[dict] = None  # what each definition reads, for inherited examples
         self.checked = checked
         self.program = checked.program
         self.root_relative = root_relative
@@ -270,23 +269,23 @@ class _Lowerer:
         return a.earlier_start if self._reads(example) & set(a.changed) else a.start
 
     def _reads(self, example: A.Example) -> set[str]:
+        """Every name the example's expectations depend on: definitions through what they read, and a counter
+        through its update (an expectation in a later encounter reads the counter an earlier one updated)."""
         expectations = [e for line in example.lines if isinstance(line, A.ExpectLine) for e in line.expectations]
         pending = [e.name for e in expectations if isinstance(e, A.ValueExpectation)]
         if any(not isinstance(e, A.ValueExpectation) for e in expectations):  # 不予支付 / 错误: what settles at all
             pending += [n for _, n in refs(self.program, root_exprs(self.program))]
-        edges = self._edges()
+        updates = {c.name: c.update.node.expr for c in self.program.counters if c.update is not None}
         seen: set[str] = set()
         while pending:
             name = pending.pop()
-            if name not in seen:
-                seen.add(name)
-                pending += edges.get(name, ())
+            if name in seen:
+                continue
+            seen.add(name)
+            sym = self.program.definition(name)
+            exprs = definition_exprs(self.program, sym) if sym is not None else [updates[name]] if name in updates else []
+            pending += [n for _, n in refs(self.program, exprs)]
         return seen
-
-    def _edges(self) -> dict:
-        if self._edge_cache is None:
-            self._edge_cache = dependency_edges(self.program)
-        return self._edge_cache
 
     def _assignments(self, line) -> dict:
         return {ir_name(self.program, a.name): self.x.literal(a.value) if a.value is not None else {"bool": True}

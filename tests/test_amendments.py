@@ -183,3 +183,24 @@ def test_diff_of_the_two_versions_shows_the_new_value_and_the_new_examples_not_t
     added = sorted(c.name for c in changes if c.kind == "例")
     assert added == ["修订后起付标准 600元", "跨修订的两次住院"] and all(
         c.action == "新增" for c in changes if c.kind == "例")
+
+
+def test_an_example_reading_a_counter_that_a_changed_value_updates_stays_with_the_earlier(tmp_path):
+    earlier = EARLIER.read_text(encoding="utf-8").replace("    输出 hifp_pay", '''    计数器 本年床日费用：金额 每年
+    更新 本年床日费用 = 本年床日费用 + 床日费用
+    已计床日费用 = 本年床日费用
+    例 "第二次住院前已计床日费用"：
+        人员 险种=职工
+        就诊 医疗类别=普通住院
+        期望 已计床日费用=0元
+        就诊 医疗类别=普通住院
+        期望 已计床日费用=300元
+    输出 hifp_pay''').replace("统筹支付 + 床日费用", "统筹支付 + 床日费用 + 已计床日费用")
+    (tmp_path / "amendment-2020.yb").write_text(earlier, encoding="utf-8")
+    amendment = tmp_path / "amendment-2021.yb"
+    amendment.write_text('标题 "床日定额修订"\n修订 "amendment-2020.yb"\n施行 2021-01-01\n\n'
+                         "第三条【床日定额】\n    床日定额 = 120元\n", encoding="utf-8")
+    dates = {e["title"]: e["date"] for e in compile_path(amendment).ir["examples"]}
+    # 已计床日费用 reads the counter, whose update reads 床日费用 → 床日定额 (changed)
+    assert dates["第二次住院前已计床日费用"] == "2020-01-01" and dates["起付标准以上按比例支付"] == "2021-01-01"
+    assert run("test", str(amendment)).exit_code == 0
