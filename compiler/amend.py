@@ -93,6 +93,7 @@ class _Merge:
             c.name: (_label(a), c) for a, c in _clauses(earlier) if isinstance(c, _VALUES)}
         self.in_place: dict[str, Value] = {}  # old name → new clause, written in the same article
         self.replaced: set[str] = set()
+        self.written: dict[str, A.Span] = {}  # name → where the amendment first gives it a value
         self.header_kinds: set[type] = set()
         self.additions: dict[Optional[str], list[A.Clause]] = {}  # article label → clauses added to it
         self.titles: dict[str, tuple[A.Article, Optional[str]]] = {}  # label → the amendment's article, title
@@ -140,6 +141,11 @@ class _Merge:
                                          earlier=self.earlier_file, name=clause.name))
             return False
         old_label, old_clause = old
+        if clause.name in self.written:  # the amendment gives the name two values
+            first = self.written[clause.name]
+            self.diagnostics.append(diag("YB202", clause.span, related=[first], name=clause.name, other=first))
+            return False
+        self.written[clause.name] = clause.span
         mismatch = _shape_mismatch(old_clause, clause)
         if mismatch is not None:
             self.diagnostics.append(diag("YB612", clause.span, related=[old_clause.span], name=clause.name,
