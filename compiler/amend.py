@@ -31,7 +31,7 @@ from . import ast as A
 from ._program import label_of, table_cells
 from .diagnostics import WORDS, Diagnostic, diag, did_you_mean, word
 
-__all__ = ["Amendment", "amend", "amends_decl"]
+__all__ = ["Amendment", "Version", "amend", "amends_decl"]
 
 _HEADER = (A.TitleDecl, A.DocNumberDecl, A.BasisDecl, A.EffectiveDecl)
 _VALUES = (A.Definition, A.TableDef, A.OpenDecl)
@@ -43,14 +43,23 @@ _SHOWN = 6  # how many of the rule files a 修订 could name YB610 lists
 
 
 @attrs.frozen(kw_only=True)
+class Version:
+    """One version of a chain of amendments: its file, the day it starts, the names it changed (none for the first)."""
+
+    file: str
+    start: Optional[_dt.date]
+    changed: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
 class Amendment:
     """What lower and ``yibao check`` need to know about an amended version."""
 
     earlier: str  # the earlier version's file, relative to the rules root
     earlier_title: Optional[str]
-    earlier_start: Optional[_dt.date]
     start: Optional[_dt.date]
     changed: tuple[str, ...]  # the names this amendment gives new values, in its order
+    versions: tuple[Version, ...]  # the chain from the first version to this one (lower dates inherited examples by it)
 
 
 def amends_decl(rule_file: A.RuleFile) -> Optional[A.AmendsDecl]:
@@ -58,16 +67,17 @@ def amends_decl(rule_file: A.RuleFile) -> Optional[A.AmendsDecl]:
     return next((c for _, c in _clauses(rule_file) if isinstance(c, A.AmendsDecl)), None)
 
 
-def amend(amendment: A.RuleFile, earlier: Optional[A.RuleFile], earlier_file: str,
-          known: Sequence[str] = ()) -> tuple[A.RuleFile, Optional[Amendment], list[Diagnostic]]:
+def amend(amendment: A.RuleFile, earlier: Optional[A.RuleFile], earlier_file: str, known: Sequence[str] = (),
+          earlier_amendment: Optional[Amendment] = None) -> tuple[A.RuleFile, Optional[Amendment], list[Diagnostic]]:
     """The amended version as one rule file (spans still point into both files), or ``amendment`` itself
-    unchanged with YB610 when ``earlier`` is None (``known``: the files and titles that could be meant)."""
+    unchanged with YB610 when ``earlier`` is None (``known``: the files and titles that could be meant).
+    ``earlier_amendment``: when the earlier version is itself an amendment, what it was."""
     decl = amends_decl(amendment)
     if earlier is None:
         shown = "、".join(known[:_SHOWN]) + (word("amend.more", count=len(known)) if len(known) > _SHOWN else "")
         return amendment, None, [diag("YB610", decl.span, hints=did_you_mean(decl.target, known), target=decl.target,
                                       known=shown or word("amend.none"))]
-    return _Merge(amendment, earlier, earlier_file).run()
+    return _Merge(amendment, earlier, earlier_file, earlier_amendment).run()
 
 
 def _clauses(rule_file: A.RuleFile) -> Iterator[tuple[Optional[A.Article], A.Clause]]:
@@ -83,7 +93,9 @@ def _label(article: Optional[A.Article]) -> Optional[str]:
 
 
 class _Merge:
-    def __init__(self, amendment: A.RuleFile, earlier: A.RuleFile, earlier_file: str) -> None:
+    def __init__(self, amendment: A.RuleFile, earlier: A.RuleFile, earlier_file: str,
+                 earlier_amendment: Optional[Amendment]) -> None:
+        self.earlier_amendment = earlier_amendment
         self.amendment = amendment
         self.earlier = earlier
         self.earlier_file = earlier_file
@@ -124,9 +136,12 @@ class _Merge:
         merged = attrs.evolve(self.amendment, items=tuple(self._items()))
         header = self._earlier_header()
         effective = self._own(A.EffectiveDecl)
-        info = Amendment(earlier=self.earlier_file, earlier_title=header.get(A.TitleDecl),
-                         earlier_start=header.get(A.EffectiveDecl), start=effective.start if effective else None,
-                         changed=tuple(self.changed))
+        start = effective.start if effective else None
+        before = (self.earlier_amendment.versions if self.earlier_amendment is not None
+                  else (Version(file=self.earlier_file, start=header.get(A.EffectiveDecl), changed=()),))
+        mine = Version(file=self.amendment.path, start=start, changed=tuple(self.changed))
+        info = Amendment(earlier=self.earlier_file, earlier_title=header.get(A.TitleDecl), start=start,
+                         changed=tuple(self.changed), versions=(*before, mine))
         return merged, info, self.diagnostics
 
     # ── the amendment's clauses ──

@@ -207,7 +207,7 @@ class _Session:
             sources = {front.file: front.text, **earlier.sources}
             return attrs.evolve(_result(front.file, None, [*front.diagnostics, *earlier.diagnostics], sources),
                                 earlier=earlier), None
-        merged, info, found = amend(front.ast, earlier_ast, name)
+        merged, info, found = amend(front.ast, earlier_ast, name, earlier_amendment=earlier.amendment)
         whole = _Front(file=front.file, text=front.text, ast=merged, diagnostics=(*front.diagnostics, *found))
         result = self._compile_ast(whole, amendment=info, extra_sources=earlier.sources)
         return attrs.evolve(result, amendment=info, earlier=earlier), merged

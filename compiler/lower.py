@@ -261,12 +261,19 @@ class _Lowerer:
         return lowered
 
     def _inherited_date(self, example: A.Example):
-        """Where an example the amendment keeps is checked (docs/language.md section 17): one that reads no value
-        the amendment changed holds for the amended version too, so its undated encounters are dated at the
-        amendment's start; one that reads a changed value states what the earlier text gave, so they are dated
-        at the earlier's start, and the version in force then settles them."""
-        a = self.amendment
-        return a.earlier_start if self._reads(example) & set(a.changed) else a.start
+        """Where an example the amendment keeps is checked (docs/language.md section 17). It held for the version it
+        was written in, from that version's start; it holds for each later version in the chain that changes no
+        value it reads, so it is dated at the start of the last such version, where the version in force settles
+        it. An example that reads a value this amendment changed stays with the earlier text it states."""
+        versions = self.amendment.versions
+        first = next((i for i, v in enumerate(versions) if v.file == example.inherited), 0)
+        reads = self._reads(example)
+        date = versions[first].start
+        for later in versions[first + 1:]:
+            if reads & set(later.changed):
+                break
+            date = later.start
+        return date
 
     def _reads(self, example: A.Example) -> set[str]:
         """Every name the example's expectations depend on: definitions through what they read, and a counter

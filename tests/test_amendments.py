@@ -103,6 +103,12 @@ def test_an_amendment_of_an_amendment_and_a_ring_of_them(tmp_path):
     ir = compile_path(third).ir
     assert _definition(ir, "起付标准")["default"]["expr"] == {"money": 60000}  # the first amendment's value
     assert _definition(ir, "支付比例")["default"]["expr"] == {"rate": "0.85"}
+    dates = {e["title"]: e["date"] for e in ir["examples"] if "date" in e}
+    # each kept example is dated in the last version of the chain that changed nothing it reads
+    assert dates == {"起付标准以上按比例支付": "2020-01-01",  # reads 起付标准, changed in 2021
+                     "三个床日": "2022-01-01",  # reads nothing either amendment changed
+                     "修订后起付标准 600元": "2021-01-01", "跨修订的两次住院": "2021-01-01"}  # read 支付比例 (2022)
+    assert run("test", str(third)).exit_code == 0
     ring = tmp_path / "ring.yb"
     ring.write_text('标题 "环"\n修订 "ring.yb"\n施行 2022-01-01\n', encoding="utf-8")
     assert [d.code for d in compile_path(ring).diagnostics] == ["YB610"]
