@@ -132,6 +132,7 @@ class _Merge:
                 self._region(clause)
             elif not isinstance(clause, _IGNORED):
                 self.diagnostics.append(diag("YB614", clause.span, what=_kind_word(clause)))
+                self._add(label, clause)  # kept (the version has errors anyway), so what uses it is no second error
         self._dates()
         merged = attrs.evolve(self.amendment, items=tuple(self._items()))
         header = self._earlier_header()
@@ -154,7 +155,7 @@ class _Merge:
         if old is None:
             self.diagnostics.append(diag("YB611", clause.span, hints=did_you_mean(clause.name, self.old_values),
                                          earlier=self.earlier_file, name=clause.name))
-            return False
+            return False  # left out: most often a misspelt name, which nothing else reads
         old_label, old_clause = old
         if clause.name in self.written:  # the amendment gives the name two values
             first = self.written[clause.name]
