@@ -60,7 +60,7 @@ def _node_refs(program: Program, node: A.Expr) -> Iterator[Ref]:
         table = program.definition(node.name)
         fixed = {program.vocabulary(dim).name for dim, _ in node.overrides if program.vocabulary(dim)}
         if table is not None:
-            yield from ((SymbolKind.INPUT, d) for d in table.dims if d not in fixed)
+            yield from ((SymbolKind.INPUT, table.key_of(d)) for d in table.dims if d not in fixed)
 
 
 def dependency_edges(program: Program) -> dict[str, list[str]]:
@@ -302,5 +302,5 @@ def reachable(program: Program) -> dict[str, None]:
         sym = program.definition(name)
         if sym is not None:
             pending += [n for _, n in refs(program, definition_exprs(program, sym))]
-            pending += list(sym.dims)  # a table reads its dimensions' inputs
+            pending += [sym.key_of(d) for d in sym.dims]  # a table reads its dimensions' inputs
     return seen

@@ -8,7 +8,7 @@ from typing import Callable
 
 from . import ast as A
 from ._program import MemberBinding, SelfBinding, ValueBinding
-from ._types import Ty, Unit
+from ._types import Ty, Unit, banded_definition
 from .diagnostics import CompilerBug, word
 
 
@@ -67,7 +67,7 @@ class ExprLowerer:
     def _lookup(self, e: A.Lookup) -> dict:
         table = self.program.definition(e.name)
         fixed = {self.program.vocabulary(dim).name: key for dim, key in e.overrides}
-        args = [self.expr(fixed[d]) if d in fixed else {"ref": d} for d in table.dims]
+        args = [self.expr(fixed[d]) if d in fixed else {"ref": table.key_of(d)} for d in table.dims]
         return {"op": "lookup", "table": e.name, "args": args}
 
     # ── operators ──
@@ -111,6 +111,20 @@ class ExprLowerer:
             part = {"op": "max", "args": [{"op": "sub", "args": [top, bottom]}, {"money": 0}]}
             terms.append({"op": "mul", "args": [{"rate": decimal_text(band.rate.value)}, part]})
         return terms[0] if len(terms) == 1 else {"op": "add", "args": terms}
+
+    def _band_ratio(self, e: A.BandRatio) -> dict:
+        """``比例(X)``: X ÷ the part of the amount the bands cover above the start, max(min(amount, last upper
+        edge) − max(first lower edge, start), 0); the first band's rate when that part is nothing (docs/ir.md)."""
+        bands = banded_definition(self.program, e.target)
+        amount = self.expr(bands.amount)
+        first, last = bands.bands[0], bands.bands[-1]
+        top = amount if last.high is None else {"op": "min", "args": [amount, {"money": fen(last.high.yuan)}]}
+        low = {"money": fen(first.low.yuan)}
+        bottom = low if bands.start is None else {"op": "max", "args": [low, self.expr(bands.start)]}
+        covered = {"op": "max", "args": [{"op": "sub", "args": [top, bottom]}, {"money": 0}]}
+        ratio = {"op": "div", "args": [self.expr(e.target), covered]}
+        return {"op": "if", "args": [{"op": "gt", "args": [covered, {"money": 0}]}, ratio,
+                                     {"rate": decimal_text(first.rate.value)}]}
 
     def by_year(self, name: str, article, e: A.ByYear) -> dict:
         """``按年度``: a chain of date comparisons, the earliest year first. A year not listed, and the years
@@ -178,6 +192,7 @@ _DISPATCH: dict[type, Callable[[ExprLowerer, A.Expr], dict]] = {
     A.CountLit: lambda self, e: {"count": e.value},
     A.DateLit: lambda self, e: {"date": e.value.isoformat()},
     A.BoolLit: lambda self, e: {"bool": e.value},
+    A.UnlistedLit: lambda self, e: {"enum": self.checked.members[e][0], "member": self.checked.members[e][1]},
     A.NameRef: ExprLowerer._name,
     A.ArticleRef: ExprLowerer._name,
     A.Lookup: ExprLowerer._lookup,
@@ -187,6 +202,7 @@ _DISPATCH: dict[type, Callable[[ExprLowerer, A.Expr], dict]] = {
     A.IfExpr: ExprLowerer._if,
     A.Call: ExprLowerer._call,
     A.Bands: ExprLowerer._bands,
+    A.BandRatio: ExprLowerer._band_ratio,
 }
 
 

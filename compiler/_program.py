@@ -13,6 +13,7 @@ from typing import Iterator, Mapping, Optional, Union
 import attrs
 
 from . import ast as A
+from ..runtime.values import UNLISTED  # the member a code an open list lacks reads as: the IR's and the runtime's name
 
 frozen = attrs.frozen(kw_only=True)
 
@@ -82,10 +83,17 @@ class Vocabulary:
     open: bool = False  # the regulation leaves the members open (待定)
     open_reason: Optional[str] = None
     article: Optional[str] = None
+    optional: bool = False  # 字段 … 可缺: its input may be absent
+    unlisted: bool = False  # a 其余 line: a code no member has is accepted as the member UNLISTED
 
     @property
     def member_names(self) -> tuple[str, ...]:
         return tuple(m.name for m in self.members)
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        """The members a table over this vocabulary is keyed by: the listed ones, then UNLISTED if open."""
+        return self.member_names + ((UNLISTED,) if self.unlisted else ())
 
     def canonical(self, name: str) -> Optional[str]:
         """The member ``name`` denotes in this vocabulary (through an alias), or None."""
@@ -130,10 +138,16 @@ class DefinitionSym:
     in_city: bool
     dims: tuple[str, ...]  # a table's dimensions as vocabulary names; () for other kinds
     dims_ok: bool  # False when a dimension did not name a vocabulary (already reported)
+    keys: tuple[str, ...] = ()  # per dimension, the input the table is read at: the vocabulary's own, or the one
+    # input declared of that vocabulary when it has no field (``输入 病种：单病种 字段 …``)
 
     @property
     def span(self) -> A.Span:
         return self.node.span
+
+    def key_of(self, dim: str) -> str:
+        """The input a table is read at along ``dim`` (a vocabulary name)."""
+        return dict(zip(self.dims, self.keys)).get(dim, dim)
 
 
 @frozen
@@ -262,6 +276,8 @@ def children(e: A.Expr) -> tuple[A.Expr, ...]:
         return tuple(key for _, key in e.overrides)
     if isinstance(e, A.Bands):
         return (e.amount,) if e.start is None else (e.amount, e.start)
+    if isinstance(e, A.BandRatio):
+        return (e.target,)
     if isinstance(e, A.ByYear):
         return (e.date, *(y.cell for y in e.years if not isinstance(y.cell, (A.OpenCell, A.NotApplicableCell))))
     return ()

@@ -15,6 +15,7 @@ from . import ast as A
 from ._program import DefinitionSym, Vocabulary, table_cells
 from ._types import ANY, BOOL, COUNT, MONEY, NUMBER, RATE, Ty, Typer, Unit, rate_text
 from .diagnostics import word
+from ..runtime.values import UNLISTED
 
 
 @attrs.frozen
@@ -95,9 +96,11 @@ class TableChecker:
             if member is not None:
                 found[member] = self._line(row.cells, second, name, row.span)
         self._missing(first, found, name, span)
+        if first.unlisted and found:  # no row can be keyed 其余: a code the list lacks is 不适用 in every column
+            found[UNLISTED] = {m: (A.NotApplicableCell(span=span), span) for m in second.key_names}
         return [
             TableCell(key=(m1, m2), cell=c, span=s)
-            for m1 in first.member_names if m1 in found
+            for m1 in first.key_names if m1 in found
             for m2, (c, s) in found[m1].items()
         ]
 
@@ -118,14 +121,15 @@ class TableChecker:
                 found[member] = (entry.cell, entry.cell.span)
         if rest is None:
             self._missing(vocab, found, name, span)
-        return {m: found.get(m) or (rest.cell, rest.cell.span) for m in vocab.member_names if m in found or rest}
+        line = {m: found.get(m) or (rest.cell, rest.cell.span) for m in vocab.member_names if m in found or rest}
+        return _with_unlisted(line, vocab, rest, span)
 
     def _positional(self, cells: A.PositionalCells, vocab: Vocabulary, name: str) -> dict:
         members = vocab.member_names
         if len(cells.cells) != len(members):
             self.typer.report("YB404", cells.span, name=name, given=len(cells.cells), dimension=vocab.name, expected=len(members))
             return {}
-        return {m: (c, c.span) for m, c in zip(members, cells.cells)}
+        return _with_unlisted({m: (c, c.span) for m, c in zip(members, cells.cells)}, vocab, None, cells.span)
 
     def _key(self, key: str, vocab: Vocabulary, name: str, span: A.Span, found: dict) -> Optional[str]:
         member = vocab.canonical(key)
@@ -142,3 +146,12 @@ class TableChecker:
             sep = word("list.sep")
             self.typer.report("YB401", span, name=name, missing=sep.join(missing), dimension=vocab.name)
 
+
+
+def _with_unlisted(line: dict, vocab: Vocabulary, rest: Optional[A.KeyedEntry], span: A.Span) -> dict:
+    """The cell a code an open list lacks reads (docs/language.md section 17): the line's 其余 value, else
+    不适用, so that such a code is an error for that encounter only, and only where the table is needed."""
+    if not vocab.unlisted or not line:
+        return line
+    line[UNLISTED] = (rest.cell, rest.cell.span) if rest is not None else (A.NotApplicableCell(span=span), span)
+    return line

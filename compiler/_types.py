@@ -14,7 +14,7 @@ from typing import Callable, Optional
 import attrs
 
 from . import ast as A
-from ._program import DefKind, Input, MemberBinding, Program, SelfBinding, ValueBinding, children, table_cells, walk
+from ._program import CounterSym, DefKind, Input, MemberBinding, Program, SelfBinding, ValueBinding, children, table_cells, walk
 from .diagnostics import Diagnostic, diag, word
 
 
@@ -388,10 +388,12 @@ class Typer:
         return t
 
     def _known(self, e: A.Unary) -> Ty:
-        """``有 X`` asks whether an optional input was given; on anything else it could only ever be true."""
+        """``有 X`` asks whether an optional input was given, or whether a date counter holds a date yet; on
+        anything else it could only ever be true."""
         binding = self.program.bindings.get(e.operand)
         sym = self.program.symbol(binding.name) if isinstance(binding, ValueBinding) else None
-        if binding is not None and not (isinstance(sym, Input) and sym.optional):
+        date_counter = isinstance(sym, CounterSym) and type_of_ref(self.program, sym.node.type).unit is Unit.DATE
+        if binding is not None and not (isinstance(sym, Input) and sym.optional) and not date_counter:
             self.report("YB312", e.span, name=e.operand.name)
         return BOOL
 
@@ -409,6 +411,13 @@ class Typer:
     def _if(self, e: A.IfExpr) -> Ty:
         self.condition(e.cond)
         return self.join([e.then, e.otherwise], "op.if", e.span)
+
+    def _band_ratio(self, e: A.BandRatio) -> Ty:
+        """``比例(X)``: X must be a definition written 分段 (YB423); the ratio is a rate."""
+        self.infer(e.target)
+        if banded_definition(self.program, e.target) is None and self.program.bindings.get(e.target) is not None:
+            self.report("YB423", e.target.span, name=e.target.name)
+        return RATE
 
     def _bands(self, e: A.Bands) -> Ty:
         """``分段 金额 [自 起点]``: money in, the unrounded sum of rate × part of the amount out. The edges must
@@ -554,6 +563,7 @@ _DISPATCH: dict[type, Callable[[Typer, A.Expr], Ty]] = {
     A.CountLit: lambda self, e: COUNT,
     A.DateLit: lambda self, e: DATE,
     A.BoolLit: lambda self, e: BOOL,
+    A.UnlistedLit: lambda self, e: Ty(Unit.ENUM, None),  # the example's input says which vocabulary (check.py)
     A.NameRef: Typer._name,
     A.ArticleRef: Typer._name,
     A.Lookup: Typer._lookup,
@@ -563,5 +573,15 @@ _DISPATCH: dict[type, Callable[[Typer, A.Expr], Ty]] = {
     A.IfExpr: Typer._if,
     A.Call: Typer._call,
     A.Bands: Typer._bands,
+    A.BandRatio: Typer._band_ratio,
     A.ByYear: Typer._by_year,
 }
+
+
+def banded_definition(program: Program, ref: A.NameRef) -> Optional[A.Bands]:
+    """The bands of the definition ``ref`` names, when it is written 分段 (and has no 按年度 or table form)."""
+    binding = program.bindings.get(ref)
+    sym = program.definition(binding.name) if isinstance(binding, ValueBinding) else None
+    if sym is None or sym.kind is not DefKind.FORMULA or not isinstance(sym.node.expr, A.Bands):
+        return None
+    return sym.node.expr

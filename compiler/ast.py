@@ -129,6 +129,13 @@ class BoolLit:
 
 
 @frozen
+class UnlistedLit:
+    """``其余`` as an example's value: a code the input's open vocabulary does not list."""
+
+    span: Span
+
+
+@frozen
 class NameRef:
     name: str
     span: Span
@@ -152,6 +159,15 @@ class Bands:
     amount: "Expr"
     start: Optional["Expr"]
     bands: tuple[Band, ...]
+    span: Span
+
+
+@frozen
+class BandRatio:
+    """``比例(大病分段支付额)``: the effective ratio of a definition written 分段 — its value ÷ the part of the
+    amount the bands cover above the start; the first band's rate when that part is nothing."""
+
+    target: NameRef
     span: Span
 
 
@@ -234,7 +250,7 @@ class Call:
 
 Expr = Union[
     MoneyLit, RateLit, NumberLit, CountLit, DateLit, BoolLit, NameRef, ArticleRef, Lookup, Binary, Unary, InSet, IfExpr,
-    Call, Bands, ByYear
+    Call, Bands, ByYear, UnlistedLit, BandRatio
 ]
 
 
@@ -314,6 +330,8 @@ class VocabularyDecl:
     span: Span
     open: bool = False  # ``词表 … 待定 "理由"``: the regulation names no members (any name is taken as given)
     open_reason: Optional[str] = None
+    optional: bool = False  # ``字段 … 可缺``: the field may be absent from an encounter (its input is optional)
+    unlisted: tuple[Span, ...] = ()  # each ``其余`` line: the list is open, a code it lacks is the member 其余
 
 
 @frozen

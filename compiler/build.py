@@ -175,10 +175,15 @@ class _Builder(Transformer_NonRecursive):
     # ── declarations ──
 
     def vocabulary(self, meta, children):
-        name, english, field, *members = children
+        name, english, field, optional, *lines = children
+        members = tuple(m for m in lines if isinstance(m, A.Member))
+        unlisted = tuple(m for m in lines if isinstance(m, A.Span))
         return A.VocabularyDecl(name=str(name), english=str(english) if english is not None else None,
-                                field=str(field) if field is not None else None, members=tuple(members),
-                                span=self._span(meta))
+                                field=str(field) if field is not None else None, members=members,
+                                optional=optional is not None, unlisted=unlisted, span=self._span(meta))
+
+    def unlisted(self, meta, children):
+        return self._span(meta)  # only where the line is: the vocabulary records that its list is open
 
     def open_vocabulary(self, meta, children):
         name, english, field, reason = children
@@ -368,6 +373,9 @@ class _Builder(Transformer_NonRecursive):
         key, cells = children
         return A.TableRow(key=str(key), cells=cells, span=self._span(meta))
 
+    def unlisted_value(self, meta, children):
+        return A.UnlistedLit(span=self._span(meta))
+
     def open_cell(self, meta, children):
         return A.OpenCell(span=self._span(meta))
 
@@ -444,6 +452,9 @@ class _Builder(Transformer_NonRecursive):
 
     def not_(self, meta, children):
         return A.Unary(op=A.UnaryOp.NOT, operand=children[0], span=self._span(meta))
+
+    def band_ratio(self, meta, children):
+        return A.BandRatio(target=self._name_ref(children[1]), span=self._span(meta))
 
     def known(self, meta, children):
         return A.Unary(op=A.UnaryOp.KNOWN, operand=self._name_ref(children[0]), span=self._span(meta))

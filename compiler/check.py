@@ -14,7 +14,7 @@ import attrs
 
 from . import ast as A
 from ._graph import conflicts, cycles, dependency_edges, reachable, topological
-from ._program import DefinitionSym, DefKind, MemberBinding, OutputSym, Program, table_cells
+from ._program import UNLISTED, DefinitionSym, DefKind, MemberBinding, OutputSym, Program, table_cells
 from ._tables import ExpandedTable, TableChecker, rate_text
 from ._types import ANY, BOOL, MONEY, Ty, Typer, Unit, type_of_ref
 from .diagnostics import Diagnostic, diag, word
@@ -72,6 +72,7 @@ class _Checker:
             self.settle_name(sym.name, Unit.COUNT)  # bare numbers no use gave a unit: they count
         self._ambiguous_members()
         self._open_types()
+        output_types = tuple(self._retyped(o, t) for o, t in zip(self.program.outputs, output_types))
         order, reach = self._graph()
         return CheckedProgram(
             program=self.program, types=dict(self.types), output_types=output_types,
@@ -158,7 +159,7 @@ class _Checker:
     def _counters(self) -> None:
         for c in self.program.counters:
             t = self.types[c.name]
-            if t.unit in (Unit.DATE, Unit.ENUM):  # the runtime starts every counter at its type's zero
+            if t.unit is Unit.ENUM:  # a counter starts at its type's zero, a date counter with no date
                 self.typer.report("YB230", c.node.span, name=c.name, type=t.describe())
             if c.update is not None:
                 expr = c.update.node.expr
@@ -173,6 +174,11 @@ class _Checker:
             self.typer.report("YB303", o.node.expr.span, where=word("where.output"))
             return MONEY
         return t
+
+    def _retyped(self, o: OutputSym, t: Ty) -> Ty:
+        """An output that read an untyped open value before its uses fixed its type (a city's 待定 for a
+        value the model does not declare) takes the type it has now."""
+        return self.typer.quietly(o.node.expr) if t.unit is Unit.ANY else t
 
     # ── examples ──
 
@@ -196,10 +202,22 @@ class _Checker:
             self.typer.report("YB302", a.span, name=a.name, declared=target.describe(), actual=BOOL.describe())
 
     def _example_value(self, name: str, value: A.Expr) -> None:
+        if isinstance(value, A.UnlistedLit):
+            self._unlisted_value(name, value)
+            return
         if not self._is_literal(value):
             self.typer.report("YB218", value.span, name=name)
             return
         self.typer.conform(value, self.typer.infer(value), self._example_target(name), name, "where.definition")
+
+    def _unlisted_value(self, name: str, value: A.UnlistedLit) -> None:
+        """``名称=其余``: a code the vocabulary does not list, which only an open list (其余) accepts."""
+        target = self._example_target(name)
+        vocab = self.program.vocabulary(target.vocabulary) if target.unit is Unit.ENUM and target.vocabulary else None
+        if vocab is not None and vocab.unlisted:
+            self.typer.members[value] = (vocab.name, UNLISTED)
+        elif target.unit is not Unit.ANY:
+            self.typer.report("YB422", value.span, name=name, vocabulary=vocab.name if vocab else target.describe())
 
     def _example_target(self, name: str) -> Ty:
         known = name in self.types or self.program.definition(name) or name in self.program.params

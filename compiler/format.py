@@ -73,7 +73,8 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
-_FUNCTIONS = frozenset(w for t in ("MIN", "MAX", "ROUND", "CLAMP", "COUNT_OF") for w in KEYWORDS[t])
+# 比例 (T_RATE) is a type, and before "(" the effective ratio of a banded definition: a function then
+_FUNCTIONS = frozenset(w for t in ("MIN", "MAX", "ROUND", "CLAMP", "COUNT_OF", "T_RATE") for w in KEYWORDS[t])
 _EXAMPLE_LINES = frozenset(w for t in ("_PERSON", "_ENCOUNTER", "_EXPECT") for w in KEYWORDS[t])
 _BY = frozenset(KEYWORDS["_BY"])
 _OPENING = frozenset({"(", "[", "{"})

@@ -131,6 +131,8 @@ class _Lowerer:
         }
         if v.open:
             lowered["open"] = self._open_vocabulary_reason(v)
+        if v.unlisted:
+            lowered["unlisted"] = True
         return lowered
 
     def _open_vocabulary_reason(self, v) -> str:
@@ -185,7 +187,7 @@ class _Lowerer:
 
     def _default(self, sym: DefinitionSym) -> dict:
         if sym.kind is DefKind.TABLE:
-            return {"op": "lookup", "table": sym.name, "args": [{"ref": d} for d in sym.dims]}
+            return {"op": "lookup", "table": sym.name, "args": [{"ref": sym.key_of(d)} for d in sym.dims]}
         if sym.kind is DefKind.OPEN and sym.node.not_applicable:
             return {"na": sym.name}
         if sym.kind is DefKind.OPEN:
@@ -261,7 +263,7 @@ class _Lowerer:
         return lowered
 
     def _inherited_date(self, example: A.Example):
-        """Where an example the amendment keeps is checked (docs/language.md section 17). It held for the version it
+        """Where an example the amendment keeps is checked (docs/language.md section 19). It held for the version it
         was written in, from that version's start; it holds for each later version in the chain that changes no
         value it reads, so it is dated at the start of the last such version, where the version in force settles
         it. An example that reads a value this amendment changed stays with the earlier text it states."""

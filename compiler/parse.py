@@ -161,7 +161,7 @@ _GROUPS: tuple[tuple[frozenset, frozenset, str], ...] = (
     (
         frozenset({"_LPAR", "MIN", "NAME"}),
         frozenset({"_IF", "_NOT", "_LPAR", "_MINUS", "MIN", "MAX", "ROUND", "CLAMP", "TRUE", "FALSE",
-                   "MONEY", "RATE", "NUMBER", "COUNT", "DATE", "NAME"}),
+                   "MONEY", "RATE", "NUMBER", "COUNT", "DATE", "NAME", "T_RATE"}),
         "表达式",
     ),
     (

@@ -123,7 +123,7 @@ class _Resolver:
         return Program(
             city=self.city.path, files=tuple(f.path for f in files), header=header,
             vocabularies=vocabularies, inputs=inputs, params=params,
-            definitions=self._definitions(placed, params, notes, ns), exceptions=self._exceptions(placed, ns, exception_notes),
+            definitions=self._definitions(placed, params, notes, ns, inputs), exceptions=self._exceptions(placed, ns, exception_notes),
             counters=self._counters(placed), exclusions=_collect(placed, A.Exclusion, ExclusionSym),
             outputs=self._outputs(placed), interpretations=interpretations,
             examples=_collect(placed, A.Example, ExampleSym), articles=self._articles(),
@@ -240,12 +240,22 @@ class _Resolver:
                 self._claim_vocabulary(p.clause, decls)
                 articles[p.clause.span] = p.article
         aliases = self._aliases(placed, decls)
+        for d in decls:
+            self._check_unlisted(d)
         return tuple(
             Vocabulary(name=d.name, english=d.english, field=d.field, members=d.members,
                        aliases=tuple(aliases.get(d.name, ())), span=d.span, open=d.open,
-                       open_reason=d.open_reason, article=articles.get(d.span))
+                       open_reason=d.open_reason, article=articles.get(d.span), optional=d.optional,
+                       unlisted=bool(d.unlisted))
             for d in decls
         )
+
+    def _check_unlisted(self, decl: A.VocabularyDecl) -> None:
+        """``其余`` opens a list of codes: once, and not on a list of names."""
+        for again in decl.unlisted[1:]:
+            self._report("YB420", again, related=[decl.unlisted[0]], name=decl.name)
+        if decl.unlisted and decl.field in _NAME_FIELDS:
+            self._report("YB421", decl.unlisted[0], name=decl.name, field=decl.field)
 
     def _claim_vocabulary(self, decl: A.VocabularyDecl, decls: list) -> None:
         other = next((d for d in decls if d.name == decl.name), None)
@@ -281,7 +291,7 @@ class _Resolver:
             c = p.clause
             if isinstance(c, A.VocabularyDecl) and c.field and ns.owner(c.name) == c.span:
                 typeref = A.TypeRef(base=None, vocabulary=c.name, span=c.span)
-                inputs.append(Input(name=c.name, type=typeref, field=c.field, optional=False, span=c.span))
+                inputs.append(Input(name=c.name, type=typeref, field=c.field, optional=c.optional, span=c.span))
             elif isinstance(c, A.InputDecl):
                 inputs.append(Input(name=c.name, type=c.type, field=c.field, optional=c.optional, span=c.span, text=c.text))
         return tuple(inputs)
@@ -327,31 +337,35 @@ class _Resolver:
 
     # ── definitions, exceptions, counters, outputs ──
 
-    def _definitions(self, placed, params, notes, ns: Namespace) -> tuple[DefinitionSym, ...]:
+    def _definitions(self, placed, params, notes, ns: Namespace, inputs: tuple = ()) -> tuple[DefinitionSym, ...]:
         return tuple(
-            self._definition(p, _DEF_KINDS[type(p.clause)], params.get(p.clause.name), notes, ns)
+            self._definition(p, _DEF_KINDS[type(p.clause)], params.get(p.clause.name), notes, ns, inputs)
             for p in placed
             if type(p.clause) in _DEF_KINDS
         )
 
-    def _definition(self, p: _Placed, kind: DefKind, param, notes, ns: Namespace) -> DefinitionSym:
+    def _definition(self, p: _Placed, kind: DefKind, param, notes, ns: Namespace, inputs: tuple = ()) -> DefinitionSym:
         node = p.clause
         own = getattr(node, "type", None)
-        dims = tuple(self._dimension(node.name, d, ns) for d in node.dims) if kind is DefKind.TABLE else ()
+        dims = tuple(self._dimension(node.name, d, ns, inputs) for d in node.dims) if kind is DefKind.TABLE else ()
         return DefinitionSym(
             name=node.name, kind=kind, node=node, declared=own or (param.type if param else None),
             article=p.article, notes=tuple(notes.get(node.name, ())), in_city=p.file == self.city.path,
-            dims=tuple(d or "" for d in dims), dims_ok=all(dims),
+            dims=tuple(d[0] if d else "" for d in dims), dims_ok=all(dims), keys=tuple(d[1] if d else "" for d in dims),
         )
 
-    def _dimension(self, table: str, ref: A.NameRef, ns: Namespace) -> Optional[str]:
+    def _dimension(self, table: str, ref: A.NameRef, ns: Namespace, inputs: tuple) -> Optional[tuple[str, str]]:
+        """(vocabulary, the input the table is read at) for one dimension, or None once reported."""
         vocab = ns.vocabulary(ref.name)
         if vocab is not None and vocab.field is None:
-            # The table's own value is read at the encounter's member, which only a field provides.
-            self._report("YB408", ref.span, name=table, dimension=vocab.name)
+            # The table's own value is read at the encounter's member: the one input of that vocabulary's type.
+            typed = [i.name for i in inputs if i.type.vocabulary and ns.vocabulary(i.type.vocabulary) is vocab]
+            if len(typed) == 1:
+                return vocab.name, typed[0]
+            self._report("YB408", ref.span, name=table, dimension=vocab.name, inputs=word("list.sep").join(typed) or word("none"))
             return None
         if vocab is not None:
-            return vocab.name
+            return vocab.name, vocab.name
         if ns.kind(ref.name) is not None:
             self._report("YB210", ref.span, name=ref.name)
         else:
@@ -405,6 +419,9 @@ class _Resolver:
                 outputs[p.clause.field] = OutputSym(node=p.clause, article=p.article)
         return tuple(outputs.values())
 
+
+# fields whose values are names the regulation writes, not codes: a list of them is opened with 待定, not 其余
+_NAME_FIELDS = frozenset({"person.chronic", "person.flags", "encounter.flags"})
 
 _DEF_KINDS = {A.Definition: DefKind.FORMULA, A.TableDef: DefKind.TABLE, A.OpenDecl: DefKind.OPEN}
 

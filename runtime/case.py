@@ -114,6 +114,7 @@ class Schema:
         self.extensions: dict[str, Any] = {}    # "person.annual_base" → "money"
         self.labels: dict[str, str] = {}        # "person.annual_base" → "本人年缴费基数"
         self.enum_codes: dict[str, set] = {}    # non-contract enum field → accepted codes
+        self.any_code: set = set()              # enum fields of an open list (其余): any non-empty code
         self.cuminfo: dict[str, Any] = {}       # key → counter type
         self._derive()
 
@@ -149,8 +150,10 @@ class Schema:
             self.extensions.setdefault(field, spec.type)
             self.labels.setdefault(field, spec.name)
             if isinstance(spec.type, dict):
-                codes = program.vocabs[spec.type["enum"]].code_to_member
-                self.enum_codes.setdefault(field, set()).update(codes)
+                vocab = program.vocabs[spec.type["enum"]]
+                self.enum_codes.setdefault(field, set()).update(vocab.code_to_member)
+                if vocab.unlisted:
+                    self.any_code.add(field)
 
 
 def _extend(target: list, names: list) -> None:
@@ -301,6 +304,8 @@ def parse_extension(value: Any, type_: Any, field: str, path: str, schema: Schem
             return parse_rate_text(str(value)) if isinstance(value, (str, Decimal, int)) and not isinstance(value, bool) else _bad(M.text('case.parse_extension.2'))
         if type_ == "bool":
             return value if isinstance(value, bool) else _bad(M.text('case.parse_cuminfo.5'))
+        if field in schema.any_code and value.__class__ is str and value.strip():
+            return value  # an open list: the rules read a code they do not list as 其余
         return parse_code(value, field, path, problems, schema.enum_codes.get(field, set()))
     except ValueError as exc:
         problems.add(path, M.text('case.parse_extension.1', label=label, field=field, exc=exc))
@@ -486,6 +491,8 @@ def parse_cuminfo(raw: Any, schema: Schema, problems: Problems) -> dict[str, Any
                 values[key] = parse_count(value)
             elif type_ == "bool":
                 values[key] = value if isinstance(value, bool) else _bad(M.text('case.parse_cuminfo.5'))
+            elif type_ == "date":  # a date counter's last date (e.g. the last discharge), yyyy-MM-dd
+                values[key] = parse_date(value)
             else:
                 values[key] = _bad(M.text('case.parse_cuminfo.4', type_=type_))
         except ValueError as exc:

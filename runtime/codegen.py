@@ -34,7 +34,7 @@ from typing import Any, Callable, Optional
 from . import messages as M
 from .evaluator import NOT_DECIDED, Evaluation
 from .expr import CNode, date_add, date_diff, date_sub, divide, half_up_product, half_up_quotient
-from .values import Sentinel, round_half_up
+from .values import Sentinel, holds_no_date, round_half_up
 
 FUNCTION = "evaluate_encounter"
 MAX_DEPTH = 80  # the tokenizer refuses 100 levels of indentation; deeper rules keep the closures
@@ -218,14 +218,17 @@ class _Gen:
         self.emit(f"[{', '.join(inputs)}] = i")
         self.emit(f"[{', '.join(counters)}] = c")
         plain = {spec.slot for spec in plain_inputs(p)}
-        assumed = [f"s{spec.slot}" for spec in p.inputs if spec.slot in plain] + counters
+        dated = {counter.slot for counter in p.counters if counter.type == "date"}  # may hold "no date" yet
+        assumed = [f"s{spec.slot}" for spec in p.inputs if spec.slot in plain] + \
+            [f"s{counter.slot}" for counter in p.counters if counter.slot not in dated]
         if assumed:
             self.emit(f"if g and ({' or '.join(f'{name}.__class__ is S' for name in assumed)}): return None")
         for spec in p.inputs:
             maybe = spec.slot not in plain
             self.slot_val[spec.slot] = Val(f"s{spec.slot}", maybe, maybe)
         for counter in p.counters:
-            self.slot_val[counter.slot] = Val(f"s{counter.slot}")
+            maybe = counter.slot in dated
+            self.slot_val[counter.slot] = Val(f"s{counter.slot}", maybe, maybe)
         for d in p.definitions:
             self.definition(d)
         env = "[" + ", ".join(f"s{slot}" for slot in range(len(p.slot_of))) + "]"
@@ -292,7 +295,9 @@ class _Gen:
                 continue
             v = self.expr(counter.update)
             if v.ms:
-                self.emit(f"if {v.code}.__class__ is S: return (2, {checked}, {outs_tuple}, None, {v.code}, "
+                kept = f" and not {self.const(holds_no_date)}({v.code}, {self.const(counter.name)})" \
+                    if counter.type == "date" else ""
+                self.emit(f"if {v.code}.__class__ is S{kept}: return (2, {checked}, {outs_tuple}, None, {v.code}, "
                           f"{self.const(M.counter_at(counter.name))}, {env})")
             after.append(v.code)
         self.emit(f"return (0, {checked}, {outs_tuple}, [{', '.join(after)}], None, None, {env})")

@@ -19,12 +19,13 @@ The core runtime never imports this module, so it still needs only the standard 
 
 from __future__ import annotations
 
+import datetime as _dt
 from fractions import Fraction
 from typing import Any, Optional
 
 from . import contract as C
 from . import messages as M
-from .values import Sentinel, amount_decimals
+from .values import Sentinel, amount_decimals, holds_no_date
 
 _np = None
 
@@ -122,6 +123,12 @@ class Sentinels:
     def missing_mask(self, ids):
         np = numpy()
         lut = np.array([False] + [s.kind == "missing" for s in self.items[1:]], dtype=bool)
+        return lut[ids]
+
+    def no_date_mask(self, ids, counter: str):
+        """Rows whose sentinel is the date counter's own "no date yet" (``values.holds_no_date``)."""
+        np = numpy()
+        lut = np.array([False] + [holds_no_date(s, counter) for s in self.items[1:]], dtype=bool)
         return lut[ids]
 
 
@@ -646,8 +653,8 @@ class ColumnarEvaluator:
         self.outputs = [(o.field, compiler.compile(o.expr)) for o in program.outputs]
         kept = [f for f in C.EXCLUDED_KEPT_FIELDS if f in program.output_of]
         self.kept = kept
-        self.updates = [(c.slot, None if c.update is None else compiler.compile(c.update), f"计数器 {c.name}")
-                        for c in program.counters]
+        self.updates = [(c.slot, None if c.update is None else compiler.compile(c.update), f"计数器 {c.name}",
+                         c.name if c.type == "date" else None) for c in program.counters]
         self.width = len(program.slot_of)
 
     # columns from the per-claim path's Python values (the input readers' lists, counter values)
@@ -709,10 +716,11 @@ class ColumnarEvaluator:
                     result.fail(rows & (col.s != 0) & (result.status != ERROR), col.s, field)
         settled = result.status == SETTLED
         after = []
-        for slot, update, where in self.updates:
+        for slot, update, where, dated in self.updates:
             col = env.cols[slot] if update is None else update(env)
             if col.s is not None:
-                result.fail(settled & (col.s != 0) & (result.status != ERROR), col.s, where)
+                kept = self.sentinels.no_date_mask(col.s, dated) if dated else False  # a date counter may stay empty
+                result.fail(settled & (col.s != 0) & ~kept & (result.status != ERROR), col.s, where)
             after.append(col)
         result.counters_after = after
         return result
@@ -809,6 +817,16 @@ def _period_key(period: str, year, month):
     return numpy().zeros(len(year), numpy().int64)
 
 
+def _counter_int(value: Any) -> int:
+    """A counter value as CounterState holds it: fen, counts, bools as 0/1, dates as day ordinals, and a
+    date counter's "no date yet" as 0 (no date has ordinal 0)."""
+    if value.__class__ is Sentinel:
+        return 0
+    if isinstance(value, _dt.date):
+        return value.toordinal()
+    return int(value)
+
+
 class CounterState:
     """Every person's counters, by name (as ``settle.CounterBook``: a value remembers its period, and
     cuminfo replaces init only in the period of the person's first encounter)."""
@@ -821,6 +839,7 @@ class CounterState:
         self.cuminfo = cuminfo
         self.keys: dict = {}
         self.values: dict = {}
+        self.no_date: dict = {}  # date counter → its "no date yet" sentinel (held as ordinal 0)
 
     @classmethod
     def of_cases(cls, cases: list) -> "CounterState":
@@ -829,42 +848,63 @@ class CounterState:
         first = [c.encounters[0].date for c in cases]
         keys = sorted({key for c in cases for key in c.cuminfo})
         cuminfo = {key: (np.array([key in c.cuminfo for c in cases], bool),
-                         np.array([int(c.cuminfo.get(key, 0)) for c in cases], np.int64)) for key in keys}
+                         np.array([_counter_int(c.cuminfo.get(key, 0)) for c in cases], np.int64)) for key in keys}
         return cls(np.array([d.year for d in first], np.int64), np.array([d.month for d in first], np.int64), cuminfo)
 
     def _slot(self, name: str, init: Any):
         np = numpy()
         if name not in self.keys:
             self.keys[name] = np.full(self.size, -1, np.int64)
-            self.values[name] = np.full(self.size, int(init), np.int64)
+            self.values[name] = np.full(self.size, _counter_int(init), np.int64)
+            if init.__class__ is Sentinel:
+                self.no_date[name] = init
         return self.keys[name], self.values[name]
 
-    def before(self, program: Any, people, year, month) -> tuple:
-        """Counter columns before these encounters (one per person in ``people``) and their period keys."""
+    def before(self, program: Any, people, year, month, sentinels: Optional[Sentinels] = None) -> tuple:
+        """Counter columns before these encounters (one per person in ``people``) and their period keys. A
+        date counter is held as day ordinals, 0 for "no date yet": its sentinel in the column, by the id it has
+        in ``sentinels``, the evaluator's registry (which a program with a date counter must pass)."""
         np = numpy()
         cols, keys = [], []
         for name, period, init, cum in program.counter_specs:
             held_keys, held_values = self._slot(name, init)
             key = _period_key(period, year, month)
             held = held_keys[people]
-            value = np.where(held == key, held_values[people], int(init))
+            value = np.where(held == key, held_values[people], _counter_int(init))
             if cum and cum in self.cuminfo:
                 given, seeded = self.cuminfo[cum]
                 fresh = given[people] & (held == -1) & (key == self.first[period][people])
                 value = np.where(fresh, seeded[people], value)
-            cols.append(Col("bool", value.astype(bool)) if isinstance(init, bool) else Col("num", value))
+            if init.__class__ is Sentinel:
+                if sentinels is None:
+                    raise ValueError(f"date counter {name}: CounterState.before needs the evaluator's sentinels")
+                s = np.where(value == 0, sentinels.id_of(init), 0).astype(np.int32)
+                cols.append(Col("date", value, None, s))
+            else:
+                cols.append(Col("bool", value.astype(bool)) if isinstance(init, bool) else Col("num", value))
             keys.append(key)
         return cols, keys
 
     def commit(self, program: Any, people, keys: list, after: list, rows) -> None:
+        np = numpy()
         for (name, _, _, _), key, col in zip(program.counter_specs, keys, after):
             self.keys[name][people[rows]] = key[rows]
-            self.values[name][people[rows]] = col.n[rows].astype(numpy().int64)
+            value = col.n
+            if name in self.no_date and col.s is not None:  # a date counter still without a date: 0
+                value = np.where(col.s != 0, 0, value)
+            self.values[name][people[rows]] = value[rows].astype(np.int64)
 
     def of(self, person: int) -> dict:
         """One person's counters after the run: name → value (as CounterBook.values holds them)."""
-        return {name: bool(v[person]) if isinstance(v[person], numpy().bool_) else int(v[person])
-                for name, v in self.values.items() if self.keys[name][person] != -1}
+        found = {}
+        for name, v in self.values.items():
+            if self.keys[name][person] == -1:
+                continue
+            if name in self.no_date:
+                found[name] = _dt.date.fromordinal(int(v[person])) if v[person] else self.no_date[name]
+            else:
+                found[name] = bool(v[person]) if isinstance(v[person], numpy().bool_) else int(v[person])
+        return found
 
 
 class Settled:
@@ -917,7 +957,7 @@ def run_wave(evaluator: ColumnarEvaluator, state: CounterState, people, inputs: 
     np = numpy()
     program = evaluator.program
     size = len(people)
-    counters, keys = state.before(program, people, year, month)
+    counters, keys = state.before(program, people, year, month, evaluator.sentinels)
     result = evaluator.evaluate(inputs, counters, size)
     setlinfo = evaluator.setlinfo_fen(result)
     settled = (result.status == SETTLED)

@@ -21,7 +21,7 @@ from .codegen import GeneratedEvaluator
 from .evaluator import Evaluation, closure_value, evaluate_with, fold, reads
 from .expr import CNode, Scope, compile_expr, literal_value
 from .ir import IRError, need
-from .values import Sentinel
+from .values import UNLISTED, Sentinel, holds_no_date, no_date
 
 SCALAR_TYPES = ("money", "rate", "count", "date", "bool")
 PERIODS = ("year", "quarter", "case")
@@ -41,6 +41,12 @@ class Vocab:
         self.aliases = dict(raw.get("aliases") or {})
         self.at = raw.get("at")
         self.open = raw.get("open")  # the reason, when the regulation leaves the members open (待定)
+        # an open list of codes (其余): a code no member has reads as the member UNLISTED, listed last
+        self.unlisted = bool(raw.get("unlisted"))
+        if self.unlisted:
+            if UNLISTED in self.members:
+                raise IRError(M.text('evaluate.vocab.unlisted', where=where, member=UNLISTED))
+            self.members.append(UNLISTED)
 
 
 @dataclass(frozen=True)
@@ -205,7 +211,10 @@ class Program:
             name = need(item, "name", str, where)
             if item.get("period") not in PERIODS:
                 raise IRError(M.text('evaluate.counter_slots.1', where=where, value=item.get('period')))
-            init = literal_value(need(item, "init", dict, where), self, f"{where}.init")
+            if item.get("init") is None and item.get("type") == "date":  # a date counter starts with no date
+                init = no_date(name, item.get("cuminfo"), item.get("article"))
+            else:
+                init = literal_value(need(item, "init", dict, where), self, f"{where}.init")
             claimed.append((item, self._claim(name, "counter", where), init))
         return claimed
 
@@ -374,7 +383,7 @@ class ClosureEvaluator:
                 after.append(env[counter.slot])
                 continue
             value = counter.update.fn(env)
-            if value.__class__ is Sentinel:
+            if value.__class__ is Sentinel and not (counter.type == "date" and holds_no_date(value, counter.name)):
                 result.error, result.error_at = value, M.counter_at(counter.name)
                 return
             after.append(value)

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from . import messages as M
 from .ir import IRError
-from .values import Sentinel, full_years
+from .values import UNLISTED, Sentinel, full_years
 
 Reader = Callable[[Any, Any], Any]  # (Person, Encounter) -> value
 
@@ -96,6 +96,8 @@ def _enum_reader(spec: Any, program: Any, scope: str, absent: Callable, contribu
             return absent(field)
         member = members.get(code)
         if member is None:
+            if vocab.unlisted:
+                return UNLISTED
             if strict:
                 raise NotCovered(field, code, vocab.name)
             return Sentinel("missing", spec.name, None, field=field)
@@ -138,8 +140,9 @@ def _inline_read(spec: Any, program: Any, k: int, namespace: dict) -> str:
     if field == "person.age":
         return f"R{k}(p, e)"
     if isinstance(spec.type, dict):
-        namespace[f"M{k}"] = program.vocabs[spec.type["enum"]].code_to_member
-        if spec.optional or spec.implicit:  # when absent (or, for an implicit one, not covered): the closure
+        vocab = program.vocabs[spec.type["enum"]]
+        namespace[f"M{k}"] = vocab.code_to_member
+        if spec.optional or spec.implicit or vocab.unlisted:  # when absent or not covered: the closure
             return f"(M{k}[{values}[{field!r}]] if {values}.get({field!r}) in M{k} else R{k}(p, e))"
         return f"M{k}[{values}[{field!r}]]"
     if spec.optional:

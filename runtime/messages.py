@@ -55,6 +55,10 @@ def from_sentinel(s: Sentinel, at: Optional[str]) -> dict:
     if s.kind == "na":
         return named(error("YR02", f"「{s.name}」不适用{_cite(s.article)}：规定对这种情形没有这个值，本次结算却需要它{_where(at)}",
                            s.article), s.name)
+    if s.kind == "missing" and s.field is None:  # a date counter no encounter has given a date yet
+        carried = f"（可在 cuminfo.{s.reason} 中带入）" if s.reason else ""
+        return named(error("YR03", f"「{s.name}」还没有日期{_cite(s.article)}：本人此前的就诊没有给它日期{carried}，"
+                                   f"本次结算却需要它{_where(at)}", s.article), s.name)
     if s.kind == "missing":
         field = s.field or s.name
         return named(error("YR03", f"缺少输入 {field}（{s.name}）：本次结算需要它{_cite(s.article)}{_where(at)}；请在案例中给出 {field}",
@@ -226,6 +230,7 @@ TEXT = {
     'evaluate.counter_slots.1': '{where}.period: 应为 year/quarter/case，得到 {value!r}',
     'evaluate.member.1': '{where}: 未知词表「{vocab}」',
     'evaluate.member.2': '{where}: 「{member}」不是词表「{vocab}」的成员',
+    'evaluate.vocab.unlisted': '{where}: 开放的词表（unlisted）不能另有名为「{member}」的成员：未列出的代码读作它',
     'evaluate.table.1': '{where}: 表「{name}」缺少单元格 {list}（IR 的表必须完整）',
     'evaluate.table.2': '{where}.dims: 未知词表「{d}」',
     'evaluate.table.3': '{cw}.key: 应有 {len} 个成员',

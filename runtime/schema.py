@@ -41,12 +41,13 @@ SCALAR_TYPES = ("money", "rate", "count", "date", "bool")
 PERIODS = ("year", "quarter", "case")
 
 VOCABULARY = _record({"name": STR, "members": ("list", _record({"name": STR}, {"code": OPT_STR}))},
-                     {"english": OPT_STR, "field": OPT_STR, "aliases": ("map", STR), "at": OPT_STR, "open": OPT_STR})
+                     {"english": OPT_STR, "field": OPT_STR, "aliases": ("map", STR), "at": OPT_STR, "open": OPT_STR,
+                      "unlisted": BOOL})
 INPUT = _record({"name": STR, "type": TYPE, "field": STR}, {"optional": BOOL, "at": OPT_STR})
 CELL = _record({"key": ("list", STR), "value": EXPR}, {"at": OPT_STR})
 TABLE = _record({"name": STR, "type": TYPE, "dims": ("list", STR), "cells": ("list", CELL)},
                 {"article": OPT_STR, "at": OPT_STR})
-COUNTER = _record({"name": STR, "type": TYPE, "period": ("one_of", PERIODS), "init": EXPR},
+COUNTER = _record({"name": STR, "type": TYPE, "period": ("one_of", PERIODS), "init": ("nullable", EXPR)},
                   {"cuminfo": OPT_STR, "update": ("nullable", EXPR), "article": OPT_STR, "at": OPT_STR})
 EXCEPTION = _record({"when": EXPR, "expr": EXPR, "priority": INT},
                     {"article": OPT_STR, "at": OPT_STR, "notes": ("list", STR)})

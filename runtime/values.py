@@ -11,7 +11,7 @@ import datetime as _dt
 import re
 from decimal import Context, Decimal
 from fractions import Fraction
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from . import limits
 from . import messages as M
@@ -284,6 +284,11 @@ def full_years(birth: _dt.date, on: _dt.date) -> int:
 # ── sentinels ─────────────────────────────────────────────────────────────────────────────────
 
 
+# The member that a code an open vocabulary (docs/ir.md, "unlisted") does not list reads as. It is the keyword
+# 其余, which no member can be named, so it equals no listed member and a table keyed by it gives its 其余 cell.
+UNLISTED = "其余"
+
+
 class Sentinel:
     """A value that is not a number: ``open`` (待定), ``na`` (不适用), ``missing`` (absent optional
     input) or ``divzero`` (a division by zero somewhere nothing may need). It propagates through every
@@ -304,6 +309,18 @@ class Sentinel:
 
     def __repr__(self) -> str:  # for test failure messages only
         return f"Sentinel({self.kind}, {self.name!r}, {self.article!r})"
+
+
+def no_date(counter: str, cuminfo: Optional[str], article: Optional[str]) -> Sentinel:
+    """What a date counter holds before any encounter gave it a date (docs/ir.md, counters): the ``missing``
+    sentinel named after the counter (no field; ``reason`` is the cuminfo key that could carry it in), so ``有``
+    is false for it and a rule that needs the date stops there."""
+    return Sentinel("missing", counter, article, reason=cuminfo, field=None)
+
+
+def holds_no_date(value: Any, counter: str) -> bool:
+    """Whether a date counter's update gave the counter's own "no date yet": kept, not an error."""
+    return value.__class__ is Sentinel and value.kind == "missing" and value.name == counter
 
 
 SENTINEL_LABEL = {"open": "待定", "na": "不适用", "missing": "缺失", "divzero": "除数为零", "range": "日期超出范围"}

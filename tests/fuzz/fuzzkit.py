@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 REGULATIONS = ROOT / "regulations"
+CITY_FILES = ("dongying/dongying-2018.yb", "jining/jining-2017.yb", "linyi/linyi-2019.yb", "yantai/yantai-2023.yb")
 SCALE = max(1, int(os.environ.get("YIBAO_FUZZ_SCALE", "1")))
 TRIED: "collections.Counter[str]" = collections.Counter()
 

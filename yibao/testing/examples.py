@@ -33,7 +33,7 @@ def run_example(regulation: Regulation, example: dict, index: int = 0, versions:
     inputs_given = {k: v for k, v in person.items() if k in program.input_of}
     starts = {k: literal_value(v, program, f"{where}.person.{k}") for k, v in person.items() if k in program.counter_of}
     encounters = example.get("encounters") or []
-    # An example an amendment kept carries the date its undated encounters are checked on (docs/language.md §17).
+    # An example an amendment kept carries the date its undated encounters are checked on (docs/language.md §19).
     default = literal_value({"date": example["date"]}, program, where) if example.get("date") else regulation.effective[0]
     dates = [_date_of(enc.get("inputs") or {}, program, default, where) for enc in encounters]
     book = CounterBook({}, starts, dates[0] if dates else default)
