@@ -112,6 +112,8 @@ class Binder:
     def _clause(self, c: A.Clause) -> None:
         if isinstance(c, (A.Definition, A.CounterUpdate, A.OutputDecl)):
             self.expr(c.expr)
+            if isinstance(c, A.CounterUpdate) and c.on_exclusion is not None:
+                self.expr(c.on_exclusion)
         elif isinstance(c, A.TableDef):
             for cell in table_cells(c.body):
                 if isinstance(cell, A.NameRef):
@@ -121,6 +123,8 @@ class Binder:
             self.expr(c.condition, own=c.target)
         elif isinstance(c, A.Exclusion):
             self.expr(c.condition)
+        elif isinstance(c, A.ContractField) and isinstance(c.on_exclusion, A.NameRef):
+            self.expr(c.on_exclusion)
         elif isinstance(c, A.Example):
             self._example(c)
 

@@ -52,6 +52,8 @@ def _settlement_roots(doc: dict, outputs: list) -> list:
     roots = [o["expr"] for o in outputs]
     roots += [x["when"] for x in doc["exclusions"]]
     roots += [c["update"] for c in doc["counters"] if c.get("update") is not None]
+    roots += [c["excluded_update"] for c in doc["counters"] if c.get("excluded_update") is not None]
+    roots += [f["excluded_value"] for f in doc.get("contract", ()) if "excluded_value" in f]
     return roots
 
 

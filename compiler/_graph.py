@@ -276,6 +276,9 @@ def root_exprs(program: Program) -> list[A.Expr]:
     exprs: list[A.Expr] = [o.node.expr for o in program.outputs]
     exprs += [x.node.condition for x in program.exclusions]
     exprs += [c.update.node.expr for c in program.counters if c.update is not None]
+    exprs += [c.update.node.on_exclusion for c in program.counters
+              if c.update is not None and c.update.node.on_exclusion is not None]
+    exprs += [c.node.on_exclusion for c in program.contract if isinstance(c.node.on_exclusion, A.NameRef)]
     return exprs
 
 

@@ -188,6 +188,14 @@ class OutputSym:
 
 
 @frozen
+class ContractSym:
+    """A ``接口`` line: one output field of the settlement contract."""
+
+    node: A.ContractField
+    article: Optional[str]
+
+
+@frozen
 class InterpretationSym:
     node: A.Interpretation
     article: Optional[str]
@@ -229,6 +237,7 @@ class Program:
     counters: tuple[CounterSym, ...]
     exclusions: tuple[ExclusionSym, ...]
     outputs: tuple[OutputSym, ...]
+    contract: tuple[ContractSym, ...]  # the declared settlement outputs, in the contract's order (may be empty)
     interpretations: tuple[InterpretationSym, ...]
     examples: tuple[ExampleSym, ...]
     articles: tuple[ArticleSym, ...]  # the city file's own, in source order

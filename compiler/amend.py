@@ -4,7 +4,7 @@ Entry point: ``amend(amendment, earlier, earlier_file, known) -> (RuleFile, Amen
 driver finds the earlier version (by file or by 标题) and calls this before resolve; every later pass, and the IR,
 see an ordinary full version, so the runtime needs nothing new (docs/ir.md, "Amendments").
 
-How the two files combine (docs/language.md section 19):
+How the two files combine (docs/language.md section 20):
 - the earlier's clauses are kept, in its own articles and places;
 - a value the amendment gives (a definition, table or open value) replaces the earlier's value of that name: in
   its place when the amendment writes it under the same article (or both outside any article), otherwise it moves

@@ -420,11 +420,13 @@ class CounterDecl:
 
 @frozen
 class CounterUpdate:
-    """``更新 名称 = 表达式``: the counter's value after this encounter."""
+    """``更新 名称 = 表达式 [不予支付 则 表达式]``: the counter's value after this encounter; ``on_exclusion``
+    its value after an excluded one (None: an excluded encounter leaves it unchanged)."""
 
     name: str
     expr: Expr
     span: Span
+    on_exclusion: Optional[Expr] = None
 
 
 @frozen
@@ -442,6 +444,22 @@ class OutputDecl:
 
     field: str
     expr: Expr
+    span: Span
+
+
+@frozen
+class ContractField:
+    """``接口 hifp_pay：金额 "统筹基金支出" 基金``: one output field of the settlement contract, in the
+    contract's order. ``role`` "fund" (counted in fund_pay_sumamt) or "limit" (reported in setldetail);
+    ``optional``: a rule need not output it (it is then 0); ``on_exclusion``: its value on an excluded
+    encounter, "keep" (the rules' output) or a name, None for 0."""
+
+    field: str
+    type: str  # "money" or "rate"
+    label: str
+    role: Optional[str]
+    optional: bool
+    on_exclusion: Union[None, str, NameRef]
     span: Span
 
 
@@ -679,6 +697,7 @@ Clause = Union[
     CounterUpdate,
     Exclusion,
     OutputDecl,
+    ContractField,
     Interpretation,
     NotApplicableDecl,
     Example,

@@ -319,8 +319,8 @@ class _Builder(Transformer_NonRecursive):
         return int(digits)
 
     def update(self, meta, children):
-        name, expr = children
-        return A.CounterUpdate(name=str(name), expr=expr, span=self._span(meta))
+        name, expr, on_exclusion = children
+        return A.CounterUpdate(name=str(name), expr=expr, on_exclusion=on_exclusion, span=self._span(meta))
 
     def exclusion(self, meta, children):
         reason, condition = children
@@ -329,6 +329,16 @@ class _Builder(Transformer_NonRecursive):
     def output(self, meta, children):
         field, expr = children
         return A.OutputDecl(field=str(field), expr=expr, span=self._span(meta))
+
+    def contract_field(self, meta, children):
+        field, type_, label, role, optional, on_exclusion = children
+        return A.ContractField(field=str(field), type="rate" if type_.type == "T_RATE" else "money",
+                               label=_string(label), role=None if role is None else role.type.lower(),
+                               optional=optional is not None,
+                               on_exclusion=None if on_exclusion is None else
+                               ("keep" if on_exclusion.type == "KEEP" else
+                                A.NameRef(name=str(on_exclusion), span=self._tspan(on_exclusion))),
+                               span=self._span(meta))
 
     def applies(self, meta, children):
         vocabulary, *members = children

@@ -13,10 +13,11 @@ from typing import Mapping, Optional
 import attrs
 
 from . import ast as A
+from ._contract import fund_total_problems
 from ._graph import conflicts, cycles, dependency_edges, reachable, topological
 from ._program import UNLISTED, DefinitionSym, DefKind, MemberBinding, OutputSym, Program, table_cells
 from ._tables import ExpandedTable, TableChecker, rate_text
-from ._types import ANY, BOOL, MONEY, Ty, Typer, Unit, type_of_ref
+from ._types import ANY, BOOL, MONEY, RATE, Ty, Typer, Unit, type_of_ref
 from .diagnostics import Diagnostic, diag, word
 
 __all__ = ["check", "CheckedProgram", "Ty", "Unit", "ExpandedTable"]
@@ -67,6 +68,8 @@ class _Checker:
         for x in self.program.exclusions:
             self.typer.condition(x.node.condition)
         output_types = tuple(self._output(o) for o in self.program.outputs)
+        self._contract(output_types)
+        fund_total_problems(self.program, self.typer.report)
         self._examples()
         for sym in self.program.definitions:
             self.settle_name(sym.name, Unit.COUNT)  # bare numbers no use gave a unit: they count
@@ -162,8 +165,9 @@ class _Checker:
             if t.unit is Unit.ENUM:  # a counter starts at its type's zero, a date counter with no date
                 self.typer.report("YB230", c.node.span, name=c.name, type=t.describe())
             if c.update is not None:
-                expr = c.update.node.expr
-                self.typer.conform(expr, self.typer.infer(expr), self.types[c.name], c.name, "where.update")
+                for expr in (c.update.node.expr, c.update.node.on_exclusion):
+                    if expr is not None:
+                        self.typer.conform(expr, self.typer.infer(expr), self.types[c.name], c.name, "where.update")
 
     def _output(self, o: OutputSym) -> Ty:
         t = self.typer.infer(o.node.expr)
@@ -179,6 +183,18 @@ class _Checker:
         """An output that read an untyped open value before its uses fixed its type (a city's 待定 for a
         value the model does not declare) takes the type it has now."""
         return self.typer.quietly(o.node.expr) if t.unit is Unit.ANY else t
+
+    def _contract(self, output_types: tuple[Ty, ...]) -> None:
+        """A contract output has the type its ``接口`` line declares (金额 or 比例), and so has the value an
+        excluded encounter reports for it."""
+        declared = {c.node.field: (MONEY if c.node.type == "money" else RATE) for c in self.program.contract}
+        for o, t in zip(self.program.outputs, output_types):
+            if o.node.field in declared:
+                self.typer.conform(o.node.expr, t, declared[o.node.field], o.node.field, "where.output")
+        for c in self.program.contract:
+            if isinstance(c.node.on_exclusion, A.NameRef):
+                value = c.node.on_exclusion
+                self.typer.conform(value, self.typer.infer(value), declared[c.node.field], c.node.field, "where.output")
 
     # ── examples ──
 

@@ -65,6 +65,9 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     "YB228": (Severity.ERROR, "{label} 定义了多个值（{defined}），请在引用后写明哪一个，如 按{label} {first}",
               "article reference is ambiguous"),
     "YB229": (Severity.ERROR, "{label} 没有定义任何值，无从引用", "cited article defines no value"),
+    "YB240": (Severity.ERROR, "接口没有输出字段 {name}", "output not in the contract"),
+    "YB241": (Severity.ERROR, "接口要求的输出 {name}（{label}）没有规则给出（输出 {name} = …），也未声明为可缺", "contract output not given"),
+    "YB242": (Severity.ERROR, "fund_pay_sumamt 的加项与声明为「基金」的输出不一致（{names}）：结算时基金之和对不上", "fund total differs from the fund fields"),
     "YB230": (Severity.ERROR, "计数器 {name} 是{type}，没有初值：计数器须是金额、次数、比例、布尔或日期（尚不支持词表成员）",
               "counter without a zero"),
     # 3xx: units and types

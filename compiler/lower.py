@@ -72,7 +72,20 @@ class _Lowerer:
         bands = self._bands()
         if bands:  # only a regulation with bands has the key, so the others' IR is unchanged
             doc["bands"] = bands
+        if self.program.contract:  # only rules that declare the contract (接口) carry it
+            doc["contract"] = [self._contract_field(c) for c in self.program.contract]
         return doc
+
+    def _contract_field(self, c) -> dict:
+        """One ``接口`` line: the field, its type and label, its role, whether a rule may leave it out, and
+        what an excluded encounter reports for it (``excluded``: "zero", "keep" the output, or "value")."""
+        n = c.node
+        entry = {"field": n.field, "type": n.type, "label": n.label, "role": n.role, "optional": n.optional,
+                 "excluded": "zero" if n.on_exclusion is None else "keep" if n.on_exclusion == "keep" else "value",
+                 "article": c.article, "at": self.at(n.span)}
+        if entry["excluded"] == "value":
+            entry["excluded_value"] = self.x.expr(n.on_exclusion)
+        return entry
 
     def _bands(self) -> list[dict]:
         """Each definition written ``分段 …``: its bands as written, with its article and place."""
@@ -170,11 +183,14 @@ class _Lowerer:
 
     def _counter(self, c: CounterSym) -> dict:
         t = type_json(self.checked.types[c.name])
-        return {
+        lowered = {
             "name": c.name, "type": t, "period": c.node.period.value, "init": _INIT.get(t) if isinstance(t, str) else None,
             "cuminfo": c.node.cuminfo, "update": self.x.expr(c.update.node.expr) if c.update else None,
             "article": c.article, "at": self.at(c.node.span),
         }
+        if c.update is not None and c.update.node.on_exclusion is not None:  # only then: other IR unchanged
+            lowered["excluded_update"] = self.x.expr(c.update.node.on_exclusion)
+        return lowered
 
     def _definition(self, sym: DefinitionSym) -> dict:
         exceptions = sorted(self.program.exceptions.get(sym.name, ()), key=lambda e: (e.node.priority or 0, e.order))
@@ -263,7 +279,7 @@ class _Lowerer:
         return lowered
 
     def _inherited_date(self, example: A.Example):
-        """Where an example the amendment keeps is checked (docs/language.md section 19). It held for the version it
+        """Where an example the amendment keeps is checked (docs/language.md section 20). It held for the version it
         was written in, from that version's start; it holds for each later version in the chain that changes no
         value it reads, so it is dated at the start of the last such version, where the version in force settles
         it. An example that reads a value this amendment changed stays with the earlier text it states."""

@@ -30,6 +30,7 @@ from ._program import (
     Vocabulary,
     label_of,
 )
+from ._contract import contract_fields
 from .diagnostics import Diagnostic, diag, did_you_mean, word
 
 __all__ = ["resolve", "Program"]
@@ -120,12 +121,13 @@ class _Resolver:
         binder.check_types(placed)
         header = self._header(placed)
         self._check_applies(header, vocabularies)
+        outputs = self._outputs(placed)
         return Program(
             city=self.city.path, files=tuple(f.path for f in files), header=header,
             vocabularies=vocabularies, inputs=inputs, params=params,
             definitions=self._definitions(placed, params, notes, ns, inputs), exceptions=self._exceptions(placed, ns, exception_notes),
             counters=self._counters(placed), exclusions=_collect(placed, A.Exclusion, ExclusionSym),
-            outputs=self._outputs(placed), interpretations=interpretations,
+            outputs=outputs, contract=contract_fields(placed, outputs, self._report), interpretations=interpretations,
             examples=_collect(placed, A.Example, ExampleSym), articles=self._articles(),
             bindings=binder.bindings,
         )

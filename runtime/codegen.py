@@ -118,7 +118,7 @@ class GeneratedEvaluator:
             result = Evaluation(env, checked, decided=decided)
             result.excluded = program.exclusions[checked - 1]
             # the few outputs an excluded encounter still reports: on the closures (the trace asks them too)
-            return program.outputs_into(result, program.excluded_outputs(excluded_fields))
+            return program.finish_excluded(result, excluded_fields)
         named = None if outputs is None else dict(zip(self._output_fields, outputs))
         return Evaluation(env, checked, named, after, error, error_at, decided)
 

@@ -23,7 +23,6 @@ import datetime as _dt
 from fractions import Fraction
 from typing import Any, Optional
 
-from . import contract as C
 from . import messages as M
 from .values import Sentinel, amount_decimals, holds_no_date
 
@@ -651,10 +650,15 @@ class ColumnarEvaluator:
             self.steps.append((d.slot, compiler.compile(d.default.expr), exceptions, articles))
         self.exclusions = [(compiler.compile(e.when), f"不予支付条件（{e.article or e.at}）") for e in program.exclusions]
         self.outputs = [(o.field, compiler.compile(o.expr)) for o in program.outputs]
-        kept = [f for f in C.EXCLUDED_KEPT_FIELDS if f in program.output_of]
-        self.kept = kept
+        contract = self.contract = program.contract
+        self.kept = list(contract.kept)
+        # a kept field whose excluded value is not its output: that value, for the excluded rows
+        self.excluded_values = [(f, compiler.compile(o.expr)) for f, o in contract.on_exclusion.items()
+                                if o is not program.output_of.get(f)]
         self.updates = [(c.slot, None if c.update is None else compiler.compile(c.update), f"计数器 {c.name}",
-                         c.name if c.type == "date" else None) for c in program.counters]
+                         c.name if c.type == "date" else None,
+                         None if c.excluded_update is None else compiler.compile(c.excluded_update))
+                        for c in program.counters]
         self.width = len(program.slot_of)
 
     # columns from the per-claim path's Python values (the input readers' lists, counter values)
@@ -707,8 +711,11 @@ class ColumnarEvaluator:
         excluded = result.status == EXCLUDED
         for field, fn in self.outputs:
             result.outputs[field] = fn(env)
-        # the first output with a sentinel is the error: in output order for a settled row, in
-        # EXCLUDED_KEPT_FIELDS order for an excluded one (which needs only those)
+        if self.excluded_values and excluded.any():
+            for field, fn in self.excluded_values:
+                result.outputs[field] = _where(excluded, fn(env), result.outputs[field], size)
+        # the first output with a sentinel is the error: in output order for a settled row, in the
+        # contract's kept order for an excluded one (which needs only those)
         for rows, fields in ((active, [f for f, _ in self.outputs]), (excluded, self.kept)):
             for field in fields:
                 col = result.outputs[field]
@@ -716,11 +723,20 @@ class ColumnarEvaluator:
                     result.fail(rows & (col.s != 0) & (result.status != ERROR), col.s, field)
         settled = result.status == SETTLED
         after = []
-        for slot, update, where, dated in self.updates:
+        for slot, update, where, dated, on_exclusion in self.updates:
             col = env.cols[slot] if update is None else update(env)
             if col.s is not None:
                 kept = self.sentinels.no_date_mask(col.s, dated) if dated else False  # a date counter may stay empty
                 result.fail(settled & (col.s != 0) & ~kept & (result.status != ERROR), col.s, where)
+            if on_exclusion is not None:  # an excluded row's value after it (docs/ir.md step 3)
+                excluded = result.status == EXCLUDED
+                other = on_exclusion(env)
+                if other.s is not None:
+                    kept = self.sentinels.no_date_mask(other.s, dated) if dated else False
+                    result.fail(excluded & (other.s != 0) & ~kept, other.s, where)
+                col = _where(excluded, other, col, size)
+            elif self.program.counts_excluded and col is not env.cols[slot]:
+                col = _where(result.status == EXCLUDED, env.cols[slot], col, size)
             after.append(col)
         result.counters_after = after
         return result
@@ -765,9 +781,10 @@ class ColumnarEvaluator:
         zero = np.zeros(size, np.int64)
         excluded = result.status == EXCLUDED
         out, ok = {}, result.status != ERROR
-        for f in C.SETLINFO_FIELDS:
+        contract = self.contract
+        for f in contract.setlinfo:
             col = result.outputs.get(f)
-            if f in C.RATIO_FIELDS:
+            if f in contract.ratios:
                 ratio = col or Col("num", zero)
                 out[f] = Col("num", np.where(excluded, 0, ratio.n), None if ratio.d is None else np.where(excluded, 1, ratio.d))
                 continue
@@ -776,17 +793,19 @@ class ColumnarEvaluator:
                 continue
             whole = col.n if col.d is None else np.where(col.d == 1, col.n, 0)
             broken = ok & (np.zeros(size, bool) if col.d is None else (col.d != 1))
-            if f not in C.EXCLUDED_KEPT_FIELDS:
+            if f not in contract.kept:
                 whole = np.where(excluded, 0, whole)
                 broken &= ~excluded
             self._internal(result, broken)
             out[f] = _int64_if_small(whole) if whole.dtype == object else whole
         out["psn_part_amt"] = np.where(excluded, out["medfee_sumamt"], out["psn_part_amt"])
-        funds = sum(out[f] for f in C.FUND_FIELDS)
-        money = [f for f in C.SETLINFO_FIELDS if f not in C.RATIO_FIELDS]
-        ratio = out["pool_prop_selfpay"]
-        broken = (np.any([out[f] < 0 for f in money], axis=0) | (ratio.n < 0) | (out["fund_pay_sumamt"] != funds)
+        funds = sum(out[f] for f in contract.funds)
+        broken = (np.any([out[f] < 0 for f in contract.money], axis=0)
+                  | np.any([out[f].n < 0 for f in contract.ratios] or [np.zeros(size, bool)], axis=0)
+                  | (out["fund_pay_sumamt"] != funds)
                   | (out["medfee_sumamt"] != out["fund_pay_sumamt"] + out["psn_part_amt"]))
+        if "acct_pay" in out and "psn_cash_pay" in out:
+            broken |= out["psn_part_amt"] != out["acct_pay"] + out["psn_cash_pay"]
         self._internal(result, ok & broken)
         return out
 
@@ -801,7 +820,7 @@ class ColumnarEvaluator:
             class _Ev:  # the two attributes _setlinfo_fen reads
                 outputs = {f: fraction_at(c, i) for f, c in result.outputs.items() if c.s is None or c.s[i] == 0}
                 excluded = self.program.exclusions[result.exclusion[i]] if result.status[i] == EXCLUDED else None
-            _, problem = _setlinfo_fen(_Ev)
+            _, problem = _setlinfo_fen(_Ev, self.contract)
             result.internal[int(i)] = problem or "输出违反结算不变式"
 
 
@@ -961,6 +980,8 @@ def run_wave(evaluator: ColumnarEvaluator, state: CounterState, people, inputs: 
     result = evaluator.evaluate(inputs, counters, size)
     setlinfo = evaluator.setlinfo_fen(result)
     settled = (result.status == SETTLED)
+    if program.counts_excluded:  # its excluded rows change counters too (their ``不予支付 则`` updates)
+        settled |= result.status == EXCLUDED
     for i, c in enumerate(program.counters):  # money counters hold whole fen (settle.normalise_counters)
         col = result.counters_after[i]
         if c.type == "money" and col.d is not None:
@@ -989,7 +1010,7 @@ def outcome_row(outcome: Any, enc: Any) -> dict:
     reg = settled.evaluator.regulation
     title, start, end, sha256 = reg.block_parts
     row = {"mdtrt_id": enc.mdtrt_id, "regulation": {"title": title, "effective": [start, end], "ir_sha256": sha256},
-           "setlinfo": amount_decimals(values, C.RATIO_FIELDS)}
+           "setlinfo": amount_decimals(values, settled.evaluator.contract.ratios)}
     if result.status[i] == EXCLUDED:
         exclusion = settled.evaluator.program.exclusions[int(result.exclusion[i])]
         row["excluded"] = {"article": exclusion.article, "reason": exclusion.reason}

@@ -55,26 +55,13 @@ LABELS = {
     "fees.01": "甲类费用", "fees.02": "乙类费用", "fees.03": "丙类费用",
 }
 
-# setlinfo in the contract's order; every one an amount except the ratio
-SETLINFO_FIELDS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt",
-                   "act_pay_dedc", "hifp_pay", "pool_prop_selfpay", "cvlserv_pay", "hifmi_pay", "hifob_pay",
-                   "maf_pay", "oth_pay", "fund_pay_sumamt", "psn_part_amt")
-RATIO_FIELDS = ("pool_prop_selfpay",)
-FUND_FIELDS = ("hifp_pay", "cvlserv_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay")
-# "0 unless a rule pays them": an IR may leave these out
-OPTIONAL_FUND_FIELDS = ("cvlserv_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay")
-# what an excluded encounter still reports from the rules; everything else is fixed by docs/ir.md
-EXCLUDED_KEPT_FIELDS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay")
-LIMIT_FIELD = "crt_payb_lmt_amt"
-
-FIELD_NAMES = {
-    "medfee_sumamt": "医疗费总额", "fulamt_ownpay_amt": "全自费金额", "overlmt_selfpay": "超限价自付金额",
-    "preselfpay_amt": "先行自付金额", "inscp_scp_amt": "符合政策范围金额", "act_pay_dedc": "实际支付起付线",
-    "hifp_pay": "统筹基金支出", "pool_prop_selfpay": "基本医疗保险统筹基金支付比例", "cvlserv_pay": "公务员医疗补助资金支出",
-    "hifmi_pay": "居民大病保险资金支出", "hifob_pay": "职工大额医疗费用补助基金支出", "maf_pay": "医疗救助基金支出",
-    "oth_pay": "其他基金支出", "fund_pay_sumamt": "基金支付总额", "psn_part_amt": "个人负担总金额",
-    "crt_payb_lmt_amt": "本次可支付限额金额",
-}
+# The setlinfo fields, their order, types, funds and labels are not here: the rules declare them (``接口``
+# lines in regulations/shandong/settlement-model.yb) and the runtime reads them from the IR
+# (``Program.contract_view``). What stays is the platform's fund codes for setldetail, and the fields the
+# runtime's own arithmetic and slip read by name (the invariants of docs/contract.md, the basic fund's row):
+# a declared contract without one of them cannot settle.
+READ_BY_SETTLEMENT = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
+                      "fund_pay_sumamt", "psn_part_amt")
 
 BASIC_FUND = {"310": ("310100", "职工基本医疗保险统筹基金"), "390": ("390100", "城乡居民基本医疗保险统筹基金")}
 OTHER_FUNDS = {

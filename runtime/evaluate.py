@@ -95,6 +95,7 @@ class Counter:
     at: Optional[str]
     slot: int
     update: Optional[CNode]
+    excluded_update: Optional[CNode] = None  # its value after an excluded encounter (None: unchanged)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,36 @@ class Output:
     type: Any
     expr: CNode
     at: Optional[str]
+
+
+@dataclass(frozen=True)
+class ContractField:
+    """One field of the settlement contract as the rules declare it (IR ``contract``, a ``接口`` line)."""
+
+    field: str
+    type: str                # "money" or "rate"
+    label: str
+    role: Optional[str]      # "fund" (in fund_pay_sumamt), "limit" (setldetail's crt_payb_lmt_amt) or None
+    optional: bool           # a rule may leave it out: it is then 0
+    excluded: str            # on an excluded encounter: "zero", "keep" (the output) or "value"
+    at: Optional[str]
+
+
+@dataclass(frozen=True)
+class ContractView:
+    """What the settlement reads from the declared contract, each list in the contract's order. Built once
+    per program by ``Program.contract_view``; an IR without ``contract`` has an empty one (it cannot settle)."""
+
+    fields: tuple            # ContractField records
+    setlinfo: tuple          # the setlinfo fields (all but the limit)
+    ratios: tuple            # setlinfo fields that are rates (4 decimals)
+    money: tuple             # setlinfo fields that are amounts
+    funds: tuple             # the fund columns fund_pay_sumamt adds up
+    optional: tuple          # fields a rule may leave out
+    limit: Optional[str]     # setldetail's crt_payb_lmt_amt, if declared
+    labels: dict             # field → Chinese label
+    kept: tuple              # setlinfo fields an excluded encounter still reports (not 0)
+    on_exclusion: dict       # field in ``kept`` → the Output evaluated for it on an excluded encounter
 
 
 @dataclass(frozen=True)
@@ -150,6 +181,7 @@ class Program:
         self.exclusions = tuple(self._exclusion(e, i, everything) for i, e in enumerate(doc["exclusions"]))
         self.outputs = tuple(self._output(o, i, everything) for i, o in enumerate(doc["outputs"]))
         self.output_of = {o.field: o for o in self.outputs}
+        self.contract = self.contract_view(doc.get("contract") or [], everything)
         self.definition_of = {d.name: d for d in self.definitions}
         self.counter_of = {c.name: c for c in self.counters}
         self.input_of = {i.name: i for i in self.inputs}
@@ -158,6 +190,8 @@ class Program:
         self.counter_names = tuple(c.name for c in self.counters)
         self.counter_periods = tuple(c.period for c in self.counters)
         self.money_counters = tuple((i, c) for i, c in enumerate(self.counters) if c.type == "money")
+        # an excluded encounter changes a counter only through its ``不予支付 则`` update (none: no counter)
+        self.counts_excluded = any(c.excluded_update is not None for c in self.counters)
         self.reference = ClosureEvaluator(self)
         self.fast = GeneratedEvaluator.build(self) if fast else None
         self.fallbacks = 0  # encounters the generated function handed back to the closures
@@ -220,11 +254,13 @@ class Program:
 
     def _counter(self, item: dict, slot: int, init: Any, scope: Scope) -> Counter:
         name = item["name"]
-        update = None
+        update = excluded_update = None
         if item.get("update") is not None:
             update = compile_expr(item["update"], scope, f"counters({name}).update")
+        if item.get("excluded_update") is not None:
+            excluded_update = compile_expr(item["excluded_update"], scope, f"counters({name}).excluded_update")
         return Counter(name, item.get("type"), item["period"], init, item.get("cuminfo"), item.get("article"),
-                       item.get("at"), slot, update)
+                       item.get("at"), slot, update, excluded_update)
 
     def _declare_definitions(self, raw: list) -> None:
         for i, item in enumerate(raw):
@@ -295,6 +331,36 @@ class Program:
         return Output(field, item.get("type"), compile_expr(need(item, "expr", dict, where), scope, f"{where}.expr"),
                       item.get("at"))
 
+    def contract_view(self, raw: list, scope: Scope) -> ContractView:
+        """The one place the declared contract (IR ``contract``) becomes the runtime's view of it: which
+        fields setlinfo has and in what order, which are rates, funds, optional, the limit, and what an
+        excluded encounter reports (a kept output, or the declared value compiled like any output)."""
+        fields, on_exclusion = [], {}
+        for i, item in enumerate(raw):
+            where = f"contract[{i}]"
+            f = ContractField(item["field"], item["type"], item["label"], item.get("role"), item["optional"],
+                              item["excluded"], item.get("at"))
+            if any(g.field == f.field for g in fields):
+                raise IRError(M.text('evaluate.contract.1', where=where, field=f.field))
+            fields.append(f)
+            if f.excluded == "keep" and f.field in self.output_of:
+                on_exclusion[f.field] = self.output_of[f.field]
+            elif f.excluded == "value":
+                if "excluded_value" not in item:
+                    raise IRError(M.text('evaluate.contract.2', where=where))
+                expr = compile_expr(item["excluded_value"], scope, f"{where}.excluded_value")
+                on_exclusion[f.field] = Output(f.field, f.type, expr, f.at)
+        setlinfo = tuple(f.field for f in fields if f.role != "limit")
+        ratios = tuple(f.field for f in fields if f.role != "limit" and f.type == "rate")
+        return ContractView(
+            fields=tuple(fields), setlinfo=setlinfo, ratios=ratios,
+            money=tuple(f for f in setlinfo if f not in ratios),
+            funds=tuple(f.field for f in fields if f.role == "fund"),
+            optional=tuple(f.field for f in fields if f.optional),
+            limit=next((f.field for f in fields if f.role == "limit"), None),
+            labels={f.field: f.label for f in fields},
+            kept=tuple(f for f in setlinfo if f in on_exclusion), on_exclusion=on_exclusion)
+
     # ── evaluation ──
 
     def run_definitions(self, inputs: list, counters: list) -> list:
@@ -328,8 +394,20 @@ class Program:
             result.outputs[out.field] = value
         return result
 
+    def finish_excluded(self, result: Evaluation, excluded_fields: tuple) -> Evaluation:
+        """An excluded encounter after its exclusion held (docs/ir.md step 3), for every evaluator: the outputs
+        the contract keeps (``excluded_fields``), then, when some counter has a ``不予支付 则`` update, every
+        counter's value after it (the others unchanged); on the closures, as the trace reads them."""
+        self.outputs_into(result, self.excluded_outputs(excluded_fields))
+        if result.error is None and self.counts_excluded:
+            updates_into(result, self.counters, excluded=True)
+        return result
+
     def excluded_outputs(self, excluded_fields: tuple) -> list:
-        return [self.output_of[f] for f in excluded_fields if f in self.output_of]
+        """What an excluded encounter evaluates for each of ``excluded_fields`` (the contract's ``kept``): the
+        output itself, or the value the contract declares for it."""
+        on_exclusion = self.contract.on_exclusion
+        return [on_exclusion[f] for f in excluded_fields if f in on_exclusion]
 
 
 class ClosureEvaluator:
@@ -366,28 +444,33 @@ class ClosureEvaluator:
             held = exclusion.when.fn(env)
             if held is True:
                 result.excluded = exclusion
-                return program.outputs_into(result, program.excluded_outputs(excluded_fields))
+                return program.finish_excluded(result, excluded_fields)
             if held is not False:
                 result.error, result.error_at = held, M.exclusion_at(exclusion)
                 return result
         program.outputs_into(result, program.outputs)
         if result.error is None:
-            self._updates(result)
+            updates_into(result, program.counters, excluded=False)
         return result
 
-    def _updates(self, result: Evaluation) -> None:
-        env = result.env
-        after = []
-        for counter in self.program.counters:
-            if counter.update is None:
-                after.append(env[counter.slot])
-                continue
-            value = counter.update.fn(env)
-            if value.__class__ is Sentinel and not (counter.type == "date" and holds_no_date(value, counter.name)):
-                result.error, result.error_at = value, M.counter_at(counter.name)
-                return
-            after.append(value)
-        result.counters_after = after
+
+def updates_into(result: Evaluation, counters: tuple, excluded: bool) -> None:
+    """docs/ir.md step 5 on the closures: every counter's value after the encounter into ``result`` (a counter
+    without an update keeps its value), or the first sentinel as the error. ``excluded``: after an excluded
+    encounter, by the counters' ``不予支付 则`` updates."""
+    env = result.env
+    after = []
+    for counter in counters:
+        update = counter.excluded_update if excluded else counter.update
+        if update is None:
+            after.append(env[counter.slot])
+            continue
+        value = update.fn(env)
+        if value.__class__ is Sentinel and not (counter.type == "date" and holds_no_date(value, counter.name)):
+            result.error, result.error_at = value, M.counter_at(counter.name)
+            return
+        after.append(value)
+    result.counters_after = after
 
 
 def _step(d: Definition) -> tuple:

@@ -33,7 +33,11 @@ LINES = (
     ("oth_pay", "其他基金"),
     ("fund_pay_sumamt", "基金支付合计"),
     ("psn_part_amt", "个人负担"),
+    ("acct_pay", "其中 个人账户支付"),
+    ("balc", "个人账户余额"),
 )
+# written as a percentage, not in 元
+PERCENT_LINES = ("pool_prop_selfpay",)
 ALWAYS = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay", "fund_pay_sumamt",
           "psn_part_amt")
 LABEL_WIDTH = 22
@@ -86,7 +90,7 @@ def _encounter(row: dict, reg: Optional[Regulation], fees: Optional[dict]) -> st
         return "\n".join(lines)
     trace = {t["name"]: t for t in row.get("trace", [])}
     for field, label in LINES:
-        if field not in ALWAYS and info[field] == 0:
+        if field not in info or (field not in ALWAYS and info[field] == 0):
             continue
         lines.append(_line(label, field, info[field], _articles(field, reg, trace)))
         if field == "medfee_sumamt" and fees is not None:
@@ -112,7 +116,7 @@ def _error(head: str, err: dict) -> str:
 
 
 def _line(label: str, field: str, value: Any, articles: list[str]) -> str:
-    if field in C.RATIO_FIELDS:
+    if field in PERCENT_LINES:
         text = f"{format_percent(Decimal(value)):>12}   "
     else:
         text = f"{_yuan(value):>12} 元"

@@ -136,6 +136,14 @@ def missing_output(title: str, field: str) -> str:
     return f"《{title}》的 IR 缺少结算输出 {field}"
 
 
+def no_contract(title: str) -> str:
+    return f"《{title}》的 IR 没有声明结算接口（contract，规则中的「接口」行），不能结算"
+
+
+def account_does_not_add_up(person: str, account: str, cash: str) -> str:
+    return f"psn_part_amt {person} ≠ acct_pay {account} + psn_cash_pay {cash}"
+
+
 def output_type(title: str, field: str, want: str, got: Any) -> str:
     return f"《{title}》的输出 {field} 应为 {want}，IR 中为 {got}"
 
@@ -275,6 +283,8 @@ TEXT = {
     'jsonout.atom.1': '输出中不允许 {__name__} 类型的值：{value!r}',
     'jsonout.decimal.1': '不能写出非有限数 {value}',
     'jsonout.key.1': 'JSON 对象的键必须是字符串：{key!r}',
+    'evaluate.contract.1': '{where}：接口字段 {field} 重复',
+    'evaluate.contract.2': '{where}：excluded 为 value 时须有 excluded_value',
     'settle.init.1': 'regulation.effective 的日期不合法：{item}',
     'settle.scope.1': 'regulation.applies_to 指向没有字段的词表 {item!r}',
     'settle.settle.1': '结算案例应为 JSON 对象',

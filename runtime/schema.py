@@ -48,7 +48,7 @@ CELL = _record({"key": ("list", STR), "value": EXPR}, {"at": OPT_STR})
 TABLE = _record({"name": STR, "type": TYPE, "dims": ("list", STR), "cells": ("list", CELL)},
                 {"article": OPT_STR, "at": OPT_STR})
 COUNTER = _record({"name": STR, "type": TYPE, "period": ("one_of", PERIODS), "init": ("nullable", EXPR)},
-                  {"cuminfo": OPT_STR, "update": ("nullable", EXPR), "article": OPT_STR, "at": OPT_STR})
+                  {"cuminfo": OPT_STR, "update": ("nullable", EXPR), "excluded_update": EXPR, "article": OPT_STR, "at": OPT_STR})
 EXCEPTION = _record({"when": EXPR, "expr": EXPR, "priority": INT},
                     {"article": OPT_STR, "at": OPT_STR, "notes": ("list", STR)})
 DEFINITION = _record({"name": STR, "type": TYPE,
@@ -57,6 +57,10 @@ DEFINITION = _record({"name": STR, "type": TYPE,
                      {"notes": ("list", STR)})
 EXCLUSION = _record({"when": EXPR}, {"reason": OPT_STR, "article": OPT_STR, "at": OPT_STR})
 OUTPUT = _record({"field": STR, "type": TYPE, "expr": EXPR}, {"article": OPT_STR, "at": OPT_STR})
+CONTRACT_FIELD = _record({"field": STR, "type": ("one_of", ("money", "rate")), "label": STR,
+                          "role": ("nullable", ("one_of", ("fund", "limit"))), "optional": BOOL,
+                          "excluded": ("one_of", ("zero", "keep", "value"))},
+                         {"excluded_value": EXPR, "article": OPT_STR, "at": OPT_STR})
 OPEN_VALUE = _record({"name": STR}, {"reason": OPT_STR, "article": OPT_STR, "at": OPT_STR})
 INTERPRETATION = _record({"text": STR}, {"article": OPT_STR, "subject": OPT_STR, "at": OPT_STR})
 EXPECT = _record({}, {"values": ("map", EXPR), "excluded": ("nullable", BOOL), "error": OPT_STR,
@@ -83,7 +87,8 @@ DOCUMENT = _record(
      "definitions": ("list", DEFINITION), "exclusions": ("list", EXCLUSION), "outputs": ("list", OUTPUT),
      "open_values": ("list", OPEN_VALUE), "interpretations": ("list", INTERPRETATION),
      "examples": ("list", EXAMPLE)},
-    {"articles": ("list", ARTICLE), "contribution": CONTRIBUTION, "semantic_sha256": STR, "bands": ("list", BANDS)})
+    {"articles": ("list", ARTICLE), "contribution": CONTRIBUTION, "semantic_sha256": STR, "bands": ("list", BANDS),
+     "contract": ("list", CONTRACT_FIELD)})
 
 # Expression nodes: the key that names the shape → the other keys it has (spec), docs/ir.md "Expressions".
 LITERALS = {"money": INT, "count": INT, "bool": BOOL, "rate": STR, "date": DATE}

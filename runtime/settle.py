@@ -85,15 +85,20 @@ class Regulation:
         return start <= date and (end is None or date <= end)
 
     def settlement_problem(self) -> Optional[str]:
-        """Why this IR cannot settle claims under the contract (a missing output), or None."""
-        outputs = self.program.output_of
-        for field in C.SETLINFO_FIELDS:
-            if field not in outputs and field not in C.OPTIONAL_FUND_FIELDS:
+        """Why this IR cannot settle claims under the contract it declares (none, a missing output, an
+        output of another type), or None."""
+        contract, outputs = self.program.contract, self.program.output_of
+        if not contract.setlinfo:
+            return M.no_contract(self.title)
+        for f in contract.fields:
+            if f.field not in outputs and not f.optional:
+                return M.missing_output(self.title, f.field)
+            out = outputs.get(f.field)
+            if out is not None and out.type not in (None, f.type):
+                return M.output_type(self.title, f.field, f.type, out.type)
+        for field in C.READ_BY_SETTLEMENT:
+            if field not in contract.setlinfo:
                 return M.missing_output(self.title, field)
-        for field, out in outputs.items():
-            want = "rate" if field in C.RATIO_FIELDS else "money"
-            if field in C.SETLINFO_FIELDS + (C.LIMIT_FIELD,) and out.type not in (None, want):
-                return M.output_type(self.title, field, want, out.type)
         return None
 
     def __repr__(self) -> str:
@@ -259,7 +264,6 @@ def _fees_of(enc: Any) -> dict:
 
 _TOP_FIELDS = list(C.TOP_FIELDS)
 _TOP_FIELD_SET = frozenset(C.TOP_FIELDS)
-_MONEY_FIELDS = tuple(f for f in C.SETLINFO_FIELDS if f not in C.RATIO_FIELDS)
 
 
 # ── counters across encounters ────────────────────────────────────────────────────────────────
@@ -339,18 +343,19 @@ def normalise_counters(program: Any, after: list) -> Optional[str]:
 def settle_encounter(reg: Regulation, person: Any, enc: Any, inputs: list, book: CounterBook, trace: bool) -> dict:
     program = reg.program
     counters = book.before(program, enc.date)
-    ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS, need_env=trace, trusted=True, record=trace)
+    contract = program.contract
+    ev = program.evaluate(inputs, counters, contract.kept, need_env=trace, trusted=True, record=trace)
     if ev.error is not None:
         return {"mdtrt_id": enc.mdtrt_id, "error": M.from_sentinel(ev.error, ev.error_at)}
-    amounts, problem = _setlinfo_fen(ev)
-    if problem is None and ev.excluded is None:
+    amounts, problem = _setlinfo_fen(ev, contract)
+    if problem is None and ev.counters_after is not None:  # an excluded encounter has none unless it counts
         problem = normalise_counters(program, ev.counters_after)
     if problem is not None:
         return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(problem)}
-    if ev.excluded is None:
+    if ev.counters_after is not None:
         book.commit(program, enc.date, ev.counters_after)
     limit = _limit(program, ev)
-    setlinfo = _setlinfo_json(amounts)
+    setlinfo = amount_decimals(amounts, contract.ratios)
     row: dict = {"mdtrt_id": enc.mdtrt_id, "regulation": _regulation_block(reg), "setlinfo": setlinfo,
                  "setldetail": _setldetail(amounts, setlinfo, person.insutype, limit, ev)}
     if ev.excluded is not None:
@@ -365,19 +370,21 @@ def _regulation_block(reg: Regulation) -> dict:
     return {"title": title, "effective": [start, end], "ir_sha256": sha256}  # new objects: the caller may change them
 
 
-def _setlinfo_fen(ev: Any) -> tuple:
-    """setlinfo as fen (ratio as Fraction), with the contract's invariants checked; (values, problem)."""
+def _setlinfo_fen(ev: Any, contract: Any) -> tuple:
+    """setlinfo as fen (ratio as Fraction), in the declared contract's order, with the contract's invariants
+    checked; (values, problem)."""
     out = ev.outputs
     if ev.excluded is not None:
-        # docs/ir.md step 3: an excluded encounter pays nothing and the person bears the whole fee
-        values = dict.fromkeys(C.SETLINFO_FIELDS, 0)
-        for f in C.EXCLUDED_KEPT_FIELDS:
+        # docs/ir.md step 3: an excluded encounter pays nothing and the person bears the whole fee; the
+        # fields the contract keeps report their declared value
+        values = dict.fromkeys(contract.setlinfo, 0)
+        for f in contract.kept:
             values[f] = out.get(f, 0)
         values["psn_part_amt"] = values["medfee_sumamt"]
     else:
-        values = {f: out.get(f, 0) for f in C.SETLINFO_FIELDS}
+        values = {f: out.get(f, 0) for f in contract.setlinfo}
     lowest = 0
-    for f in _MONEY_FIELDS:  # one pass: whole fen, and the lowest amount for the sign check
+    for f in contract.money:  # one pass: whole fen, and the lowest amount for the sign check
         value = values[f]
         if value.__class__ is not int:
             value = as_whole_fen(value)
@@ -386,26 +393,30 @@ def _setlinfo_fen(ev: Any) -> tuple:
             values[f] = value
         if value < lowest:
             lowest = value
-    return values, _violation(values, lowest < 0)
+    return values, _violation(values, lowest < 0, contract)
 
 
-def _violation(v: dict, money_negative: bool) -> Optional[str]:
-    if money_negative or _negative_ratio(v):
-        negative = [f for f in C.SETLINFO_FIELDS if v[f] < 0]
+def _violation(v: dict, money_negative: bool, contract: Any) -> Optional[str]:
+    if money_negative or _negative_ratio(v, contract.ratios):
+        negative = [f for f in contract.setlinfo if v[f] < 0]
         return M.negative_amounts(", ".join(f"{f}={v[f]}" for f in negative))
     funds = 0
-    for f in C.FUND_FIELDS:
+    for f in contract.funds:
         funds += v[f]
     if v["fund_pay_sumamt"] != funds:
         return M.funds_do_not_add_up(format_money(v["fund_pay_sumamt"]), format_money(funds))
     if v["medfee_sumamt"] != v["fund_pay_sumamt"] + v["psn_part_amt"]:
         return M.fee_does_not_add_up(format_money(v["medfee_sumamt"]), format_money(v["fund_pay_sumamt"]),
                                      format_money(v["psn_part_amt"]))
+    account = v.get("acct_pay")
+    if account is not None and "psn_cash_pay" in v and v["psn_part_amt"] != account + v["psn_cash_pay"]:
+        return M.account_does_not_add_up(format_money(v["psn_part_amt"]), format_money(account),
+                                         format_money(v["psn_cash_pay"]))
     return None
 
 
-def _negative_ratio(v: dict) -> bool:
-    for f in C.RATIO_FIELDS:
+def _negative_ratio(v: dict, ratios: tuple) -> bool:
+    for f in ratios:
         ratio = v[f]
         # a Fraction's denominator is positive: its numerator has its sign (and Fraction's own < is slow)
         if (ratio.numerator if ratio.__class__ is Fraction else ratio) < 0:
@@ -413,16 +424,13 @@ def _negative_ratio(v: dict) -> bool:
     return False
 
 
-def _setlinfo_json(v: dict) -> dict:
-    return amount_decimals(v, C.RATIO_FIELDS)
-
-
 def _limit(program: Any, ev: Any) -> Optional[int]:
     """crt_payb_lmt_amt for the basic fund row, when the IR gives it and it is known."""
-    out = program.output_of.get(C.LIMIT_FIELD)
+    field = program.contract.limit
+    out = program.output_of.get(field) if field else None
     if out is None:
         return None
-    value = ev.outputs.get(C.LIMIT_FIELD) if ev.excluded is None else out.expr.fn(ev.env)
+    value = ev.outputs.get(field) if ev.excluded is None else out.expr.fn(ev.env)
     if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
         return None  # an excluded encounter reports the limit only when it is known
     return as_whole_fen(value)
@@ -435,7 +443,7 @@ def _setldetail(v: dict, setlinfo: dict, insutype: Optional[str], limit: Optiona
     rows = [_detail_row(code, name, setlinfo["hifp_pay"], scope, money_decimal(limit) if limit is not None else None,
                         _basic_account(v, setlinfo, ev))]
     for field, (fund_code, fund_name) in C.OTHER_FUNDS.items():
-        if v[field] != 0:
+        if v.get(field, 0) != 0:
             rows.append(_detail_row(fund_code, fund_name, setlinfo[field], scope, None, f"{fund_name}支付 {setlinfo[field]} 元"))
     return rows
 
@@ -458,5 +466,5 @@ def _basic_account(v: dict, setlinfo: dict, ev: Any) -> str:
 def _trace_roots(program: Any, ev: Any) -> list:
     roots = [e.when for e in program.exclusions[:ev.checked]]
     if ev.excluded is not None:
-        return roots + [program.output_of[f].expr for f in C.EXCLUDED_KEPT_FIELDS if f in program.output_of]
+        return roots + [o.expr for o in program.excluded_outputs(program.contract.kept)]
     return roots + [o.expr for o in program.outputs]

@@ -1,6 +1,6 @@
 """Amendments (修订, issue 10 gap 6): a version written as the values it changes in an earlier one.
 
-The language reference's fixtures (docs/language.md section 19) are a fictional city; the conformance case that
+The language reference's fixtures (docs/language.md section 20) are a fictional city; the conformance case that
 spans two versions runs on a copy of 东营's rules renamed to a fictional 示例市 in a temporary folder, with a
 made-up revision of 第三十条 that no bundled file contains."""
 
@@ -34,7 +34,7 @@ def test_the_amended_version_is_the_earlier_with_the_changed_value_and_cites_the
     reg = result.ir["regulation"]
     assert reg["effective"] == ["2021-01-01", "2021-12-31"]
     assert reg["amends"]["source"].endswith("tests/fixtures/language/amendment-2020.yb")
-    assert reg["amends"]["title"] == "修订示例原规定（docs/language.md 第 19 节，不是城市规定）"
+    assert reg["amends"]["title"] == "修订示例原规定（docs/language.md 第 20 节，不是城市规定）"
     assert reg["amends"]["changes"] == ["起付标准"]
     changed = _definition(result.ir, "起付标准")["default"]
     assert changed["expr"] == {"money": 60000} and changed["article"] == "第一条"
@@ -88,7 +88,7 @@ def test_check_lists_what_the_amendment_changes_as_diff_does():
 def test_an_amendment_is_found_by_the_earlier_title_too(tmp_path):
     shutil.copy(EARLIER, tmp_path / "amendment-2020.yb")
     text = AMENDMENT.read_text(encoding="utf-8").replace(
-        '修订 "amendment-2020.yb"', '修订 "修订示例原规定（docs/language.md 第 19 节，不是城市规定）"')
+        '修订 "amendment-2020.yb"', '修订 "修订示例原规定（docs/language.md 第 20 节，不是城市规定）"')
     result = compile_text(text, "x.yb", directory=tmp_path)
     assert result.ir is not None, result.diagnostics
     assert result.ir["regulation"]["amends"]["changes"] == ["起付标准"]

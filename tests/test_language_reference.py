@@ -40,7 +40,7 @@ def test_the_fixture_examples_run_alike_with_and_without_generated_code(path: Pa
         earlier.append(step.ir)
         step = step.earlier
     fast, reference = Regulation.from_ir(ir), Regulation.from_ir(ir, fast=False)
-    # an amendment's examples run with the versions it amends loaded too, as `yibao test` runs them (section 19)
+    # an amendment's examples run with the versions it amends loaded too, as `yibao test` runs them (section 20)
     versions = {True: tuple(Regulation.from_ir(e) for e in earlier),
                 False: tuple(Regulation.from_ir(e, fast=False) for e in earlier)}
     outcomes = [[(r.title, r.passed, r.describe_failures()) for r in run_examples(reg, versions[reg is fast])]

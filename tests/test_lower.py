@@ -104,6 +104,7 @@ def test_exceptions_keep_priority_article_and_read_overridden_tables(ir):
 def test_open_values_list_every_open_declaration_and_cell(ir):
     assert [o["name"] for o in ir["open_values"]] == [
         "退休人员大额单位缴费", "居民个人年缴费", "居民个人月缴费",  # contributions: 第十二条, 第十三条
+        "其他不予支付时账户可支付",  # 第十九条: the account on the other excluded encounters
         "住院起付标准[未定级]", "住院支付比例[职工,未定级]", "住院支付比例[居民,未定级]",
         "门诊支付比例[居民,一级]", "门诊乙类先行自付比例[居民]", "生育应付起付线",
         "门诊慢性病病种",  # 第三十二条: the open disease list (词表 … 待定)
@@ -170,7 +171,7 @@ def test_exclusions_and_outputs(ir):
 
 
 def test_examples_carry_literal_values(ir):
-    first = ir["examples"][0]
+    first = next(e for e in ir["examples"] if "本年合并限额已付" in e["person"])  # 第二十八条
     assert first["person"] == {"险种": {"enum": "险种", "member": "职工"}, "本年合并限额已付": {"money": 19900000}}
     (encounter,) = first["encounters"]
     assert encounter["expect"]["values"]["统筹基金支付"] == {"money": 100000}

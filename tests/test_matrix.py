@@ -35,7 +35,7 @@ def test_cells_cite_their_articles_and_say_open_or_not_applicable():
     matrix = _matrix()
     deductible = _row(matrix, "住院起付标准", "三级")["cells"]
     assert deductible["370500"] == {"status": "value", "value": "800元", "article": "第三十条",
-                                    "at": "dongying/dongying-2018.yb:204:33"}
+                                    "at": "dongying/dongying-2018.yb:235:33"}
     assert deductible["370800"]["value"] == "1000元" and deductible["370800"]["article"] == "第十九条"
     assert deductible["370600"]["article"] == "二（三）2"
     assert deductible["371300"] == {"status": "absent"}  # 临沂 三（三） leaves the deductible to a later rule
@@ -69,7 +69,7 @@ def test_text_and_csv_agree():
     assert "800元（第三十条）" in text and "待定（第三十条）" in text and "不适用（第三十三条）" in text
     csv_lines = run("matrix", "--csv").stdout.splitlines()
     assert csv_lines[0] == "parameter,label,key,region,region_name,status,value,article,at"
-    assert "住院起付标准,住院起付标准（按医院等级）,三级,370500,东营市,value,800元,第三十条,dongying/dongying-2018.yb:204:33" in csv_lines
+    assert "住院起付标准,住院起付标准（按医院等级）,三级,370500,东营市,value,800元,第三十条,dongying/dongying-2018.yb:235:33" in csv_lines
 
 
 def test_a_city_covering_residents_only_sits_in_the_resident_rows():

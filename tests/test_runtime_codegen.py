@@ -307,7 +307,8 @@ person = st.fixed_dictionaries(
     {"insutype": st.sampled_from(["310", "390"]), "psn_type": st.sampled_from(["1101", "1501", "1201"]),
      "gend": st.sampled_from(["1", "2"]),
      "flags": st.lists(st.sampled_from(["大额医疗补助", "公务员医疗补助", "扶贫对象"]), unique=True, max_size=2)},
-    optional={"brdy": st.sampled_from(["1970-01-01", "1988-02-29"]), "annual_base": amount})
+    optional={"brdy": st.sampled_from(["1970-01-01", "1988-02-29"]), "annual_base": amount,
+              "acct_balc": amount})  # the personal account (第十九条), carried across the encounters
 cuminfo = st.dictionaries(st.sampled_from(["hifp_pay_pooled", "hifp_pay_outpatient", "hifob_pay", "cvlserv_selfpay",
                                            "chronic_dedc_quarter", "outpatient_dedc"]), amount, max_size=4)
 

@@ -62,6 +62,8 @@ def test_the_settlement_example_gives_the_spec_output():
         "hifp_pay": "7820.00", "pool_prop_selfpay": "0.8500",
         "cvlserv_pay": "0.00", "hifmi_pay": "0.00", "hifob_pay": "0.00", "maf_pay": "0.00", "oth_pay": "0.00",
         "fund_pay_sumamt": "7820.00", "psn_part_amt": "2180.00",
+        # the account step (东营 第十九条): no acct_balc given, so nothing is paid from the account
+        "acct_pay": "0.00", "psn_cash_pay": "2180.00", "balc": "0.00",
     }
     assert list(encounter["setlinfo"]) == list(expected)
     assert encounter["setlinfo"] == {k: Decimal(v) for k, v in expected.items()}

@@ -36,8 +36,7 @@ ENCOUNTER_COLUMNS = {"mdtrt_id": "mdtrt_id", "med_type": "med_type", "setl_time"
                      "flags": "flags"}
 FEE_COLUMNS = {f"fee_{key}": key for key in C.FEE_CLASSES}
 LIST_COLUMNS = ("person_flags", "chronic", "flags")
-MONEY_OUT = tuple(f for f in C.SETLINFO_FIELDS if f not in C.RATIO_FIELDS)
-OUTPUT_COLUMNS = C.SETLINFO_FIELDS + ("ir_sha256", "excluded", "error_code", "error")
+STATUS_COLUMNS = ("ir_sha256", "excluded", "error_code", "error")
 DEFAULT_CHUNK_ROWS = 50_000
 ROW_GROUP_ROWS = 65_536  # fixed, so that the bytes do not depend on how the rows were chunked or partitioned
 BAD_ROW = "YR10"
@@ -462,11 +461,12 @@ class ChunkResult:
     """Output columns of one chunk, in its row order: fen (int64) per setlinfo money field, the ratio in
     basis points, and text columns; plus counts for the summary."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, setlinfo: tuple, ratios: tuple) -> None:
         np = numpy()
         self.size = size
-        self.fen = {f: np.zeros(size, np.int64) for f in MONEY_OUT}
-        self.basis_points = np.zeros(size, np.int64)
+        self.setlinfo, self.ratios = setlinfo, ratios  # the output columns, as the rules' contract declares them
+        self.fen = {f: np.zeros(size, np.int64) for f in setlinfo if f not in ratios}
+        self.basis_points = {f: np.zeros(size, np.int64) for f in ratios}
         self.valid = np.zeros(size, bool)
         self.sha = [None] * size
         self.excluded = [None] * size
@@ -480,7 +480,7 @@ def settle_chunk(chunk: Chunk, engine: Any, region: Optional[str], evaluators: d
     person through ``Engine.prepare`` (``fast=False``: every person that way)."""
     np = numpy()
     size = chunk.table.num_rows
-    out = ChunkResult(size)
+    out = ChunkResult(size, *setlinfo_columns(engine))
     done = np.zeros(size, bool)
     if fast:
         from yibao.batch_columns import settle_plain
@@ -517,11 +517,14 @@ def _scatter(out: ChunkResult, settled: Any, at: Any, rows: Any) -> None:
     status = result.status[at]
     bad = (status == ERROR) | np.array([int(i) in result.internal for i in at], bool)
     good_at, good_rows = at[~bad], rows[~bad]
-    for f in MONEY_OUT:
-        out.fen[f][good_rows] = np.asarray(settled.setlinfo[f], np.int64)[good_at]
-    ratio = settled.setlinfo["pool_prop_selfpay"]
-    scaled = Col("num", ratio.n[good_at] * 10000, None if ratio.d is None else ratio.d[good_at])
-    out.basis_points[good_rows] = np.asarray(half_up(scaled), np.int64)
+    for f in out.fen:
+        if f in settled.setlinfo:
+            out.fen[f][good_rows] = np.asarray(settled.setlinfo[f], np.int64)[good_at]
+    for f in out.basis_points:
+        ratio = settled.setlinfo.get(f)
+        if ratio is not None:
+            scaled = Col("num", ratio.n[good_at] * 10000, None if ratio.d is None else ratio.d[good_at])
+            out.basis_points[f][good_rows] = np.asarray(half_up(scaled), np.int64)
     out.valid[good_rows] = True
     sha = settled.evaluator.regulation.sha256
     program = settled.evaluator.program
@@ -581,10 +584,21 @@ def output_name(name: str, inputs: set) -> str:
     return f"setl_{name}" if name in inputs else name
 
 
+def setlinfo_columns(engine: Any) -> tuple:
+    """(setlinfo fields, ratio fields) for the output columns: those the loaded regulations' contracts declare,
+    in their order (the union, when regions differ)."""
+    fields: dict = {}
+    ratios: dict = {}
+    for reg in engine.regulations():
+        fields.update(dict.fromkeys(reg.program.contract.setlinfo))
+        ratios.update(dict.fromkeys(reg.program.contract.ratios))
+    return tuple(fields), tuple(ratios)
+
+
 def output_columns(result: ChunkResult, as_text: bool) -> dict:
     columns = {}
-    for f in C.SETLINFO_FIELDS:
-        values, scale = (result.basis_points, 4) if f in C.RATIO_FIELDS else (result.fen[f], 2)
+    for f in result.setlinfo:
+        values, scale = (result.basis_points[f], 4) if f in result.ratios else (result.fen[f], 2)
         columns[f] = _text(values, scale, result.valid) if as_text else _decimal_array(values, scale, result.valid)
     columns["ir_sha256"] = result.sha
     columns["excluded"] = result.excluded
@@ -616,7 +630,7 @@ class AtomicOutput:
             return
         table = chunk.table
         inputs = set(table.column_names)
-        for name in OUTPUT_COLUMNS:
+        for name in (*result.setlinfo, *STATUS_COLUMNS):
             values = columns[name]
             table = table.append_column(output_name(name, inputs),
                                         values if hasattr(values, "type") else pa.array(values, pa.string()))
@@ -654,7 +668,7 @@ class AtomicOutput:
     def _jsonl(self, chunk: Chunk, columns: dict) -> None:
         if self.handle is None:
             self.handle = open(self.tmp, "w", encoding="utf-8", newline="\n")
-        amounts = set(C.SETLINFO_FIELDS)
+        amounts = set(columns) - set(STATUS_COLUMNS)
         for i, row in enumerate(chunk.rows):
             record = {k: _jsonable(v) for k, v in row.items()}
             inputs = set(record)

@@ -1,7 +1,5 @@
-"""Defects the rule-file fuzzer found that are not fixed yet (issue 11, noted in its closing note).
-
-Each is an exact mutant of a bundled file, kept here as a strict xfail: it fails today, and the day the
-defect is fixed the test passes and strict mode turns that into a failure, so the marker is removed then.
+"""Defects the rule-file fuzzer found (issue 11), now fixed: each exact mutant of a bundled file is kept as a
+regression test, beside a test of its whole class (every model line of that kind deleted in turn).
 """
 
 from __future__ import annotations
@@ -45,8 +43,8 @@ def _model_lines(prefix: str) -> list[str]:
     return [line for line in text.split("\n") if line.startswith(prefix)]
 
 
-@pytest.mark.parametrize("line", _model_lines("参数 "))
-def test_a_model_missing_any_one_parameter_is_refused_or_runs_every_city(tmp_path, line):
+@pytest.mark.parametrize("line", _model_lines("参数 ") + _model_lines("输出 "))
+def test_a_model_missing_any_one_parameter_or_output_is_refused_or_runs_every_city(tmp_path, line):
     """The class of the finding above: each city either gets diagnostics or IR whose examples run without an
     internal error (YR9x)."""
     root = _rules_without(tmp_path, line)
@@ -59,13 +57,14 @@ def test_a_model_missing_any_one_parameter_is_refused_or_runs_every_city(tmp_pat
             assert not any(str(m.actual).startswith("YR9") for m in outcome.mismatches), (city, outcome.title)
 
 
-@pytest.mark.xfail(strict=True, reason="check accepts a model whose fund total reads a fund it does not output; "
-                                       "settle then reports YR90 (funds do not add up)")
 def test_a_model_without_the_civil_servant_output_is_refused_by_check(tmp_path):
+    # fixed: the model's 接口 line declares cvlserv_pay required, so its missing 输出 is YB241 at that line
     root = _rules_without(tmp_path, "输出 cvlserv_pay = 公务员补助支付")
     result = compile_path(root / CITY, root=root)
+    found = [(d.code, d.span.file.endswith(MODEL)) for d in result.diagnostics]
+    assert ("YB241", True) in found, result.diagnostics
     if result.ir is None:
-        return  # refused at compile time: what the fix should do
+        return  # refused at compile time
     # 东营 第三十七条's worked example of the 公务员 subsidy then settles into an internal error
     for outcome in run_examples(Regulation.from_ir(result.ir)):
         assert not any(str(m.actual).startswith("YR90") for m in outcome.mismatches), outcome.title

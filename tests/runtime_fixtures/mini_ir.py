@@ -265,6 +265,19 @@ def outputs():
              "expr": ref(name) if name else money(0), "at": at()} for f, name in OUTPUTS]
 
 
+FUNDS = ("hifp_pay", "cvlserv_pay", "hifmi_pay", "hifob_pay", "maf_pay", "oth_pay")
+KEPT = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay")
+
+
+def contract():
+    """The contract as the model declared it before the personal account (``接口`` lines): 15 setlinfo fields
+    and the limit. Hand-built, like the rest of this IR: the runtime must take its output list from here."""
+    return [{"field": f, "type": "rate" if f == "pool_prop_selfpay" else "money", "label": f,
+             "role": "limit" if f == "crt_payb_lmt_amt" else "fund" if f in FUNDS else None,
+             "optional": f in ("maf_pay", "oth_pay", "crt_payb_lmt_amt"),
+             "excluded": "keep" if f in KEPT else "zero", "at": at()} for f, _ in OUTPUTS]
+
+
 def examples():
     e = lambda member: enum("医疗类别", member)
     lv = lambda member: enum("医院等级", member)
@@ -311,7 +324,7 @@ def dongying_ir(**overrides) -> dict:
                        "doc_number": None, "basis": None, "effective": ["2018-04-01", "2022-12-31"],
                        "effective_article": "第七十二条", "source": SRC},
         "vocabularies": vocabularies(), "inputs": inputs(), "tables": tables(), "counters": counters(),
-        "definitions": definitions(), "exclusions": exclusions(), "outputs": outputs(),
+        "definitions": definitions(), "exclusions": exclusions(), "outputs": outputs(), "contract": contract(),
         "open_values": [{"name": "住院起付标准[未定级]", "reason": "本条未规定", "article": "第三十条", "at": at()},
                         {"name": "生育应付起付线", "reason": "本办法未定", "article": "第四十条", "at": at()}],
         "interpretations": [{"text": TRANSFER_NOTE, "article": "第三十条", "subject": "住院应付起付线", "at": at()}],
@@ -322,7 +335,8 @@ def dongying_ir(**overrides) -> dict:
 
 
 def tiny_ir(definitions_=(), inputs_=(), tables_=(), counters_=(), exclusions_=(), outputs_=(), vocabularies_=None,
-            examples_=(), effective=("2019-01-01", None), region=("370500", "东营市"), title="测试规定") -> dict:
+            examples_=(), effective=("2019-01-01", None), region=("370500", "东营市"), title="测试规定",
+            contract_=None) -> dict:
     """A small IR for unit tests of the evaluator; sections default to empty, vocabularies to 东营's."""
     _line[0] = 1000
     doc = {
@@ -333,5 +347,6 @@ def tiny_ir(definitions_=(), inputs_=(), tables_=(), counters_=(), exclusions_=(
         "inputs": list(inputs_), "tables": list(tables_), "counters": list(counters_),
         "definitions": list(definitions_), "exclusions": list(exclusions_), "outputs": list(outputs_),
         "open_values": [], "interpretations": [], "examples": list(examples_),
+        "contract": contract() if contract_ is None else list(contract_),
     }
     return with_sha(doc)

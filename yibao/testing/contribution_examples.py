@@ -38,7 +38,7 @@ def _run(cp: ContributionProgram, example: dict, index: int, others: list) -> Ex
     person = example.get("person") or {}
     mismatches: list[Mismatch] = []
     months = example.get("encounters") or []
-    # an example an amendment kept carries the date its undated months are computed on (docs/language.md §19)
+    # an example an amendment kept carries the date its undated months are computed on (docs/language.md §20)
     default = literal_value({"date": example["date"]}, cp.program, where) if example.get("date") else None
     for number, month in enumerate(months, start=1):
         given = {**person, **(month.get("inputs") or {})}

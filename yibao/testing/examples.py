@@ -33,7 +33,7 @@ def run_example(regulation: Regulation, example: dict, index: int = 0, versions:
     inputs_given = {k: v for k, v in person.items() if k in program.input_of}
     starts = {k: literal_value(v, program, f"{where}.person.{k}") for k, v in person.items() if k in program.counter_of}
     encounters = example.get("encounters") or []
-    # An example an amendment kept carries the date its undated encounters are checked on (docs/language.md §19).
+    # An example an amendment kept carries the date its undated encounters are checked on (docs/language.md §20).
     default = literal_value({"date": example["date"]}, program, where) if example.get("date") else regulation.effective[0]
     dates = [_date_of(enc.get("inputs") or {}, program, default, where) for enc in encounters]
     book = CounterBook({}, starts, dates[0] if dates else default)
@@ -89,16 +89,16 @@ def _check_encounter(regulation: Regulation, inputs: list, date: _dt.date, enc: 
     if outside is not None:  # as a case would: the 适用 clause leaves this person out
         return _compare(program, None, outside, expect, expect.get("values") or {}, number, at)
     counters = book.before(program, date)
-    ev = program.evaluate(inputs, counters, C.EXCLUDED_KEPT_FIELDS)
+    ev = program.evaluate(inputs, counters, program.contract.kept)
     error = M.from_sentinel(ev.error, ev.error_at) if ev.error is not None else None
     if error is None and regulation.settlement_problem() is None:
-        _, problem = _setlinfo_fen(ev)
-        problem = problem or (normalise_counters(program, ev.counters_after) if ev.excluded is None else None)
+        _, problem = _setlinfo_fen(ev, program.contract)
+        problem = problem or (normalise_counters(program, ev.counters_after) if ev.counters_after is not None else None)
         error = M.internal(problem) if problem else None
     values = expect.get("values") or {}
     if error is None:
         error = _sentinel_in_expected(program, ev.env, values)
-    if error is None and ev.excluded is None:
+    if error is None and ev.counters_after is not None:
         book.commit(program, date, ev.counters_after)
     return _compare(program, ev, error, expect, values, number, at)
 
