@@ -13,6 +13,10 @@ several short batches), and every ratio is against a baseline measured in the sa
 - ``Engine.settle`` on an already-loaded case, ``trace=False`` and ``trace=True``;
 - text in → JSON text out through the public API (``load_case_text`` → ``Engine.settle`` → ``dumps_output``),
   trace off and on;
+- ``dumps_output`` alone on the settled output, trace off and on, against the writer as first written
+  (tests/runtime_fixtures/json_oracle.py: one ``json.dumps`` per key and string; target 5× faster);
+- where ``Engine.settle(trace=False)`` spends its time: each step on its own (reading the case, counters,
+  evaluation, output building, result), so that a miss can be traced to its step;
 - the CLI: ``yibao settle examples/dongying-case.json`` with a warm IR cache, against
   ``python -c "import yibao.runtime"`` (best of ``--cli-runs`` wall times each).
 """
@@ -33,13 +37,14 @@ ROOT = Path(__file__).resolve().parents[1]
 from yibao.runtime import Engine, Regulation, dumps_output, load_case_text  # noqa: E402
 
 from bench_settle import per_call_ns  # noqa: E402  (the least disturbed batch, as bench_settle measures it)
+from runtime_fixtures.json_oracle import oracle as first_writer  # noqa: E402  (bench_settle put tests/ on the path)
 
 CASE = """{"region": "370500",
  "person": {"psn_no": "P1", "insutype": "310", "psn_type": "1101", "brdy": "1975-06-01", "gend": "1", "flags": []},
  "encounters": [{"mdtrt_id": "E1", "med_type": "21", "setl_time": "2019-03-10", "dedc_hosp_lv": "3",
                  "fees": {"01": 10000.00, "02": 0, "03": 0}, "overlmt_selfpay": 0, "flags": []}]}"""
 TARGETS = {"settle_off_us": 10.0, "settle_off_vs_hand": 3.0, "settle_on_vs_off": 2.0, "text_json_us": 30.0,
-           "cli_vs_import": 3.0}
+           "cli_vs_import": 3.0, "dumps_speedup": 5.0}
 
 # 东营 第三十条/第三十一条/第二十九条, as numbers in fen and percent: by 险种 (职工 310, 居民 390) and level (1 2 3)
 DEDUCTIBLE = {"1": 20000, "2": 50000, "3": 80000}
@@ -120,6 +125,32 @@ def cli_seconds(runs: int) -> tuple[float, float]:
     return result
 
 
+def settle_steps(engine: Engine, reg: Regulation, case: dict, n: int) -> list:
+    """Each step of ``Engine.settle`` timed alone, as settle.py runs it (benchmark only: reaches past the API)."""
+    from yibao.runtime import contract as C
+    from yibao.runtime.settle import CounterBook, normalise_counters
+
+    prepared = engine.prepare(case)
+    enc, _, inputs = prepared.plans[0]
+    program = reg.program
+    counters = CounterBook(prepared.cuminfo, {}, enc.date).before(program, enc.date)
+    ev = program.evaluate(inputs, counters, program.contract.kept, need_env=False, trusted=True)
+    rows = [engine._run(plan, prepared.person, CounterBook(prepared.cuminfo, {}, enc.date), False)
+            for plan in prepared.plans]
+    return [
+        ("prepare: case reader, regulation, inputs", per_call_ns(lambda: engine.prepare(case), n)),
+        ("  of which the generated case reader", per_call_ns(lambda: engine._case_readers[prepared.code](case), n)),
+        ("  of which reading the inputs", per_call_ns(lambda: reg.read_inputs(prepared.person, enc), n)),
+        ("counters before (CounterBook)", per_call_ns(
+            lambda: CounterBook(prepared.cuminfo, {}, enc.date).before(program, enc.date), n)),
+        ("evaluation (generated)", per_call_ns(
+            lambda: program.evaluate(inputs, counters, program.contract.kept, need_env=False, trusted=True), n)),
+        ("output builder (setlinfo, setldetail)", per_call_ns(lambda: reg.build_output(ev.outputs, prepared.person.insutype), n)),
+        ("counters after (normalise)", per_call_ns(lambda: normalise_counters(program, list(ev.counters_after)), n)),
+        ("result (ContractOutput, status)", per_call_ns(lambda: engine.result(prepared, rows), n)),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=20000)
@@ -138,6 +169,11 @@ def main() -> None:
                           max(n // 4, 1))
     (reg,) = engine.regulations()
     assert reg.program.fallbacks == 0, "the generated code handed encounters back to the closures"
+    plain_out, traced_out = engine.settle(case, trace=False).output, engine.settle(case, trace=True).output
+    assert dumps_output(plain_out) == first_writer(plain_out) and dumps_output(traced_out) == first_writer(traced_out)
+    writes = [(label, per_call_ns(lambda: first_writer(out), max(n // 4, 1)), per_call_ns(lambda: dumps_output(out), n))
+              for label, out in (("trace off", plain_out), ("trace on", traced_out))]
+    steps = settle_steps(engine, reg, case, n)
     cli, bare = cli_seconds(args.cli_runs)
 
     print(f"W3: one 东营 三级 inpatient encounter; Python {sys.version.split()[0]}; {len(reg.program.definitions)} definitions")
@@ -151,6 +187,13 @@ def main() -> None:
     ]
     for label, ns, ratio in rows:
         print(f"  {label:42s} {ns / 1000:9.2f} µs   {ratio}")
+    print("dumps_output on the settled output, against the writer as first written:")
+    for label, before, now in writes:
+        print(f"  {label:42s} {now / 1000:9.2f} µs   {before / now:5.1f}× faster than {before / 1000:.2f} µs "
+              f"(target ≥ {TARGETS['dumps_speedup']:.0f}×)")
+    print("Engine.settle(trace=False), step by step (each on its own; together they run colder than alone):")
+    for label, ns in steps:
+        print(f"  {label:42s} {ns / 1000:9.2f} µs")
     print(f"CLI (warm IR cache, best of {args.cli_runs}):")
     bare_label = 'python -c "import yibao.runtime"'
     print(f"  {bare_label:42s} {bare * 1000:9.1f} ms")

@@ -40,13 +40,16 @@ class CaseText(dict):
 def load_case_text(text: str, name: str) -> dict:
     """Parse a case's JSON exactly: numbers with a fraction become ``Decimal``, never float."""
     def no_constant(token: str) -> Any:
-        raise CaseError(name, [("", M.text('case.no_constant.1', token=token))])
+        raise CaseError(name, [("", M.text('case.json_constant', token=token))])
 
     def no_duplicates(pairs: list) -> dict:
+        seen = dict(pairs)
+        if len(seen) == len(pairs):
+            return seen  # the usual object: no key twice, and no Python loop over its pairs
         seen = {}
         for key, value in pairs:
             if key in seen:
-                raise CaseError(name, [("", M.text('case.no_duplicates.1', key=key))])
+                raise CaseError(name, [("", M.text('case.duplicate_key', key=key))])
             seen[key] = value
         return seen
 
@@ -54,9 +57,9 @@ def load_case_text(text: str, name: str) -> dict:
     try:
         data = json.loads(text, parse_float=Decimal, parse_constant=no_constant, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
-        raise CaseError(name, [(M.json_position(exc.lineno, exc.colno), M.text('case.load_case_text.2', msg=exc.msg))]) from None
+        raise CaseError(name, [(M.json_position(exc.lineno, exc.colno), M.text('case.bad_json', msg=exc.msg))]) from None
     if not isinstance(data, dict):
-        raise CaseError(name, [("$", M.text('case.load_case_text.1', got=_json_kind(data)))])
+        raise CaseError(name, [("$", M.text('case.not_object', got=_json_kind(data)))])
     if _ESCAPED_SURROGATE.search(text):
         _refuse_lone_surrogates(data, name)
     case = CaseText(data)
@@ -76,7 +79,7 @@ def _refuse_lone_surrogates(data: Any, name: str) -> None:
         node, path = stack.pop()
         if isinstance(node, str):
             if _SURROGATE.search(node):
-                raise CaseError(name, [(path or "$", M.limit_text("string.surrogate"))])
+                raise CaseError(name, [(path or "$", M.text('string.lone_surrogate'))])
         elif isinstance(node, dict):
             for key, value in node.items():
                 stack.append((key, path or "$"))
@@ -88,18 +91,18 @@ def _refuse_lone_surrogates(data: Any, name: str) -> None:
 def _within_limits(text: str, name: str) -> None:
     """Refuse, before parsing, a case too large, too deep or with a number too long (runtime/limits.py)."""
     if not isinstance(text, str):
-        raise CaseError(name, [("", M.limit_text("case.not_text", kind=type(text).__name__))])
+        raise CaseError(name, [("", M.text('case.not_text', kind=type(text).__name__))])
     if _SURROGATE.search(text):  # only a caller's str can hold one (decoded UTF-8 cannot)
-        raise CaseError(name, [("", M.limit_text("case.surrogate_text"))])
+        raise CaseError(name, [("", M.text('case.lone_surrogate'))])
     if len(text) > limits.MAX_CASE_BYTES:
-        raise CaseError(name, [("", M.limit_text("case.too_large", size=len(text), limit=limits.MAX_CASE_BYTES))])
+        raise CaseError(name, [("", M.text('case.too_large', size=len(text), limit=limits.MAX_CASE_BYTES))])
     deep = limits.json_depth_problem(text, limits.MAX_CASE_DEPTH)
     if deep is not None:
         line, col, message = deep
         raise CaseError(name, [(f"第 {line} 行第 {col} 列", message)])
     long_number = limits.long_integer_problem(text, limits.MAX_JSON_INT_DIGITS)
     if long_number is not None:
-        raise CaseError(name, [("", M.limit_text("case.long_number", problem=long_number, max_amount=limits.MAX_AMOUNT_TEXT,
+        raise CaseError(name, [("", M.text('case.long_number', problem=long_number, max_amount=limits.MAX_AMOUNT_TEXT,
                                                  max_count=limits.MAX_COUNT))])
 
 
@@ -231,7 +234,7 @@ def check_keys(obj: dict, allowed: list, path: str, problems: Problems, allowed_
     for key in obj:
         if key not in allowed:
             where = f"{path}.{key}" if path else key
-            problems.add(where, M.text('case.check_keys.1', key=key, listed='、'.join(allowed)))
+            problems.add(where, M.text('case.unknown_field', key=key, listed='、'.join(allowed)))
 
 
 _CODE_TABLES = {field: table for field, (_, table) in C.CODE_FIELDS.items()}
@@ -244,12 +247,12 @@ def parse_code(value: Any, field: str, path: str, problems: Problems, extra: Opt
     label, table = C.CODE_FIELDS.get(field, (field, {}))
     if not isinstance(value, str):
         hint = f"，得到 {_json_kind(value)}（代码是字符串，\"01\" 不是 1）"
-        problems.add(path, M.text('case.parse_code.2', label=label, hint=hint))
+        problems.add(path, M.text('case.code_not_text', label=label, hint=hint))
         return None
     if value in table or (extra and value in extra):
         return value
     known = "、".join(f"{code} {name}" for code, name in table.items()) or "、".join(sorted(extra or ()))
-    problems.add(path, M.text('case.parse_code.1', label=label, value=value, known=known))
+    problems.add(path, M.text('case.unknown_code', label=label, value=value, known=known))
     return None
 
 
@@ -257,18 +260,18 @@ def parse_amount(value: Any, path: str, label: str, problems: Problems) -> Optio
     try:
         return yuan_to_fen(value)
     except ValueError as exc:
-        problems.add(path, M.text('case.fees.4', label=label, exc=exc))
+        problems.add(path, M.text('case.bad_amount', label=label, exc=exc))
         return None
 
 
 def _open_names(value: Any, problems: Problems) -> frozenset:
     """Disease names under an open list (词表 … 待定): any non-empty string, as the agency certified it."""
     if not isinstance(value, list):
-        problems.add("person.chronic", M.text('case.open_names.1', got=_json_kind(value)))
+        problems.add("person.chronic", M.text('case.chronic_not_list', got=_json_kind(value)))
         return frozenset()
     for i, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            problems.add(f"person.chronic[{i}]", M.text('case.open_names.2', got=_json_kind(item)))
+            problems.add(f"person.chronic[{i}]", M.text('case.chronic_name_empty', got=_json_kind(item)))
     return frozenset(item for item in value if isinstance(item, str))
 
 
@@ -277,15 +280,15 @@ def parse_names(value: Any, known: list, path: str, what: str, problems: Problem
     if value is None or value == []:
         return _NO_NAMES
     if not isinstance(value, list):
-        problems.add(path, M.text('case.parse_names.1', what=what, got=_json_kind(value)))
+        problems.add(path, M.text('case.names_not_list', what=what, got=_json_kind(value)))
         return frozenset()
     names = set()
     for i, item in enumerate(value):
         if not isinstance(item, str):
-            problems.add(f"{path}[{i}]", M.text('case.parse_names.2', what=what, got=_json_kind(item)))
+            problems.add(f"{path}[{i}]", M.text('case.name_not_text', what=what, got=_json_kind(item)))
         elif item not in known:
             listed = "、".join(known) if known else "（无）"
-            problems.add(f"{path}[{i}]", M.text('case.parse_names.3', what=what, item=item, listed=listed))
+            problems.add(f"{path}[{i}]", M.text('case.unknown_name', what=what, item=item, listed=listed))
         else:
             names.add(item)
     return frozenset(names)
@@ -301,14 +304,14 @@ def parse_extension(value: Any, type_: Any, field: str, path: str, schema: Schem
         if type_ == "date":
             return parse_date(value)
         if type_ == "rate":
-            return parse_rate_text(str(value)) if isinstance(value, (str, Decimal, int)) and not isinstance(value, bool) else _bad(M.text('case.parse_extension.2'))
+            return parse_rate_text(str(value)) if isinstance(value, (str, Decimal, int)) and not isinstance(value, bool) else _bad(M.text('value.not_rate'))
         if type_ == "bool":
-            return value if isinstance(value, bool) else _bad(M.text('case.parse_cuminfo.5'))
+            return value if isinstance(value, bool) else _bad(M.text('value.not_bool'))
         if field in schema.any_code and value.__class__ is str and value.strip():
             return value  # an open list: the rules read a code they do not list as 其余
         return parse_code(value, field, path, problems, schema.enum_codes.get(field, set()))
     except ValueError as exc:
-        problems.add(path, M.text('case.parse_extension.1', label=label, field=field, exc=exc))
+        problems.add(path, M.text('case.bad_extension', label=label, field=field, exc=exc))
         return None
 
 
@@ -326,16 +329,16 @@ FEE_FIELDS = tuple((key, f"encounter.fees.{key}", C.LABELS[f"fees.{key}"]) for k
 def parse_person(raw: Any, schema: Schema, problems: Problems) -> Person:
     person = Person()
     if raw is None:
-        problems.add("person", M.text('case.parse_person.1'))
+        problems.add("person", M.text('case.person_missing'))
         return person
     if not isinstance(raw, dict):
-        problems.add("person", M.text('case.parse_person.2', got=_json_kind(raw)))
+        problems.add("person", M.text('case.person_not_object', got=_json_kind(raw)))
         return person
     check_keys(raw, schema.person_keys, "person", problems, schema.person_key_set)
     if "psn_no" in raw and not isinstance(raw["psn_no"], str):
-        problems.add("person.psn_no", M.text('case.parse_person.3', got=_json_kind(raw['psn_no'])))
+        problems.add("person.psn_no", M.text('case.psn_no_not_text', got=_json_kind(raw['psn_no'])))
     if "insutype" not in raw:
-        problems.add("person.insutype", M.text('case.parse_person.4'))
+        problems.add("person.insutype", M.text('case.insutype_missing'))
     for key, field in PERSON_CODES:
         if key in raw:
             code = parse_code(raw[key], field, field, problems)
@@ -346,7 +349,7 @@ def parse_person(raw: Any, schema: Schema, problems: Problems) -> Person:
         try:
             person.values["person.brdy"] = parse_date(raw["brdy"])
         except ValueError as exc:
-            problems.add("person.brdy", M.text('case.parse_person.5', exc=exc))
+            problems.add("person.brdy", M.text('case.bad_brdy', exc=exc))
     person.flags = parse_names(raw.get("flags"), schema.flags["person.flags"], "person.flags", "人员标志", problems)
     person.chronic = _parse_chronic(raw.get("chronic"), schema, problems)
     for key, field in schema.person_extensions:
@@ -361,7 +364,7 @@ def _parse_chronic(raw: Any, schema: Schema, problems: Problems) -> frozenset:
     if schema.chronic_open:
         return _open_names(raw, problems)
     if raw and not schema.chronic and isinstance(raw, list):
-        problems.add("person.chronic", M.text('case.parse_chronic.1', listed='、'.join(str(x) for x in raw)))
+        problems.add("person.chronic", M.text('case.chronic_not_declared', listed='、'.join(str(x) for x in raw)))
         return frozenset()
     return parse_names(raw, schema.chronic, "person.chronic", "门诊慢性病病种", problems)
 
@@ -369,17 +372,17 @@ def _parse_chronic(raw: Any, schema: Schema, problems: Problems) -> frozenset:
 def parse_encounter(raw: Any, index: int, schema: Schema, problems: Problems) -> Encounter:
     enc = Encounter(index)
     if not isinstance(raw, dict):
-        problems.add(enc.path, M.text('case.parse_encounter.1', got=_json_kind(raw)))
+        problems.add(enc.path, M.text('case.encounter_not_object', got=_json_kind(raw)))
         return enc
     if not raw.keys() <= schema.encounter_key_set:  # the path is built only for a message
         check_keys(raw, schema.encounter_keys, enc.path, problems)
     if not ("mdtrt_id" in raw and "med_type" in raw and "setl_time" in raw):
         for key in ("mdtrt_id", "med_type", "setl_time"):
             if key not in raw:
-                problems.add(f"{enc.path}.{key}", M.text('case.parse_encounter.3', key=key, label=_label(key)))
+                problems.add(f"{enc.path}.{key}", M.text('case.encounter_field_missing', key=key, label=_label(key)))
     mdtrt_id = raw.get("mdtrt_id")
     if mdtrt_id is not None and not (isinstance(mdtrt_id, str) and mdtrt_id):
-        problems.add(f"{enc.path}.mdtrt_id", M.text('case.parse_encounter.2', got=_json_kind(mdtrt_id)))
+        problems.add(f"{enc.path}.mdtrt_id", M.text('case.mdtrt_id_not_text', got=_json_kind(mdtrt_id)))
     else:
         enc.mdtrt_id = mdtrt_id
     if "setl_time" in raw:
@@ -387,7 +390,7 @@ def parse_encounter(raw: Any, index: int, schema: Schema, problems: Problems) ->
             enc.date = parse_setl_time(raw["setl_time"])
             enc.values["encounter.setl_time"] = enc.date
         except ValueError as exc:
-            problems.add(f"{enc.path}.setl_time", M.text('case.parse_encounter.4', exc=exc))
+            problems.add(f"{enc.path}.setl_time", M.text('case.bad_setl_time', exc=exc))
     _encounter_codes(raw, enc, problems)
     _fees(raw, enc, problems)
     flags = raw.get("flags")
@@ -411,7 +414,7 @@ def _encounter_codes(raw: dict, enc: Encounter, problems: Problems) -> None:
         if isinstance(value, str) and value in C.HOSP_LV_TO_DEDC:
             hosp = C.HOSP_LV_TO_DEDC[value]
         else:
-            problems.add(f"{enc.path}.hosp_lv", M.text('case.encounter_codes.1', value=value))
+            problems.add(f"{enc.path}.hosp_lv", M.text('case.unknown_hosp_lv', value=value))
     if "dedc_hosp_lv" in raw:  # the deductible level itself wins over the level it would be derived from
         code = _encounter_code(raw["dedc_hosp_lv"], "dedc_hosp_lv", C.DEDC_HOSP_LV, enc, problems)
         if code is not None:
@@ -429,31 +432,31 @@ def _encounter_code(value: Any, key: str, table: dict, enc: Encounter, problems:
 def _fees(raw: dict, enc: Encounter, problems: Problems) -> None:
     fees = raw.get("fees", {})
     if not isinstance(fees, dict):
-        problems.add(f"{enc.path}.fees", M.text('case.fees.1', got=_json_kind(fees)))
+        problems.add(f"{enc.path}.fees", M.text('case.fees_not_object', got=_json_kind(fees)))
         fees = {}
     for key in fees:
         if key not in C.FEE_CLASSES:
-            problems.add(f"{enc.path}.fees.{key}", M.text('case.fees.2', key=key))
+            problems.add(f"{enc.path}.fees.{key}", M.text('case.unknown_fee_class', key=key))
     values = enc.values
     for key, field, label in FEE_FIELDS:  # a missing class means 0
         try:
             values[field] = yuan_to_fen(fees.get(key, 0))
         except ValueError as exc:
-            problems.add(f"{enc.path}.fees.{key}", M.text('case.fees.4', label=label, exc=exc))
+            problems.add(f"{enc.path}.fees.{key}", M.text('case.bad_amount', label=label, exc=exc))
             values[field] = 0  # the case is refused anyway
     try:
         values["encounter.overlmt_selfpay"] = yuan_to_fen(raw.get("overlmt_selfpay", 0))
     except ValueError as exc:
-        problems.add(f"{enc.path}.overlmt_selfpay", M.text('case.fees.3', exc=exc))
+        problems.add(f"{enc.path}.overlmt_selfpay", M.text('case.bad_overlmt_selfpay', exc=exc))
         values["encounter.overlmt_selfpay"] = 0
 
 
 def parse_encounters(raw: Any, schema: Schema, problems: Problems) -> list[Encounter]:
     if raw is None:
-        problems.add("encounters", M.text('case.parse_encounters.1'))
+        problems.add("encounters", M.text('case.encounters_missing'))
         return []
     if not isinstance(raw, list) or not raw:
-        problems.add("encounters", M.text('case.parse_encounters.2'))
+        problems.add("encounters", M.text('case.encounters_empty'))
         return []
     encounters = [parse_encounter(item, i, schema, problems) for i, item in enumerate(raw)]
     seen: dict[str, int] = {}
@@ -461,11 +464,11 @@ def parse_encounters(raw: Any, schema: Schema, problems: Problems) -> list[Encou
     for enc in encounters:
         if enc.mdtrt_id is not None:
             if enc.mdtrt_id in seen:
-                problems.add(f"{enc.path}.mdtrt_id", M.text('case.parse_encounters.3', mdtrt_id=enc.mdtrt_id, item=seen[enc.mdtrt_id]))
+                problems.add(f"{enc.path}.mdtrt_id", M.text('case.duplicate_mdtrt_id', mdtrt_id=enc.mdtrt_id, item=seen[enc.mdtrt_id]))
             seen.setdefault(enc.mdtrt_id, enc.index)
         if enc.date is not None:
             if previous is not None and enc.date < previous:
-                problems.add(f"{enc.path}.setl_time", M.text('case.parse_encounters.4'))
+                problems.add(f"{enc.path}.setl_time", M.text('case.encounters_out_of_order'))
             previous = enc.date
     return encounters
 
@@ -475,13 +478,13 @@ def parse_cuminfo(raw: Any, schema: Schema, problems: Problems) -> dict[str, Any
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        problems.add("cuminfo", M.text('case.parse_cuminfo.1', got=_json_kind(raw)))
+        problems.add("cuminfo", M.text('case.cuminfo_not_object', got=_json_kind(raw)))
         return {}
     accepted = sorted(schema.cuminfo)
     values = {}
     for key, value in raw.items():
         if key not in schema.cuminfo:
-            problems.add(f"cuminfo.{key}", M.text('case.parse_cuminfo.2', key=key, value='、'.join(accepted) or '（无）'))
+            problems.add(f"cuminfo.{key}", M.text('case.unknown_cuminfo_key', key=key, value='、'.join(accepted) or '（无）'))
             continue
         type_ = schema.cuminfo[key]
         try:
@@ -490,13 +493,13 @@ def parse_cuminfo(raw: Any, schema: Schema, problems: Problems) -> dict[str, Any
             elif type_ == "count":
                 values[key] = parse_count(value)
             elif type_ == "bool":
-                values[key] = value if isinstance(value, bool) else _bad(M.text('case.parse_cuminfo.5'))
+                values[key] = value if isinstance(value, bool) else _bad(M.text('value.not_bool'))
             elif type_ == "date":  # a date counter's last date (e.g. the last discharge), yyyy-MM-dd
                 values[key] = parse_date(value)
             else:
-                values[key] = _bad(M.text('case.parse_cuminfo.4', type_=type_))
+                values[key] = _bad(M.text('case.cuminfo_type_not_carried', type_=type_))
         except ValueError as exc:
-            problems.add(f"cuminfo.{key}", M.text('case.parse_cuminfo.3', key=key, exc=exc))
+            problems.add(f"cuminfo.{key}", M.text('case.bad_cuminfo_value', key=key, exc=exc))
     return values
 
 
@@ -509,14 +512,14 @@ def find_region(given: Any, overridden: bool, loaded: Any, names: dict, problems
         return given  # the common case: a loaded region's own code
     listed = "、".join(f"{code} {C.region_name(code, names)}" for code in sorted(loaded)) or "（无）"
     if given is None:
-        problems.add(where, M.text('case.find_region.1', rules=rules, listed=listed))
+        problems.add(where, M.text('case.region_missing', rules=rules, listed=listed))
         return None
     if not isinstance(given, str):
-        problems.add(where, M.text('case.find_region.2', given=given, rules=rules, listed=listed))
+        problems.add(where, M.text('case.region_not_text', given=given, rules=rules, listed=listed))
         return None
     code = C.region_code(given.strip(), names)
     if code is None or code not in loaded:
         what = "未知的地区" if code is None else f"没有载入{C.region_name(code, names)}的{rules}"
-        problems.add(where, M.text('case.find_region.3', what=what, given=given, rules=rules, listed=listed))
+        problems.add(where, M.text('case.region_unknown', what=what, given=given, rules=rules, listed=listed))
         return None
     return code

@@ -29,6 +29,7 @@ in the function's globals); only ints, bools, None and strings are written, with
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Optional
 
 from . import messages as M
@@ -104,7 +105,7 @@ class GeneratedEvaluator:
             gen = _Gen(self.program, record=True)
             gen.function()
             source = "\n".join(gen.lines) + "\n"
-            code = compile(source, f"<yibao generated, recording: {len(self.program.definitions)} definitions>", "exec")
+            code = _compile(source, f"<yibao generated, recording: {len(self.program.definitions)} definitions>")
             exec(code, gen.namespace)  # as in ``generate``
             self._recording = (gen.namespace[FUNCTION], gen.recorded)
         return self._recording
@@ -144,11 +145,19 @@ def generate(program: Any) -> Optional[Callable]:
     when its rules are too deeply nested for generated code. See ``GeneratedEvaluator._evaluation`` for the tuple."""
     try:
         source, namespace = generate_source(program)
-        code = compile(source, f"<yibao generated: {len(program.definitions)} definitions>", "exec")
+        code = _compile(source, f"<yibao generated: {len(program.definitions)} definitions>")
     except (NotGenerated, RecursionError, SyntaxError, MemoryError):
         return None
     exec(code, namespace)  # the source holds only generated names and repr() literals (see the module doc)
     return namespace[FUNCTION]
+
+
+def _compile(source: str, name: str) -> Any:
+    """compile() without its SyntaxWarning for ``1 is True``: an IR whose condition is a literal number gets
+    exactly that test (False, as the closures decide), and an embedder's stderr is not the place to say so."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return compile(source, name, "exec")
 
 
 def generate_source(program: Any) -> tuple[str, dict]:

@@ -4,7 +4,7 @@ codes to its own member names through its vocabularies."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, NamedTuple, Optional
 
 INSUTYPE = {"310": "职工基本医疗保险", "390": "城乡居民基本医疗保险"}
 
@@ -63,6 +63,9 @@ LABELS = {
 READ_BY_SETTLEMENT = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "pool_prop_selfpay",
                       "fund_pay_sumamt", "psn_part_amt")
 
+# one setldetail row, in the contract's order
+DETAIL_FIELDS = ("fund_pay_type", "fund_pay_type_name", "fund_payamt", "inscp_scp_amt", "crt_payb_lmt_amt", "setl_proc_info")
+
 BASIC_FUND = {"310": ("310100", "职工基本医疗保险统筹基金"), "390": ("390100", "城乡居民基本医疗保险统筹基金")}
 OTHER_FUNDS = {
     "cvlserv_pay": ("320100", "公务员医疗补助基金"),
@@ -71,6 +74,34 @@ OTHER_FUNDS = {
     "maf_pay": ("610100", "医疗救助基金"),
     "oth_pay": ("999999", "其他基金"),
 }
+
+class OutputShape(NamedTuple):
+    """The contract's output fields, as every writer of setlinfo and setldetail reads them: the
+    per-regulation builder (runtime/outputgen.py) and the general path (runtime/settle.py)."""
+
+    setlinfo: tuple        # setlinfo in the contract's order
+    ratios: tuple          # the fields among them that are ratios, not amounts
+    funds: tuple           # the fund payments that add up to fund_pay_sumamt
+    optional: tuple        # fund fields an IR may leave out (0)
+    limit: str             # the basic fund row's crt_payb_lmt_amt, when the IR gives it
+    other_funds: dict      # field → (fund_pay_type, name) of the rows after the basic fund's
+    basic_account: tuple   # the setlinfo fields the basic row's setl_proc_info cites, in its order
+    basic_pay: str         # the basic fund row's payment
+    scope: str             # every fund row's inscp_scp_amt
+
+
+# the setlinfo fields the basic fund row's setl_proc_info cites, in its order (messages "detail.basic_fund")
+BASIC_ACCOUNT = ("medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "pool_prop_selfpay", "hifp_pay")
+
+
+def output_shape(program: Any) -> OutputShape:
+    """The output fields of ``program``'s settlements, from the contract its rules declare
+    (``Program.contract``, the ``接口`` lines): the one place the writers of setlinfo and setldetail read."""
+    view = program.contract
+    return OutputShape(view.setlinfo, view.ratios, view.funds, view.optional, view.limit,
+                       {f: fund for f, fund in OTHER_FUNDS.items() if f in view.setlinfo},
+                       BASIC_ACCOUNT, "hifp_pay", "inscp_scp_amt")
+
 
 def basic_fund(insutype: str) -> tuple[str, str]:
     """The basic fund's (fund_pay_type, name) for a 险种; unknown 险种 fall back to the employee fund."""

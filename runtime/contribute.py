@@ -44,12 +44,12 @@ class ContributionProgram:
         ir = regulation.ir
         section = ir["contribution"]
         if not isinstance(section, dict):
-            raise IRError(M.text('contribute.init.1'))
+            raise IRError(M.text('contribution.ir_not_object'))
         doc = {"vocabularies": ir["vocabularies"], "open_values": ir["open_values"], "counters": [],
                "exclusions": []}
         for key in ("inputs", "tables", "definitions", "outputs", "examples"):
             if not isinstance(section.get(key), list):
-                raise IRError(M.text('contribute.init.2', key=key))
+                raise IRError(M.text('contribution.ir_not_list', key=key))
             doc[key] = section[key]
         self.regulation = regulation
         self.program = Program(doc, fast=False)  # it evaluates by the closures; generated code would go unused
@@ -62,9 +62,9 @@ class ContributionProgram:
         fields = {o.field: o for o in self.outputs}
         for field in CONTRACT_OUTPUTS:
             if field not in fields:
-                raise IRError(M.text('contribute.check_outputs.1', title=title, field=field))
+                raise IRError(M.text('contribution.output_missing', title=title, field=field))
             if fields[field].type not in (None, "money"):
-                raise IRError(M.text('contribute.check_outputs.2', title=title, field=field, type=fields[field].type))
+                raise IRError(M.text('contribution.output_not_money', title=title, field=field, type=fields[field].type))
 
     def evaluate(self, inputs: list) -> list:
         """The environment after every definition (inputs, then definitions, by slot)."""
@@ -114,7 +114,7 @@ class ContributionEngine:
         name = name or getattr(case, "source_name", "<case>")
         problems = Problems(name)
         if not isinstance(case, dict):
-            raise CaseError(name, [("$", M.text('contribute.contribute.1'))])
+            raise CaseError(name, [("$", M.text('contribution.case_not_object'))])
         code = self._index.region(case, region, problems)
         problems.check()
         parsed = parse_contribution_case(case, self._index.schemas[code], problems)

@@ -60,7 +60,7 @@ def parse_contribution_case(raw: dict, schema: Schema, problems: Problems) -> Co
     extra_top = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("contribution.")]
     check_keys(raw, _union(TOP_FIELDS, extra_top), "", problems)
     if "date" not in raw:
-        problems.add("date", M.text('contribution_case.parse_contribution_case.1'))
+        problems.add("date", M.text('contribution.date_missing'))
     else:
         case.date = _date(raw["date"], "date", problems)
         case.values["contribution.date"] = case.date
@@ -82,7 +82,7 @@ def _date(value: Any, path: str, problems: Problems) -> Optional[_dt.date]:
     try:
         return parse_date(value)
     except ValueError as exc:
-        problems.add(path, M.text('contribution_case.date.1', value=LABELS.get(path.rpartition('.')[2], path), exc=exc))
+        problems.add(path, M.text('contribution.bad_date', value=LABELS.get(path.rpartition('.')[2], path), exc=exc))
         return None
 
 
@@ -95,15 +95,15 @@ def _amount(value: Any, field: str, case: ContributionCase, problems: Problems) 
 
 def _person(raw: Any, schema: Schema, case: ContributionCase, problems: Problems) -> None:
     if raw is None:
-        problems.add("person", M.text('case.parse_person.1'))
+        problems.add("person", M.text('case.person_missing'))
         return
     if not isinstance(raw, dict):
-        problems.add("person", M.text('contribution_case.person.2'))
+        problems.add("person", M.text('contribution.person_not_object'))
         return
     extra = [f.split(".", 1)[1] for f in schema.extensions if f.startswith("person.")]
     check_keys(raw, _union(PERSON_FIELDS, extra), "person", problems)
     if "psn_no" in raw and not isinstance(raw["psn_no"], str):
-        problems.add("person.psn_no", M.text('contribution_case.person.3'))
+        problems.add("person.psn_no", M.text('contribution.psn_no_not_text'))
     for key in ("insutype", "psn_type", "gend"):
         if key in raw:
             code = parse_code(raw[key], f"person.{key}", f"person.{key}", problems)
@@ -130,7 +130,7 @@ def _employer_type(value: Any, schema: Schema, case: ContributionCase, problems:
         case.values["person.employer_type"] = value
         return
     listed = "、".join(list(EMPLOYER_TYPES) + sorted(known - set(EMPLOYER_TYPES)))
-    problems.add("person.employer_type", M.text('contribution_case.employer_type.1', value=value, listed=listed))
+    problems.add("person.employer_type", M.text('contribution.unknown_employer_type', value=value, listed=listed))
 
 
 def _consistent(case: ContributionCase, problems: Problems) -> None:
@@ -139,7 +139,7 @@ def _consistent(case: ContributionCase, problems: Problems) -> None:
         return
     if (psn_type in EMPLOYEE_PSN_TYPES) != (insutype == "310"):
         want = "310" if psn_type in EMPLOYEE_PSN_TYPES else "390"
-        problems.add("person.insutype", M.text('contribution_case.consistent.1', insutype=insutype, psn_type=psn_type, item=C.PSN_TYPE[psn_type], want=want, item2=C.INSUTYPE[want]))
+        problems.add("person.insutype", M.text('contribution.insutype_disagrees', insutype=insutype, psn_type=psn_type, item=C.PSN_TYPE[psn_type], want=want, item2=C.INSUTYPE[want]))
 
 
 # ── from validated values to one program's inputs ─────────────────────────────────────────────

@@ -45,7 +45,7 @@ class Vocab:
         self.unlisted = bool(raw.get("unlisted"))
         if self.unlisted:
             if UNLISTED in self.members:
-                raise IRError(M.text('evaluate.vocab.unlisted', where=where, member=UNLISTED))
+                raise IRError(M.text('ir.unlisted_member_named_others', where=where, member=UNLISTED))
             self.members.append(UNLISTED)
 
 
@@ -188,6 +188,7 @@ class Program:
         # what CounterBook and normalise_counters read per encounter, without attribute look-ups
         self.counter_specs = tuple((c.name, c.period, c.init, c.cuminfo) for c in self.counters)
         self.counter_names = tuple(c.name for c in self.counters)
+        self.counter_inits = tuple(c.init for c in self.counters)
         self.counter_periods = tuple(c.period for c in self.counters)
         self.money_counters = tuple((i, c) for i, c in enumerate(self.counters) if c.type == "money")
         # an excluded encounter changes a counter only through its ``不予支付 则`` update (none: no counter)
@@ -201,9 +202,9 @@ class Program:
     def member(self, vocab: Any, member: Any, where: str) -> str:
         v = self.vocabs.get(vocab)
         if v is None:
-            raise IRError(M.text('evaluate.member.1', where=where, vocab=vocab))
+            raise IRError(M.text('ir.unknown_vocabulary', where=where, vocab=vocab))
         if member not in v.members:
-            raise IRError(M.text('evaluate.member.2', where=where, member=member, vocab=vocab))
+            raise IRError(M.text('ir.not_a_member', where=where, member=member, vocab=vocab))
         return member
 
     def _vocabularies(self, raw: list) -> dict[str, Vocab]:
@@ -215,7 +216,7 @@ class Program:
 
     def _claim(self, name: str, kind: str, where: str) -> int:
         if name in self.slot_of:
-            raise IRError(M.text('evaluate.claim.1', where=where, name=name, item=self.kind_of[name]))
+            raise IRError(M.text('ir.duplicate_name', where=where, name=name, item=self.kind_of[name]))
         self.slot_of[name] = len(self.slot_of)
         self.kind_of[name] = kind
         return self.slot_of[name]
@@ -244,7 +245,7 @@ class Program:
             where = f"counters[{i}]"
             name = need(item, "name", str, where)
             if item.get("period") not in PERIODS:
-                raise IRError(M.text('evaluate.counter_slots.1', where=where, value=item.get('period')))
+                raise IRError(M.text('ir.unknown_period', where=where, value=item.get('period')))
             if item.get("init") is None and item.get("type") == "date":  # a date counter starts with no date
                 init = no_date(name, item.get("cuminfo"), item.get("article"))
             else:
@@ -271,7 +272,7 @@ class Program:
         dims = need(item, "dims", list, where)
         for d in dims:
             if d not in self.vocabs:
-                raise IRError(M.text('evaluate.table.2', where=where, d=d))
+                raise IRError(M.text('ir.table_unknown_dimension', where=where, d=d))
         article = item.get("article")
         nodes: dict = {}
         cell_at: dict = {}
@@ -280,11 +281,11 @@ class Program:
             cw = f"{where}.cells[{j}]"
             key = tuple(need(cell, "key", list, cw))
             if len(key) != len(dims):
-                raise IRError(M.text('evaluate.table.3', cw=cw, len=len(dims)))
+                raise IRError(M.text('ir.cell_key_length', cw=cw, len=len(dims)))
             for dim, member in zip(dims, key):
                 self.member(dim, member, f"{cw}.key")
             if key in nodes:
-                raise IRError(M.text('evaluate.table.4', cw=cw, list=list(key)))
+                raise IRError(M.text('ir.duplicate_cell', cw=cw, list=list(key)))
             scope = Scope(self, all_defs, article, owner=name, key=key)
             node = compile_expr(need(cell, "value", dict, cw), scope, f"{cw}.value")
             nodes[key] = node
@@ -292,7 +293,7 @@ class Program:
             refs |= _definition_refs(node, self)
         missing = [k for k in _all_keys(dims, self.vocabs) if k not in nodes]
         if missing:
-            raise IRError(M.text('evaluate.table.1', where=where, name=name, list=list(missing[0])))
+            raise IRError(M.text('ir.table_incomplete', where=where, name=name, list=list(missing[0])))
         return Table(name, item.get("type"), tuple(dims), article, item.get("at"), nodes,
                      {key: node.fn for key, node in nodes.items()}, cell_at, frozenset(refs))
 
@@ -341,13 +342,13 @@ class Program:
             f = ContractField(item["field"], item["type"], item["label"], item.get("role"), item["optional"],
                               item["excluded"], item.get("at"))
             if any(g.field == f.field for g in fields):
-                raise IRError(M.text('evaluate.contract.1', where=where, field=f.field))
+                raise IRError(M.text('ir.contract_field_twice', where=where, field=f.field))
             fields.append(f)
             if f.excluded == "keep" and f.field in self.output_of:
                 on_exclusion[f.field] = self.output_of[f.field]
             elif f.excluded == "value":
                 if "excluded_value" not in item:
-                    raise IRError(M.text('evaluate.contract.2', where=where))
+                    raise IRError(M.text('ir.contract_excluded_value_missing', where=where))
                 expr = compile_expr(item["excluded_value"], scope, f"{where}.excluded_value")
                 on_exclusion[f.field] = Output(f.field, f.type, expr, f.at)
         setlinfo = tuple(f.field for f in fields if f.role != "limit")
@@ -497,7 +498,7 @@ def _check_priorities(exceptions: list, where: str) -> None:
     """The fold applies exceptions in list order, so that order must be ascending priority."""
     priorities = [e.get("priority") for e in exceptions if isinstance(e, dict) and isinstance(e.get("priority"), int)]
     if priorities != sorted(priorities):
-        raise IRError(M.text('evaluate.check_priorities.1', where=where, priorities=priorities))
+        raise IRError(M.text('ir.exceptions_out_of_order', where=where, priorities=priorities))
 
 
 def _check_type(type_: Any, program: Program, where: str) -> Any:
@@ -505,7 +506,7 @@ def _check_type(type_: Any, program: Program, where: str) -> Any:
         return type_
     if isinstance(type_, dict) and set(type_) == {"enum"} and type_["enum"] in program.vocabs:
         return type_
-    raise IRError(M.text('evaluate.check_type.1', where=where, type_=type_))
+    raise IRError(M.text('ir.unknown_type', where=where, type_=type_))
 
 
 def _definition_refs(node: CNode, program: Program) -> set:

@@ -63,10 +63,10 @@ class Scope:
 
 def compile_expr(node: Any, scope: Scope, where: str) -> CNode:
     if not isinstance(node, dict):
-        raise IRError(M.text('expr.compile_expr.1', where=where, __name__=type(node).__name__))
+        raise IRError(M.text('ir.expression_not_object', where=where, __name__=type(node).__name__))
     shapes = [k for k in SHAPE_KEYS if k in node]
     if len(shapes) != 1:
-        raise IRError(M.text('expr.compile_expr.2', where=where, listed=', '.join(sorted(node))))
+        raise IRError(M.text('ir.unknown_node', where=where, listed=', '.join(sorted(node))))
     shape = shapes[0]
     if shape in LITERAL_KEYS:
         value = literal_value(node, scope.program, where)
@@ -86,27 +86,27 @@ def literal_value(node: dict, program: Any, where: str) -> Any:
     if "money" in node:
         v = node["money"]
         if isinstance(v, bool) or not isinstance(v, int):
-            raise IRError(M.text('expr.literal_value.1', where=where, v=v))
+            raise IRError(M.text('ir.money_not_fen', where=where, v=v))
         return v
     if "rate" in node:
         try:
             return parse_rate_text(node["rate"])
         except ValueError as exc:
-            raise IRError(M.text('expr.literal_value.4', where=where, exc=exc)) from None
+            raise IRError(M.text('ir.bad_literal', where=where, exc=exc)) from None
     if "count" in node:
         v = node["count"]
         if isinstance(v, bool) or not isinstance(v, int):
-            raise IRError(M.text('expr.literal_value.2', where=where, v=v))
+            raise IRError(M.text('ir.count_not_integer', where=where, v=v))
         return v
     if "bool" in node:
         if not isinstance(node["bool"], bool):
-            raise IRError(M.text('expr.literal_value.3', where=where))
+            raise IRError(M.text('ir.bool_not_bool', where=where))
         return node["bool"]
     if "date" in node:
         try:
             return _dt.date.fromisoformat(node["date"])
         except (TypeError, ValueError):
-            raise IRError(M.text('expr.literal_value.5', where=where, item=node['date'])) from None
+            raise IRError(M.text('ir.bad_date_literal', where=where, item=node['date'])) from None
     return program.member(node.get("enum"), node.get("member"), where)
 
 
@@ -117,16 +117,16 @@ def _compile_ref(node: dict, scope: Scope, where: str) -> CNode:
         slot = program.slot_of[name]
         return CNode(itemgetter(slot), "self", name=name)
     if name not in program.slot_of:
-        raise IRError(M.text('expr.compile_ref.1', where=where, name=name))
+        raise IRError(M.text('ir.unknown_name', where=where, name=name))
     if program.kind_of[name] == "definition" and name not in scope.visible:
-        raise IRError(M.text('expr.compile_ref.2', where=where, name=name))
+        raise IRError(M.text('ir.name_defined_later', where=where, name=name))
     return CNode(itemgetter(program.slot_of[name]), "ref", name=name)
 
 
 def _compile_sentinel(node: dict, shape: str, scope: Scope, where: str) -> CNode:
     name = node[shape]
     if not isinstance(name, str):
-        raise IRError(M.text('expr.compile_sentinel.1', where=where, shape=shape))
+        raise IRError(M.text('ir.sentinel_name', where=where, shape=shape))
     if scope.owner is not None and scope.key is not None and name == scope.owner:
         name = f"{name}[{','.join(scope.key)}]"
     article, reason = scope.article, node.get("reason")
@@ -145,11 +145,11 @@ def _compile_op(node: dict, scope: Scope, where: str) -> CNode:
     op = node["op"]
     raw = node.get("args")
     if not isinstance(raw, list):
-        raise IRError(M.text('expr.compile_op.1', where=where, op=op))
+        raise IRError(M.text('ir.op_without_args', where=where, op=op))
     if op in ARITY and len(raw) != ARITY[op]:
-        raise IRError(M.text('expr.compile_op.2', where=where, op=op, item=ARITY[op], len=len(raw)))
+        raise IRError(M.text('ir.op_arity', where=where, op=op, item=ARITY[op], len=len(raw)))
     if op in MIN_ARITY and len(raw) < MIN_ARITY[op]:
-        raise IRError(M.text('expr.compile_op.3', where=where, op=op, item=MIN_ARITY[op]))
+        raise IRError(M.text('ir.op_too_few_args', where=where, op=op, item=MIN_ARITY[op]))
     args = tuple(compile_expr(a, scope, f"{where}.args[{i}]") for i, a in enumerate(raw))
     if op == "lookup":
         return _compile_lookup(node, args, scope, where)
@@ -157,7 +157,7 @@ def _compile_op(node: dict, scope: Scope, where: str) -> CNode:
         return _compile_in(node, args, scope, where)
     if op == "known":
         if args[0].kind != "ref":
-            raise IRError(M.text('expr.compile_op.5', where=where))
+            raise IRError(M.text('ir.known_needs_input', where=where))
         return CNode(_known(args[0].fn), op, args)
     if op == "round" and args[0].kind in ("mul", "div") and len(args[0].args) == 2:
         inner = args[0]
@@ -165,7 +165,7 @@ def _compile_op(node: dict, scope: Scope, where: str) -> CNode:
         return CNode(fused(inner.args[0].fn, inner.args[1].fn), op, args)
     factory = _FACTORIES.get(op)
     if factory is None:
-        raise IRError(M.text('expr.compile_op.4', where=where, op=op))
+        raise IRError(M.text('ir.unknown_op', where=where, op=op))
     return CNode(factory(*[a.fn for a in args]) if op in BINARY or op in ARITY else factory([a.fn for a in args]),
                  op, args)
 
@@ -173,7 +173,7 @@ def _compile_op(node: dict, scope: Scope, where: str) -> CNode:
 def _compile_in(node: dict, args: tuple, scope: Scope, where: str) -> CNode:
     members = node.get("members")
     if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-        raise IRError(M.text('expr.compile_in.1', where=where))
+        raise IRError(M.text('ir.in_needs_members', where=where))
     allowed = frozenset(members)
     fa = args[0].fn
 
@@ -189,12 +189,12 @@ def _compile_lookup(node: dict, args: tuple, scope: Scope, where: str) -> CNode:
     name = node.get("table")
     table = scope.program.tables.get(name)
     if table is None:
-        raise IRError(M.text('expr.compile_lookup.1', where=where, name=name))
+        raise IRError(M.text('ir.lookup_unknown_table', where=where, name=name))
     if len(args) != len(table.dims):
-        raise IRError(M.text('expr.compile_lookup.2', where=where, name=name, len=len(table.dims), len2=len(args)))
+        raise IRError(M.text('ir.lookup_key_count', where=where, name=name, len=len(table.dims), len2=len(args)))
     late = sorted(table.refs - scope.visible)
     if late:
-        raise IRError(M.text('expr.compile_lookup.3', where=where, name=name, item=late[0]))
+        raise IRError(M.text('ir.cell_reads_later_name', where=where, name=name, item=late[0]))
     cells = table.cell_fns
     if len(args) == 1:
         fk = args[0].fn

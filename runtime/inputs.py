@@ -51,7 +51,7 @@ def _reader(spec: Any, program: Any, contribution: bool = False) -> Reader:
     field, name = spec.field or "", spec.name
     scope = field.split(".", 1)[0]
     if scope not in ("person", "encounter") and not (contribution and scope == "contribution"):
-        raise IRError(M.text('inputs.reader.1', name=name, field=field))
+        raise IRError(M.text('ir.input_field_scope', name=name, field=field))
     absent = _absent(spec, contribution)
     if field in ("person.flags", "encounter.flags"):
         if scope == "person":
@@ -79,6 +79,7 @@ def _absent(spec: Any, optional: bool = False) -> Callable[[str], Any]:
         if optional:
             return missing if field == spec.field else Sentinel("missing", spec.name, None, field=field)
         raise Absent(field, spec.name)
+    absent.missing = missing  # what an optional input reads as when absent (the generated reader inlines it)
     return absent
 
 
@@ -139,12 +140,17 @@ def _inline_read(spec: Any, program: Any, k: int, namespace: dict) -> str:
         return f"{spec.name!r} in p.chronic"
     if field == "person.age":
         return f"R{k}(p, e)"
+    if spec.optional:  # absent, it reads as the closure's missing sentinel would
+        namespace[f"A{k}"] = _absent(spec).missing
     if isinstance(spec.type, dict):
         vocab = program.vocabs[spec.type["enum"]]
         namespace[f"M{k}"] = vocab.code_to_member
-        if spec.optional or spec.implicit or vocab.unlisted:  # when absent or not covered: the closure
+        if spec.optional:  # absent: missing; not covered or unlisted: the closure (NotCovered, 其余, or missing)
+            return (f"(M{k}[{values}[{field!r}]] if {values}.get({field!r}) in M{k} else A{k} if {field!r} not in {values} "
+                    f"else R{k}(p, e))")
+        if spec.implicit or vocab.unlisted:  # when absent, not covered or unlisted: the closure
             return f"(M{k}[{values}[{field!r}]] if {values}.get({field!r}) in M{k} else R{k}(p, e))"
         return f"M{k}[{values}[{field!r}]]"
     if spec.optional:
-        return f"({values}[{field!r}] if {field!r} in {values} else R{k}(p, e))"
+        return f"({values}[{field!r}] if {field!r} in {values} else A{k})"
     return f"{values}[{field!r}]"

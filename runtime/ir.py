@@ -15,7 +15,6 @@ from typing import Any, Union
 
 from . import limits
 from . import messages as M
-from .limits import message as say
 
 FORMAT = "yibao-ir/1"
 
@@ -30,35 +29,35 @@ class IRError(ValueError):
 
 
 def _refuse_floating_point(text: str) -> Any:
-    raise IRError(M.text('ir.refuse_floating_point.1', text=text))
+    raise IRError(M.text('ir.float_in_text', text=text))
 
 
 def _no_constant(text: str) -> Any:
-    raise IRError(M.text('ir.no_constant.1', text=text))
+    raise IRError(M.text('ir.json_constant', text=text))
 
 
 def parse_ir_text(text: Union[str, bytes]) -> dict:
     if isinstance(text, bytes):
         if len(text) > limits.MAX_IR_BYTES:
-            raise IRError(say("ir.too_large", size=f"{len(text)} 字节", limit=limits.MAX_IR_BYTES))
+            raise IRError(M.text('ir.too_large', size=f"{len(text)} 字节", limit=limits.MAX_IR_BYTES))
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise IRError(M.text('ir.parse_ir_text.3', exc=exc)) from None
+            raise IRError(M.text('ir.not_utf8', exc=exc)) from None
     if len(text) > limits.MAX_IR_BYTES:
-        raise IRError(say("ir.too_large", size=f"{len(text)} 个字符", limit=limits.MAX_IR_BYTES))
+        raise IRError(M.text('ir.too_large', size=f"{len(text)} 个字符", limit=limits.MAX_IR_BYTES))
     deep = limits.json_depth_problem(text, limits.MAX_IR_DEPTH)
     if deep is not None:  # json.loads would raise RecursionError
-        raise IRError(say("ir.depth_text", line=deep[0], col=deep[1], problem=deep[2]))
+        raise IRError(M.text('ir.too_deep_at', line=deep[0], col=deep[1], problem=deep[2]))
     long_number = limits.long_integer_problem(text, limits.MAX_IR_INT_DIGITS)
     if long_number is not None:  # json.loads would raise ValueError past 4,300 digits
-        raise IRError(say("ir.long_number", problem=long_number))
+        raise IRError(M.text('ir.long_number', problem=long_number))
     try:
         doc = json.loads(text, parse_float=_refuse_floating_point, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise IRError(M.text('ir.parse_ir_text.2', lineno=exc.lineno, colno=exc.colno, msg=exc.msg)) from None
+        raise IRError(M.text('ir.bad_json', lineno=exc.lineno, colno=exc.colno, msg=exc.msg)) from None
     if not isinstance(doc, dict):
-        raise IRError(M.text('ir.parse_ir_text.1'))
+        raise IRError(M.text('ir.not_object'))
     return doc
 
 
@@ -71,14 +70,14 @@ def read_ir(source: Union[dict, str, bytes, os.PathLike, None] = None, *, text: 
     files. A string that is not JSON text is refused; pass ``path=`` to read a file."""
     given = [x for x in (source, text, path) if x is not None]
     if len(given) != 1:
-        raise IRError(say("ir.one_source"))
+        raise IRError(M.text('ir.one_source'))
     if text is not None:
         if not isinstance(text, (str, bytes)):
-            raise IRError(say("ir.text_kind", kind=type(text).__name__))
+            raise IRError(M.text('ir.text_kind', kind=type(text).__name__))
         return parse_ir_text(text)
     if path is not None:
         if not isinstance(path, (str, os.PathLike)) or str(path) == "":
-            raise IRError(say("ir.path_kind", path=path))
+            raise IRError(M.text('ir.path_kind', path=path))
         return _read_ir_file(path)
     if isinstance(source, dict):
         return source
@@ -88,10 +87,10 @@ def read_ir(source: Union[dict, str, bytes, os.PathLike, None] = None, *, text: 
         if source.lstrip().startswith("{"):
             return parse_ir_text(source)
         shown = f"{source[:40]!r}{'…' if len(source) > 40 else ''}"
-        raise IRError(say("ir.ambiguous", shown=shown))
+        raise IRError(M.text('ir.ambiguous_string', shown=shown))
     if isinstance(source, os.PathLike):
         return _read_ir_file(source)
-    raise IRError(say("ir.source_kind", kind=type(source).__name__))
+    raise IRError(M.text('ir.source_kind', kind=type(source).__name__))
 
 
 def _read_ir_file(path: Union[str, os.PathLike]) -> dict:
@@ -99,7 +98,7 @@ def _read_ir_file(path: Union[str, os.PathLike]) -> dict:
         with open(path, "rb") as handle:
             data = handle.read(limits.MAX_IR_BYTES + 1)
     except OSError as exc:
-        raise IRError(say("ir.unreadable", path=os.fspath(path), reason=exc.strerror or exc)) from None
+        raise IRError(M.text('ir.unreadable', path=os.fspath(path), reason=exc.strerror or exc)) from None
     return parse_ir_text(data)
 
 
@@ -114,7 +113,7 @@ def _hashed_bytes(doc: dict) -> bytes:
     try:
         return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate in a key or a value the schema does not name
-        raise IRError(say("ir.surrogate", near=exc.object[max(0, exc.start - 20):exc.start])) from None
+        raise IRError(M.text('ir.lone_surrogate', near=exc.object[max(0, exc.start - 20):exc.start])) from None
 
 
 def compute_sha256(doc: dict) -> str:
@@ -134,13 +133,13 @@ def _reject_floats(doc: Any, root: str) -> None:
     while stack:
         node, path, depth = stack.pop()
         if isinstance(node, float):
-            raise IRError(M.text('ir.reject_floats.1', path=path, node=node))
+            raise IRError(M.text('ir.float_value', path=path, node=node))
         if depth > limits.MAX_IR_DEPTH and isinstance(node, (dict, list)):
-            raise IRError(say("ir.depth", path=limits.shown_path(path), limit=limits.MAX_IR_DEPTH))
+            raise IRError(M.text('ir.too_deep', path=limits.shown_path(path), limit=limits.MAX_IR_DEPTH))
         if isinstance(node, dict):
             for key, value in node.items():
                 if not isinstance(key, str):
-                    raise IRError(M.text('ir.reject_floats.2', path=path, key=key))
+                    raise IRError(M.text('ir.key_not_text', path=path, key=key))
                 stack.append((value, f"{path}.{key}", depth + 1))
         elif isinstance(node, list):
             stack.extend((value, f"{path}[{i}]", depth + 1) for i, value in enumerate(node))
@@ -149,32 +148,32 @@ def _reject_floats(doc: Any, root: str) -> None:
 def verify_sha256(doc: dict) -> str:
     stated = doc.get("sha256")
     if not isinstance(stated, str):
-        raise IRError(M.text('ir.verify_sha256.1'))
+        raise IRError(M.text('ir.sha256_missing'))
     actual = compute_sha256(doc)
     if stated != actual:
-        raise IRError(M.text('ir.verify_sha256.2', actual=actual, stated=stated))
+        raise IRError(M.text('ir.sha256_mismatch', actual=actual, stated=stated))
     return stated
 
 
 def check_outline(doc: dict) -> None:
     """The top-level shape: the format tag, every section present with the right JSON type."""
     if doc.get("format") != FORMAT:
-        raise IRError(M.text('ir.check_outline.1', value=doc.get('format'), FORMAT=FORMAT))
+        raise IRError(M.text('ir.unsupported_format', value=doc.get('format'), FORMAT=FORMAT))
     missing = [k for k in TOP_LEVEL if k not in doc]
     if missing:
-        raise IRError(M.text('ir.check_outline.2', listed=', '.join(missing)))
+        raise IRError(M.text('ir.top_fields_missing', listed=', '.join(missing)))
     for key in LIST_SECTIONS:
         if not isinstance(doc[key], list):
-            raise IRError(M.text('ir.check_outline.5', key=key))
+            raise IRError(M.text('ir.section_not_list', key=key))
     reg = doc["regulation"]
     if not isinstance(reg, dict):
-        raise IRError(M.text('ir.check_outline.3'))
+        raise IRError(M.text('ir.regulation_not_object'))
     for key in REGULATION_KEYS:
         if key not in reg:
-            raise IRError(M.text('ir.check_outline.6', key=key))
+            raise IRError(M.text('ir.regulation_field_missing', key=key))
     eff = reg["effective"]
     if not (isinstance(eff, list) and len(eff) == 2 and isinstance(eff[0], str) and (eff[1] is None or isinstance(eff[1], str))):
-        raise IRError(M.text('ir.check_outline.4'))
+        raise IRError(M.text('ir.effective_shape'))
 
 
 def load_ir(source: Union[dict, str, bytes, os.PathLike, None] = None, *, verify: bool = True,
@@ -194,8 +193,8 @@ def load_ir(source: Union[dict, str, bytes, os.PathLike, None] = None, *, verify
 def need(obj: Any, key: str, kind: type, where: str) -> Any:
     """``obj[key]`` checked to be of ``kind``; an IRError naming ``where`` otherwise."""
     if not isinstance(obj, dict) or key not in obj:
-        raise IRError(M.text('ir.need.1', where=where, key=key))
+        raise IRError(M.text('ir.field_missing', where=where, key=key))
     value = obj[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise IRError(M.text('ir.need.2', where=where, key=key, __name__=type(value).__name__))
+        raise IRError(M.text('ir.field_type', where=where, key=key, __name__=type(value).__name__))
     return value

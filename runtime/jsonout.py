@@ -33,17 +33,15 @@ _encode_plain = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), ch
                                  default=_not_plain).encode
 _encode_string = json.encoder.encode_basestring  # the C function json.dumps(..., ensure_ascii=False) uses
 _KEY_TEXT: dict = {}
-_LAYOUTS: dict = {}  # (keys, indent) → the text before each value of an amounts object
+_LAYOUTS: dict = {}  # (keys, indent, inline) → (template,), see ``_layout``
 _DECIMAL_ONLY = {Decimal}
-_PLAIN_NUMBER = frozenset("0123456789.-")
+_DICT_ONLY = {dict}
+_ATOM_CLASSES = frozenset({Decimal, str, int, bool, type(None)})  # exactly these: a subclass takes ``_atom``
 
 
 def dumps_output(obj: Any) -> str:
     """The output object as JSON text (UTF-8 characters, not escapes), ending with a newline."""
-    parts: list[str] = []
-    _write(obj, "", parts)
-    parts.append("\n")
-    return "".join(parts)
+    return _text(obj, "") + "\n"
 
 
 def _scalar(value: Any) -> bool:
@@ -51,95 +49,110 @@ def _scalar(value: Any) -> bool:
         isinstance(value, list) and all(_scalar(v) and not isinstance(v, list) for v in value))
 
 
-def _write(value: Any, indent: str, out: list[str]) -> None:
+def _text(value: Any, indent: str) -> str:
+    """The text of any value: the format's definition, with a short road for the exact classes settle builds."""
+    write = _ATOMS.get(value.__class__)
+    if write is not None:
+        return write(value)
     if isinstance(value, dict):
-        _write_object(value, indent, out)
-    elif isinstance(value, list):
-        _write_array(value, indent, out)
-    else:
-        out.append(_atom(value))
+        return _object_text(value, indent)
+    if isinstance(value, list):
+        return _array_text(value, indent)
+    return _atom(value)
 
 
-def _write_object(obj: dict, indent: str, out: list[str]) -> None:
+def _object_text(obj: dict, indent: str) -> str:
+    """One line when it has at most INLINE_KEYS values, all scalars; otherwise a key per line."""
     if not obj:
-        out.append("{}")
-        return
-    if len(obj) <= INLINE_KEYS:
+        return "{}"
+    classes = set(map(type, obj.values()))
+    inline = len(obj) <= INLINE_KEYS
+    if classes <= _ATOM_CLASSES:  # only atoms: one join over the texts, the keys' part kept by shape
+        text = _atoms_object(obj, indent, inline, classes)
+        if text is not None:
+            return text
+    elif inline and dict not in classes:
         text = _inline_object(obj)
         if text is not None:
-            out.append(text)
-            return
+            return text
     inner = indent + "  "
-    text = _amounts_object(obj, indent)
-    if text is not None:
-        out.append(text)
-        return
-    out.append("{\n")
-    last = len(obj) - 1
-    keys, atoms = _KEY_TEXT.get, _ATOMS.get
-    for i, (key, value) in enumerate(obj.items()):
-        write = atoms(value.__class__)
-        if write is not None:  # the common case, an amount or a code: no recursion
-            out.append(inner + (keys(key) or _key(key)) + write(value) + (",\n" if i < last else "\n"))
-            continue
-        out.append(inner + (keys(key) or _key(key)))
-        _write(value, inner, out)
-        out.append(",\n" if i < last else "\n")
-    out.append(indent + "}")
+    layout = _layout(obj, indent, False)
+    if layout is None:  # a key that is not a string (``_key`` refuses it, in document order)
+        parts = []
+        for i, (key, value) in enumerate(obj.items()):
+            parts.append(("{\n" if i == 0 else ",\n") + inner + _key(key) + _text(value, inner))
+        return "".join(parts) + "\n" + indent + "}"
+    atoms = _ATOMS
+    return layout[0] % tuple([atoms[value.__class__](value) if value.__class__ in atoms else _text(value, inner)
+                              for value in obj.values()])
 
 
-def _amounts_object(obj: dict, indent: str) -> Any:
-    """A many-line object of amounts only (a setlinfo), in one join; None for anything else. The keys'
-    part of the text is kept by shape; each amount is its ``str``, which is ``_decimal``'s text unless it
-    has an exponent or is not finite (then a letter shows, and the general writer takes over)."""
-    values = obj.values()
-    if set(map(type, values)) != _DECIMAL_ONLY:
-        return None
-    texts = list(map(str, values))
-    if not _PLAIN_NUMBER.issuperset("".join(texts)):
-        return None
-    shape = (tuple(obj), indent)
-    prefixes = _LAYOUTS.get(shape)
-    if prefixes is None:
-        if not all(key.__class__ is str for key in shape[0]) or len(_LAYOUTS) >= 256:
+def _layout(obj: dict, indent: str, inline: bool) -> Any:
+    """(template,) for an object of this shape (keys, indent, one line or not): the text with a ``%s`` for
+    each value, kept once built. None when a key is not a string."""
+    shape = (tuple(obj), indent, inline)
+    layout = _LAYOUTS.get(shape)
+    if layout is None:
+        if not all(key.__class__ is str for key in shape[0]):
             return None
-        inner = indent + "  "
-        prefixes = _LAYOUTS[shape] = [("{\n" if i == 0 else ",\n") + inner + _key(key) for i, key in enumerate(shape[0])]
-    return "".join(map(str.__add__, prefixes, texts)) + "\n" + indent + "}"
+        if inline:
+            parts = [("{" if i == 0 else ", ") + _key(key) for i, key in enumerate(shape[0])] + ["}"]
+        else:
+            parts = [("{\n" if i == 0 else ",\n") + indent + "  " + _key(key) for i, key in enumerate(shape[0])]
+            parts.append("\n" + indent + "}")
+        layout = ("%s".join(part.replace("%", "%%") for part in parts),)
+        if len(_LAYOUTS) < 1024:
+            _LAYOUTS[shape] = layout
+    return layout
+
+
+def _atoms_object(obj: dict, indent: str, inline: bool, classes: set) -> Any:
+    """An object whose values are all atoms, on one line (``inline``) or one per line, in one ``%``; None
+    when its keys are not all strings (the general writer then says so). Amounts are their ``str``, which
+    is ``_decimal``'s text unless the Decimal has an exponent or is not finite: then something other than
+    digits, ``.`` and ``-`` shows, and ``_decimal`` writes or refuses each amount."""
+    layout = _layout(obj, indent, inline)
+    if layout is None:
+        return None
+    template = layout[0]
+    if classes == _DECIMAL_ONLY:
+        texts = tuple(map(str, obj.values()))
+        if "".join(texts).replace(".", "").replace("-", "").isdigit():  # all plain: no exponent, all finite
+            return template % texts
+        return template % tuple(map(_decimal, obj.values()))
+    atoms = _ATOMS
+    return template % tuple([atoms[value.__class__](value) for value in obj.values()])
 
 
 def _inline_object(obj: dict) -> Any:
-    """The one-line text of an object whose values are all scalars, else None."""
+    """The one-line text of an object whose values are all scalars (atoms or lists of atoms), else None."""
     parts = []
     keys, atoms = _KEY_TEXT.get, _ATOMS.get
     for key, value in obj.items():
         write = atoms(value.__class__)
         if write is None:
-            if value.__class__ is dict or not _scalar(value):
+            if value.__class__ is list:
+                kinds = set(map(type, value))
+                if not kinds <= _ATOM_CLASSES and (dict in kinds or list in kinds or not _scalar(value)):
+                    return None
+            elif value.__class__ is dict or not _scalar(value):
                 return None
             write = _inline
         parts.append((keys(key) or _key(key)) + write(value))
     return "{" + ", ".join(parts) + "}"
 
 
-def _write_array(items: list, indent: str, out: list[str]) -> None:
+def _array_text(items: list, indent: str) -> str:
     if not items:
-        out.append("[]")
-        return
-    if all(_scalar(v) and not isinstance(v, list) for v in items):
-        out.append(_inline(items))
-        return
+        return "[]"
+    classes = set(map(type, items))
+    if classes <= _ATOM_CLASSES or (dict not in classes and all(_scalar(v) and not isinstance(v, list) for v in items)):
+        return _inline(items)
     inner = indent + "  "
-    rows = _plain_rows(items)
-    if rows is not None:
-        out.append("[\n" + inner + (",\n" + inner).join(rows) + "\n" + indent + "]")
-        return
-    out.append("[\n")
-    for i, value in enumerate(items):
-        out.append(inner)
-        _write(value, inner, out)
-        out.append(",\n" if i < len(items) - 1 else "\n")
-    out.append(indent + "]")
+    rows = _plain_rows(items) if classes == _DICT_ONLY else None
+    if rows is None:
+        rows = [_text(value, inner) for value in items]
+    return "[\n" + inner + (",\n" + inner).join(rows) + "\n" + indent + "]"
 
 
 def _plain_rows(items: list) -> Any:
@@ -171,7 +184,7 @@ def _key(key: Any) -> str:
     text = _KEY_TEXT.get(key) if key.__class__ is str else None
     if text is None:
         if not isinstance(key, str):
-            raise TypeError(M.text('jsonout.key.1', key=key))
+            raise TypeError(M.text('output.key_not_text', key=key))
         text = _encode_string(key) + ": "
         if key.__class__ is str and len(_KEY_TEXT) < 4096:
             _KEY_TEXT[key] = text
@@ -197,12 +210,12 @@ def _atom(value: Any) -> str:
     if isinstance(value, Decimal):
         return _decimal(value)
     # floats and Fractions must never reach the contract's JSON
-    raise TypeError(M.text('jsonout.atom.1', __name__=type(value).__name__, value=value))
+    raise TypeError(M.text('output.value_type', __name__=type(value).__name__, value=value))
 
 
 def _decimal(value: Decimal) -> str:
     if not value.is_finite():
-        raise ValueError(M.text('jsonout.decimal.1', value=value))
+        raise ValueError(M.text('output.not_finite', value=value))
     text = str(value)
     if "E" in text or "e" in text:
         text = format(value, "f")

@@ -14,6 +14,8 @@ import re
 from decimal import Decimal
 from typing import Optional
 
+from . import messages as M
+
 # ── amounts (case JSON) ───────────────────────────────────────────────────────────────────────
 # The largest amount a case may carry, in yuan: 999 999 999 999.99 (just under 10^12 yuan). No
 # encounter's fees nor any monthly wage comes near it, and below it every product with a rate stays a
@@ -54,19 +56,12 @@ def amount_problem_decimal(value: Decimal) -> Optional[str]:
     return None
 
 
-def message(which: str, /, **fields) -> str:
-    """The catalogue text (runtime/messages.py, LIMIT_TEXT) for a refusal."""
-    from .messages import limit_text  # messages imports values, which imports this module
-
-    return limit_text(which, **fields)
-
-
 def _too_many_digits() -> str:
-    return message("amount.digits", digits=MAX_AMOUNT_YUAN_DIGITS)
+    return M.text('amount.too_many_digits', digits=MAX_AMOUNT_YUAN_DIGITS)
 
 
 def _out_of_range() -> str:
-    return message("amount.range", max=MAX_AMOUNT_TEXT)
+    return M.text('amount.out_of_range', max=MAX_AMOUNT_TEXT)
 
 
 def amount_problem_text(text: str) -> Optional[str]:
@@ -98,7 +93,7 @@ def json_depth_problem(text: str, limit: int) -> Optional[tuple[int, int, str]]:
         if ch == "[" or ch == "{":
             depth += 1
             if depth > limit:
-                return line, i - line_start + 1, message("json.depth", limit=limit)
+                return line, i - line_start + 1, M.text('json.too_deep', limit=limit)
         elif ch == "]" or ch == "}":
             depth -= 1
         elif ch == "\n":
@@ -116,7 +111,7 @@ def long_integer_problem(text: str, limit: int) -> Optional[str]:
         if "0" <= ch <= "9":
             run += 1
             if run > limit:
-                return message("json.digits", limit=limit)
+                return M.text('json.long_number', limit=limit)
         else:
             run = 0  # a string's opening quote ends a run too
     return None

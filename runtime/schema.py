@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import messages as M
 from .ir import IRError
 from .limits import MAX_IR_EXPR_DEPTH, shown_path
-from .limits import message as say
 
 # ── the schema, as data ───────────────────────────────────────────────────────────────────────
 # A spec is one of: a name from _SCALARS; ("list", spec); ("map", spec) (an object with any string keys);
@@ -156,7 +156,7 @@ def _fields(value: Any, required: dict, optional: dict, path: str, depth: int, s
         _refuse(path, "应为对象", value)
     for key in required:
         if key not in value:
-            raise IRError(say("schema.missing", path=path, key=key))
+            raise IRError(M.text('schema.missing', path=path, key=key))
     named = [(k, s) for k, s in (*required.items(), *optional.items()) if k in value]
     for key, spec in reversed(named):
         stack.append((value[key], spec, f"{path}.{key}", depth))
@@ -164,12 +164,12 @@ def _fields(value: Any, required: dict, optional: dict, path: str, depth: int, s
 
 def _expression(node: Any, path: str, depth: int, stack: list) -> None:
     if depth >= MAX_IR_EXPR_DEPTH:
-        raise IRError(say("ir.expr_depth", path=shown_path(path), limit=MAX_IR_EXPR_DEPTH))
+        raise IRError(M.text('ir.expression_too_deep', path=shown_path(path), limit=MAX_IR_EXPR_DEPTH))
     if not isinstance(node, dict):
         _refuse(path, "表达式应为 JSON 对象", node)
     shapes = [k for k in SHAPE_KEYS if k in node]
     if len(shapes) != 1:
-        raise IRError(say("schema.shape", path=path, keys=", ".join(sorted(map(str, node)))))
+        raise IRError(M.text('schema.shape', path=path, keys=", ".join(sorted(map(str, node)))))
     required, optional = EXPR_SHAPES[shapes[0]]
     _fields(node, required, optional, path, depth + 1, stack)
 
@@ -186,7 +186,7 @@ def _scalar(value: Any, spec: str, path: str) -> None:
     if spec == STR:
         ok = isinstance(value, str)
         if ok and _SURROGATE.search(value):  # no UTF-8 output or hash could hold it
-            raise IRError(say("schema.surrogate", path=path))
+            raise IRError(M.text('schema.lone_surrogate', path=path))
     elif spec == INT:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif spec == BOOL:
@@ -200,7 +200,7 @@ def _scalar(value: Any, spec: str, path: str) -> None:
 
 
 def _refuse(path: str, expected: str, value: Any) -> None:
-    raise IRError(say("schema.expected", path=path, expected=expected, found=_describe(value)))
+    raise IRError(M.text('schema.expected', path=path, expected=expected, found=_describe(value)))
 
 
 def _describe(value: Any) -> str:

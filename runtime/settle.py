@@ -19,11 +19,13 @@ from typing import Any, Iterable, Optional, Union
 
 from . import contract as C
 from . import messages as M
-from .case import FEE_FIELDS, CaseError, Problems, check_keys, load_case_text, parse_cuminfo, parse_encounters, parse_person
+from .casegen import make_case_reader
+from .case import FEE_FIELDS, CaseError, CaseText, Problems, check_keys, load_case_text, parse_cuminfo, parse_encounters, parse_person
 from .evaluate import Program
 from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_inputs
 from .ir import IRError, load_ir
 from .jsonout import dumps_output
+from .outputgen import make_output_builder
 from .regions import RegionIndex
 from .limits import RULE_FAULTS
 from .trace import build_trace
@@ -36,6 +38,7 @@ class Regulation:
 
     def __init__(self, doc: dict, *, fast: bool = True) -> None:
         self.ir = doc
+        self.fast = fast  # generated code (rules, input and case readers, output builder), else the definitions only
         self.program = Program(doc, fast)
         self.readers = make_readers(self.program)
         readers = self.readers
@@ -46,11 +49,14 @@ class Regulation:
             start = _dt.date.fromisoformat(reg["effective"][0])
             end = _dt.date.fromisoformat(reg["effective"][1]) if reg["effective"][1] else None
         except ValueError:
-            raise IRError(M.text('settle.init.1', item=reg['effective'])) from None
+            raise IRError(M.text('ir.bad_effective_date', item=reg['effective'])) from None
         self._effective = (start, end)
         self.block_parts = (reg["title"], start.isoformat(), end.isoformat() if end else None, doc["sha256"])
         self.scope = _scope(doc)
         self.contribution = None  # its ContributionProgram, compiled on first use (contribute.py)
+        # setlinfo and setldetail of a settled encounter (runtime/outputgen.py); None: the general path only,
+        # which is also the one that refuses an IR whose contract cannot settle (settlement_problem)
+        self.build_output = make_output_builder(self.program) if fast and self.settlement_problem() is None else None
 
     def out_of_scope(self, person: Any, enc: Any) -> Optional[dict]:
         """The YR05 error when the regulation's 适用 clause leaves this person or encounter out, else None."""
@@ -125,10 +131,18 @@ class ContractOutput(dict):
 class SettleResult:
     """``output`` is the contract's JSON object (amounts as Decimal); ``status`` 0 or 1 (any error)."""
 
-    def __init__(self, output: dict, status: int, fees: list) -> None:
+    def __init__(self, output: dict, status: int, fees: Optional[list] = None, encounters: Optional[list] = None) -> None:
         self.output = output
         self.status = status
-        self.fees = fees  # per encounter: {"01": fen, "02": fen, "03": fen, "overlmt": fen} (for explain)
+        self._fees = fees
+        self._encounters = encounters  # read into fees only when asked (explain asks; most callers never do)
+
+    @property
+    def fees(self) -> list:
+        """Per encounter: {"01": fen, "02": fen, "03": fen, "overlmt": fen} (for explain)."""
+        if self._fees is None:
+            self._fees = [_fees_of(enc) for enc in self._encounters or ()]
+        return self._fees
 
 
 class PreparedCase:
@@ -157,6 +171,10 @@ class Engine:
         self._index = RegionIndex(regulations, _itself, _program, "规定", "结算日期")
         self._by_region = self._index.by_region
         self._schemas = self._index.schemas
+        self._names = self._index.names  # region code → name (yibao/batch.py reads it for --region)
+        # per region, the generated reader of a plain valid case (runtime/casegen.py); the general one decides the rest
+        self._case_readers = {code: make_case_reader(schema) for code, schema in self._schemas.items()
+                              if all(reg.fast for reg in self._by_region[code])}
         # what every output remembers (for explain), built once rather than per case
         self._produced_by = {code: {reg.sha256: reg for reg in group} for code, group in self._by_region.items()}
 
@@ -182,8 +200,16 @@ class Engine:
         anything: what every evaluator (per-claim, columnar) starts from. Raises CaseError."""
         name = name or getattr(case, "source_name", "<case>")
         problems = Problems(name)
+        read = self._quick_reader(case, region)
+        parts = None if read is None else read(case)
+        if parts is not None:  # a plain valid case, read by the region's generated reader
+            code = region if region is not None else case["region"]
+            person, encounters, cuminfo = parts
+            plans = [self._plan(code, person, enc, problems) for enc in encounters]
+            problems.check()
+            return PreparedCase(code, person, encounters, cuminfo, plans)
         if not isinstance(case, dict):
-            raise CaseError(name, [("$", M.text('settle.settle.1'))])
+            raise CaseError(name, [("$", M.text('case.settle_not_object'))])
         check_keys(case, _TOP_FIELDS, "", problems, _TOP_FIELD_SET)
         code = self._index.region(case, region, problems)
         if code is None:
@@ -197,12 +223,26 @@ class Engine:
         problems.check()
         return PreparedCase(code, person, encounters, cuminfo, plans)
 
+    def _quick_reader(self, case: Any, region: Optional[str]) -> Any:
+        """The generated reader of the region a case names by its own loaded code, when the case's top level
+        holds nothing else the general reader would question; else None."""
+        if case.__class__ is not CaseText and case.__class__ is not dict or not case.keys() <= _TOP_FIELD_SET:
+            return None
+        given = region if region is not None else case.get("region")
+        if given.__class__ is not str or given != given.strip():
+            return None
+        return self._case_readers.get(given)
+
     def result(self, prepared: "PreparedCase", rows: list) -> SettleResult:
         """The contract output of a prepared case's encounter rows."""
-        status = 1 if any(["error" in row for row in rows]) else 0
+        status = 0
+        for row in rows:
+            if "error" in row:
+                status = 1
+                break
         output = ContractOutput(region=prepared.code, encounters=rows)
         output.regulations = self._produced_by[prepared.code]
-        return SettleResult(output, status, [_fees_of(enc) for enc in prepared.encounters])
+        return SettleResult(output, status, encounters=prepared.encounters)
 
     # ── steps ──
 
@@ -242,7 +282,7 @@ def _scope(doc: dict) -> Optional[tuple]:
         return None
     vocab = next((v for v in doc["vocabularies"] if v["name"] == applies["vocabulary"]), None)
     if vocab is None or not vocab.get("field"):
-        raise IRError(M.text('settle.scope.1', item=applies['vocabulary']))
+        raise IRError(M.text('ir.scope_vocabulary_without_field', item=applies['vocabulary']))
     codes = frozenset(m["code"] for m in vocab["members"] if m["name"] in applies["members"])
     return vocab["field"], codes, vocab["name"], list(applies["members"]), applies.get("article")
 
@@ -270,8 +310,17 @@ _TOP_FIELD_SET = frozenset(C.TOP_FIELDS)
 
 
 def _period_keys(date: _dt.date) -> dict:
-    """The period a date falls in, per counter period: a counter resets when its key changes."""
-    return {"year": (date.year,), "quarter": (date.year, (date.month - 1) // 3), "case": ()}
+    """The period a date falls in, per counter period: a counter resets when its key changes. Kept by date
+    (the same few hundred days recur in every batch); callers only read the dict."""
+    keys = _PERIOD_KEYS.get(date)
+    if keys is None:
+        keys = {"year": (date.year,), "quarter": (date.year, (date.month - 1) // 3), "case": ()}
+        if len(_PERIOD_KEYS) < 4096:
+            _PERIOD_KEYS[date] = keys
+    return keys
+
+
+_PERIOD_KEYS: dict = {}
 
 
 class CounterBook:
@@ -295,6 +344,15 @@ class CounterBook:
         keys = _period_keys(date)
         held_keys, held_values = self.keys, self.values
         first, start, cuminfo = self.first_keys, self.start, self.cuminfo
+        if not held_keys and not start and not cuminfo and keys == first:
+            # a fresh book in the first period with nothing carried in: every counter at its init (the loop
+            # below would say so counter by counter)
+            names = program.counter_names
+            values = list(program.counter_inits)
+            held_keys.update(zip(names, map(keys.__getitem__, program.counter_periods)))
+            held_values.update(zip(names, values))
+            self._ready = (program, date)
+            return values
         values = []
         for name, period, init, cum in program.counter_specs:  # one flat loop: this runs for every encounter
             key = keys[period]
@@ -347,17 +405,25 @@ def settle_encounter(reg: Regulation, person: Any, enc: Any, inputs: list, book:
     ev = program.evaluate(inputs, counters, contract.kept, need_env=trace, trusted=True, record=trace)
     if ev.error is not None:
         return {"mdtrt_id": enc.mdtrt_id, "error": M.from_sentinel(ev.error, ev.error_at)}
-    amounts, problem = _setlinfo_fen(ev, contract)
-    if problem is None and ev.counters_after is not None:  # an excluded encounter has none unless it counts
+    built = None
+    if ev.excluded is None and reg.build_output is not None:
+        built = reg.build_output(ev.outputs, person.insutype)  # the plain case, generated; None: see below
+    if built is not None:
+        setlinfo, setldetail = built
         problem = normalise_counters(program, ev.counters_after)
+    else:  # the general path: the definition, and the one that names what is wrong
+        amounts, problem = _setlinfo_fen(ev, contract)
+        if problem is None and ev.counters_after is not None:  # an excluded encounter has none unless it counts
+            problem = normalise_counters(program, ev.counters_after)
     if problem is not None:
         return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(problem)}
     if ev.counters_after is not None:
         book.commit(program, enc.date, ev.counters_after)
-    limit = _limit(program, ev)
-    setlinfo = amount_decimals(amounts, contract.ratios)
+    if built is None:
+        setlinfo = amount_decimals(amounts, contract.ratios)
+        setldetail = _setldetail(amounts, setlinfo, person.insutype, _limit(program, ev), ev, contract.ratios)
     row: dict = {"mdtrt_id": enc.mdtrt_id, "regulation": _regulation_block(reg), "setlinfo": setlinfo,
-                 "setldetail": _setldetail(amounts, setlinfo, person.insutype, limit, ev)}
+                 "setldetail": setldetail}
     if ev.excluded is not None:
         row["excluded"] = {"article": ev.excluded.article, "reason": ev.excluded.reason}
     if trace:
@@ -436,31 +502,31 @@ def _limit(program: Any, ev: Any) -> Optional[int]:
     return as_whole_fen(value)
 
 
-def _setldetail(v: dict, setlinfo: dict, insutype: Optional[str], limit: Optional[int], ev: Any) -> list[dict]:
+def _setldetail(v: dict, setlinfo: dict, insutype: Optional[str], limit: Optional[int], ev: Any,
+                ratios: tuple) -> list[dict]:
     """The fund rows; amounts are the setlinfo's own Decimal objects (immutable, so sharing them is safe)."""
     code, name = C.basic_fund(insutype or "")
     scope = setlinfo["inscp_scp_amt"]
     rows = [_detail_row(code, name, setlinfo["hifp_pay"], scope, money_decimal(limit) if limit is not None else None,
-                        _basic_account(v, setlinfo, ev))]
+                        _basic_account(v, setlinfo, ev, ratios))]
     for field, (fund_code, fund_name) in C.OTHER_FUNDS.items():
         if v.get(field, 0) != 0:
-            rows.append(_detail_row(fund_code, fund_name, setlinfo[field], scope, None, f"{fund_name}支付 {setlinfo[field]} 元"))
+            rows.append(_detail_row(fund_code, fund_name, setlinfo[field], scope, None,
+                                    M.template("detail.other_fund").format(fund_name, setlinfo[field])))
     return rows
 
 
 def _detail_row(code: str, name: str, amount: Any, scope: Any, limit: Any, info: str) -> dict:
-    return {"fund_pay_type": code, "fund_pay_type_name": name, "fund_payamt": amount, "inscp_scp_amt": scope,
-            "crt_payb_lmt_amt": limit, "setl_proc_info": info}
+    return dict(zip(C.DETAIL_FIELDS, (code, name, amount, scope, limit, info)))
 
 
-def _basic_account(v: dict, setlinfo: dict, ev: Any) -> str:
+def _basic_account(v: dict, setlinfo: dict, ev: Any, ratios: tuple) -> str:
     """One line for the slip: how the basic fund's payment came about. Amounts are written as their setlinfo
     Decimals print (the same text as format_money, for a fraction of the cost)."""
     if ev.excluded is not None:
-        return f"不予支付（{ev.excluded.article or ''}）：{ev.excluded.reason}；医疗费 {setlinfo['medfee_sumamt']} 元由个人负担"
-    return (f"医疗费 {setlinfo['medfee_sumamt']} 元，政策范围内 {setlinfo['inscp_scp_amt']} 元，"
-            f"起付线 {setlinfo['act_pay_dedc']} 元，统筹基金按 {format_percent(v['pool_prop_selfpay'])} 支付 "
-            f"{setlinfo['hifp_pay']} 元")
+        return M.template("detail.excluded").format(ev.excluded.article or "", ev.excluded.reason, setlinfo["medfee_sumamt"])
+    return M.template("detail.basic_fund").format(*[format_percent(v[f]) if f in ratios else setlinfo[f]
+                                                for f in C.BASIC_ACCOUNT])
 
 
 def _trace_roots(program: Any, ev: Any) -> list:

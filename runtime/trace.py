@@ -38,7 +38,9 @@ def build_trace(program: Any, env: list, roots: list[CNode], decided: Any = None
     key = memo.key(env, decided.values, roots) if memo is not None else None
     plan = memo.plans.get(key) if key is not None else None
     if plan is not None:
-        return _replay(plan, env, decided.values)
+        if plan.__class__ is list:  # walked once already: now that the path recurs, made into code
+            plan = memo.plans[key] = _plan_function(plan)
+        return plan(env, decided.values)
     walker = _Walker(program, list(env), decided, key is not None)
     for node in roots:
         walker.node(node)
@@ -50,15 +52,36 @@ def build_trace(program: Any, env: list, roots: list[CNode], decided: Any = None
 ENV, RECORD, CONSTANT = 0, 1, 2  # where a planned item's value is
 
 
-def _replay(plan: list, env: list, values: list) -> list[dict]:
+def _plan_function(plan: list) -> Callable[[list, list], list]:
+    """A plan as one generated function ``(env, record) -> items``: a single list display of the items, each
+    value fetched from its slot or record entry and written as ``format_value`` writes it (fen, counts,
+    names and flags inline, anything else through it). Names, articles, sources, notes and types are
+    constants bound in the function's globals, never source text; it runs without builtins."""
+    namespace: dict = {"FV": format_value, "I": int, "S": str, "__builtins__": {}}
     items = []
-    for name, where, k, type_, article, source, note in plan:
-        value = env[k] if where == ENV else values[k] if where == RECORD else k
-        item = {"name": name, "value": format_value(value, type_), "article": article, "source": source}
-        if note is not None:
-            item["note"] = note
-        items.append(item)
-    return items
+    for i, (name, where, k, type_, article, source, note) in enumerate(plan):
+        namespace.update({f"N{i}": name, f"A{i}": article, f"P{i}": source, f"T{i}": type_, f"O{i}": note})
+        if where == ENV:
+            get = f"E[{int(k)}]"
+        elif where == RECORD:
+            get = f"R[{int(k)}]"
+        else:
+            namespace[f"C{i}"] = k
+            get = f"C{i}"
+        if type_ == "money":
+            value = (f"(('%d.%02d' % (v // 100, v % 100) if v else '0.00') if (v := {get}).__class__ is I and v >= 0 "
+                     f"else FV(v, T{i}))")
+        elif type_ == "bool":
+            value = f"('true' if (v := {get}) is True else 'false' if v is False else FV(v, T{i}))"
+        elif type_ == "rate":
+            value = f"FV({get}, T{i})"
+        else:  # a count, a date, a member name
+            value = f"('%d' % v if (v := {get}).__class__ is I and v >= 0 else v if v.__class__ is S else FV(v, T{i}))"
+        items.append(f"{{'name': N{i}, 'value': {value}, 'article': A{i}, 'source': P{i}"
+                     + ("}" if note is None else f", 'note': O{i}}}"))
+    source = "def replay(E, R):\n    return [\n        " + ",\n        ".join(items) + "]\n"
+    exec(compile(source, f"<yibao trace plan: {len(plan)} items>", "exec"), namespace)
+    return namespace["replay"]
 
 
 class _Memo:

@@ -117,11 +117,10 @@ def rate_decimal(rate: Number) -> Decimal:
 
 def exact_decimal_text(x: Number, min_places: int = 0, max_places: int = 12) -> Optional[str]:
     """``x`` as exact decimal text with at least ``min_places`` decimals, or None if it does not terminate."""
-    x = Fraction(x)
-    for places in range(min_places, max_places + 1):
-        scaled = x * 10**places
-        if scaled.denominator == 1:
-            q = scaled.numerator
+    n, d = _parts(x) if x.__class__ is Fraction or x.__class__ is int else _parts(Fraction(x))
+    for places in range(min_places, max_places + 1):  # in ints: Fraction arithmetic costs a Python call per step
+        q, rest = divmod(n * 10**places, d)
+        if rest == 0:
             sign = "-" if q < 0 else ""
             q = abs(q)
             if places == 0:
@@ -161,7 +160,7 @@ def format_percent(x: Number) -> str:
 def parse_rate_text(text: str) -> Fraction:
     """An IR rate literal ("0.85") to an exact Fraction. ValueError when it is not plain decimal text."""
     if not isinstance(text, str) or not _DECIMAL_TEXT.fullmatch(text):
-        raise ValueError(M.text('values.parse_rate_text.1', text=text))
+        raise ValueError(M.text('rate.not_decimal_text', text=text))
     return Fraction(text)
 
 
@@ -184,13 +183,13 @@ def yuan_to_fen(value: object) -> int:
         if n >= 0 and (n * 100) % d == 0:
             return n * 100 // d
     if isinstance(value, bool) or value is None:
-        raise ValueError(M.text('values.yuan_to_fen.1'))
+        raise ValueError(M.text('amount.not_amount'))
     if isinstance(value, str):
         text = value.strip()
         if text == "":
             return 0
         if not _DECIMAL_TEXT.fullmatch(text):
-            raise ValueError(M.text('values.yuan_to_fen.4', value=value[:40]))
+            raise ValueError(M.text('amount.not_amount_text', value=value[:40]))
         _refuse(limits.amount_problem_text(text))
         n, d = Decimal(text).as_integer_ratio()
     elif isinstance(value, int):
@@ -198,16 +197,16 @@ def yuan_to_fen(value: object) -> int:
         n, d = value, 1
     elif isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError(M.text('values.yuan_to_fen.6', value=value))
+            raise ValueError(M.text('amount.not_finite', value=value))
         _refuse(limits.amount_problem_decimal(value))  # before as_integer_ratio, which expands 1e999999999
         n, d = value.as_integer_ratio()  # exact, whatever the decimal context
     else:
-        raise ValueError(M.text('values.yuan_to_fen.5'))
+        raise ValueError(M.text('amount.float'))
     if n < 0:
-        raise ValueError(M.text('values.yuan_to_fen.2', value=value))
+        raise ValueError(M.text('amount.negative', value=value))
     fen, rest = divmod(n * 100, d)
     if rest:
-        raise ValueError(M.text('values.yuan_to_fen.3', value=value))
+        raise ValueError(M.text('amount.beyond_fen', value=value))
     _refuse(limits.amount_problem_fen(fen))
     return fen
 
@@ -220,25 +219,25 @@ def _refuse(problem: Optional[str]) -> None:
 def parse_count(value: object) -> int:
     """A non-negative whole count (JSON integer, integral Decimal or numeric string)."""
     if isinstance(value, bool) or value is None:
-        raise ValueError(M.text('values.parse_count.1'))
+        raise ValueError(M.text('count.not_count'))
     if isinstance(value, str):
         if not _DECIMAL_TEXT.fullmatch(value.strip()) or len(value) > 40:
-            raise ValueError(M.text('values.parse_count.4', value=value[:40]))
+            raise ValueError(M.text('count.not_integer_text', value=value[:40]))
         value = Fraction(value.strip())
     elif isinstance(value, Decimal):
         if not value.is_finite() or not -40 < value.adjusted() < 40:
-            raise ValueError(M.text('values.parse_count.6', value=value))
+            raise ValueError(M.text('count.not_integer', value=value))
         value = Fraction(value)
     if isinstance(value, Fraction):
         if value.denominator != 1:
-            raise ValueError(M.text('values.parse_count.5', value=value))
+            raise ValueError(M.text('count.fraction', value=value))
         value = value.numerator
     if not isinstance(value, int):
-        raise ValueError(M.text('values.parse_count.1'))
+        raise ValueError(M.text('count.not_count'))
     if value < 0:
-        raise ValueError(M.text('values.parse_count.3', value=value))
+        raise ValueError(M.text('count.negative', value=value))
     if value > limits.MAX_COUNT:
-        raise ValueError(limits.message("count.range", max=limits.MAX_COUNT))
+        raise ValueError(M.text('count.out_of_range', max=limits.MAX_COUNT))
     return value
 
 
@@ -250,29 +249,29 @@ def parse_date(text: object) -> _dt.date:
         except ValueError:
             pass  # a day that does not exist: the message below
     if not isinstance(text, str):
-        raise ValueError(M.text('values.parse_date.1'))
+        raise ValueError(M.text('date.not_text'))
     m = _DATE_TEXT.fullmatch(text)
     if not m:
-        raise ValueError(M.text('values.parse_date.2', text=text))
+        raise ValueError(M.text('date.bad_format', text=text))
     try:
         return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
-        raise ValueError(M.text('values.parse_date.3', text=text)) from None
+        raise ValueError(M.text('date.no_such_day', text=text)) from None
 
 
 def parse_setl_time(text: object) -> _dt.date:
     """``yyyy-MM-dd`` or ``yyyy-MM-dd HH:mm:ss``; only the date matters to the rules."""
     if not isinstance(text, str):
-        raise ValueError(M.text('values.parse_setl_time.1'))
+        raise ValueError(M.text('setl_time.not_text'))
     day, _, clock = text.partition(" ")
     try:
         date = parse_date(day)
     except ValueError as exc:
-        raise ValueError(M.text('values.parse_setl_time.4', text=text, exc=exc)) from None
+        raise ValueError(M.text('setl_time.bad_date', text=text, exc=exc)) from None
     if clock and (not _TIME_TEXT.fullmatch(clock) or int(clock[:2]) > 23):
-        raise ValueError(M.text('values.parse_setl_time.2', text=text))
+        raise ValueError(M.text('setl_time.bad_clock', text=text))
     if " " in text and not clock:
-        raise ValueError(M.text('values.parse_setl_time.2', text=text))
+        raise ValueError(M.text('setl_time.bad_clock', text=text))
     return date
 
 

@@ -219,6 +219,17 @@ def test_jsonl_of_whole_contract_cases_is_read_too(tmp_path, engine):
         assert g["hifp_pay"] == w["setlinfo"]["hifp_pay"] and g["psn_part_amt"] == w["setlinfo"]["psn_part_amt"]
 
 
+def test_a_region_given_on_the_command_line_is_checked_against_the_loaded_ones(tmp_path):
+    """`settle --batch --region`: a loaded region settles; an unknown one is a clear error naming the loaded
+    regions (the check once read an Engine attribute that did not exist)."""
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(main, ["settle", "--batch", str(EXAMPLE), "--out", str(out), "--region", "370500"])
+    assert result.exit_code == 1, result.output  # the example's malformed rows, as without --region
+    assert "行数 rows: 11" in result.output
+    result = CliRunner().invoke(main, ["settle", "--batch", str(EXAMPLE), "--out", str(out), "--region", "999999"])
+    assert result.exit_code == 2 and "999999" in result.output and "370500" in result.output, result.output
+
+
 @pytest.mark.parametrize("content, expected", [
     (None, "文件不存在"),
     (b"this is not parquet", "无法读取 parquet"),

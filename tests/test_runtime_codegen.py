@@ -516,3 +516,35 @@ def test_date_operations_agree_in_both_evaluators(admit, discharge, days):
         assert got["住院天数"].kind == "missing" and got["复查截止"] == dt.date(2020, 3, 2)
     else:
         assert got["住院天数"] == 30 and got["复查截止"].kind == "range" and got["前推"] == dt.date(9999, 11, 30)
+
+
+def test_a_trace_plan_made_into_code_holds_its_texts_as_constants_only():
+    """trace._plan_function: names, articles, sources and notes never become source text."""
+    from yibao.runtime.trace import CONSTANT, ENV, RECORD, _plan_function
+
+    hostile = "x'}]; import os; ['"
+    plan = [(hostile, ENV, 0, "money", hostile, hostile, hostile), ("乙", RECORD, 1, "bool", None, None, None),
+            ("丙", CONSTANT, Sentinel("open", "丙", "第一条"), "rate", "第一条", "t.yb:1:1", None)]
+    replay = _plan_function(plan)
+    assert replay.__globals__["__builtins__"] == {}
+    assert "import" not in replay.__code__.co_names and "os" not in replay.__code__.co_names
+    assert replay([123456], [None, True]) == [
+        {"name": hostile, "value": "1234.56", "article": hostile, "source": hostile, "note": hostile},
+        {"name": "乙", "value": "true", "article": None, "source": None},
+        {"name": "丙", "value": "待定", "article": "第一条", "source": "t.yb:1:1"}]
+
+
+def test_a_literal_number_as_a_condition_compiles_without_a_warning():
+    """An embedder's IR may test a literal (the schema allows it; the compiler never writes it): the generated
+    ``if 5 is True`` decides as the closures do, and Python's SyntaxWarning about it is not printed."""
+    import warnings
+
+    doc = tiny_ir([{"name": "值", "type": "money", "notes": [], "exceptions": [],
+                    "default": {"expr": if_({"count": 5}, {"money": 1}, {"money": 0}), "article": None, "at": "t.yb:1:1"}}],
+                  RULE_INPUTS, rule_tables(), rule_counters())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        program = Regulation.from_ir(doc).program
+        program.fast.evaluate(rule_inputs(program, {"金额": 1, "乙额": 0, "甲": True, "乙": False, "医院等级": "一级"}),
+                              [0, 0], record=True)
+    assert program.fast is not None

@@ -12,7 +12,7 @@ from yibao.runtime import CaseError, load_case_text
 from yibao.runtime import messages as M
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
-USE = re.compile(r"M\.text\('([^']+)'")
+USE = re.compile(r"M\.(?:text|template)\(['\"]([a-z0-9_.]+)['\"]")
 
 
 def used_keys() -> set:
@@ -27,5 +27,5 @@ def test_every_key_used_is_catalogued_and_every_entry_is_used():
 def test_a_case_error_is_written_from_the_catalogue():
     with pytest.raises(CaseError) as caught:
         load_case_text('{"region": "370500", "region": "370600"}', "dup.json")
-    assert str(caught.value) == "dup.json: " + M.text("case.no_duplicates.1", key="region")
+    assert str(caught.value) == "dup.json: " + M.text("case.duplicate_key", key="region")
     assert str(caught.value) == "dup.json: JSON 对象中键「region」重复出现"
