@@ -541,6 +541,7 @@ class Example:
     title: str
     lines: tuple[ExampleLine, ...]
     span: Span
+    inherited: Optional[str] = None  # the earlier version's file, for an example an amendment keeps (amend.py)
 
 
 # ───────────────────────────── header ─────────────────────────────
@@ -586,6 +587,15 @@ class BasisDecl:
     """``依据 "…"``: the earlier or provincial document this one builds on."""
 
     text: str
+    span: Span
+
+
+@frozen
+class AmendsDecl:
+    """``修订 "…"``: this version is the earlier one (named by its 标题, or by its file when the text ends in
+    ``.yb``) with the values this file gives changed; the amend pass (``amend.py``) writes it out whole."""
+
+    target: str
     span: Span
 
 
@@ -697,6 +707,7 @@ Clause = Union[
     EffectiveDecl,
     AppliesDecl,
     BasisDecl,
+    AmendsDecl,
     ModuleDecl,
     UseDecl,
 ]

@@ -158,6 +158,9 @@ class _Builder(Transformer_NonRecursive):
     def basis(self, meta, children):
         return A.BasisDecl(text=_string(children[0]), span=self._span(meta))
 
+    def amends(self, meta, children):
+        return A.AmendsDecl(target=_string(children[0]), span=self._span(meta))
+
     def module(self, meta, children):
         return A.ModuleDecl(name=str(children[0]), span=self._span(meta))
 

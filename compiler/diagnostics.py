@@ -110,6 +110,13 @@ MESSAGES: dict[str, tuple[Severity, str, str]] = {
     # 6xx: versions
     "YB601": (Severity.ERROR, "施行期间 {start} 至 {end} 无效：结束早于开始", "bad validity interval"),
     "YB602": (Severity.ERROR, "{region} 的两个规定施行期间重叠：{first} 与 {second}", "overlapping versions"),
+    # 61x: amendments (修订, compiler/amend.py)
+    "YB610": (Severity.ERROR, "修订的对象 {target} 不存在：没有这个文件，也没有标题为它的规定（可修订的：{known}）", "amendment of a missing regulation"),
+    "YB611": (Severity.ERROR, "被修订的 {earlier} 没有定义 {name}：修订只能改写原有的值", "amendment changes an undefined name"),
+    "YB612": (Severity.ERROR, "{name} 原为{old}，修订后为{new}：修订只能改值，不能改类型、单位或表的维度", "amended value of another type"),
+    "YB613": (Severity.ERROR, "修订自 {start} 施行，与被修订的 {earlier}（{interval}）重叠：原规定须在修订施行前终止", "amendment overlaps the earlier version"),
+    "YB614": (Severity.ERROR, "修订只能写改动的值（定义、表、待定值）、例子、解释和文件头，不能写{what}", "clause not allowed in an amendment"),
+    "YB615": (Severity.ERROR, "修订须写明施行日期（施行 …）：从哪天起按修订后的值结算", "amendment without an effective date"),
     # 8xx: province parameters and invariants (regulations/shandong/invariants.yb, yibao check)
     "YB801": (Severity.ERROR, "不变式「{title}」用到的 {name} 没有任何城市声明（没有城市的规则文件有这个名称的表或定义）", "invariant names a parameter no city declares"),
     "YB802": (Severity.ERROR, "不变式「{title}」用到的 {name} 不是省级参数；请先写「省级参数 {name}：类型」", "not a province parameter"),
@@ -200,6 +207,25 @@ WORDS: dict[str, str] = {
     "coverage.not_applicable": "– {label}  不涉及：{reason}",
     "coverage.missing": "✗ {label}  缺：{text}",
     "coverage.no_source": "覆盖：没有条文原文 {name}，未检查",
+    "amend.value": "值",
+    "amend.more": " 等 {count} 个",
+    "amend.none": "无",
+    "amend.table": "按 {dims} 的{kind}表",
+    "amend.other_region": "另一地区（{code}；被修订的规定是 {earlier}）",
+    "amend.kind.InputDecl": "输入",
+    "amend.kind.ParamDecl": "参数",
+    "amend.kind.ExceptionDef": "例外",
+    "amend.kind.CounterDecl": "计数器",
+    "amend.kind.CounterUpdate": "计数器的更新",
+    "amend.kind.Exclusion": "不予支付",
+    "amend.kind.OutputDecl": "输出",
+    "amend.kind.UseDecl": "采用（模块沿用被修订的规定）",
+    "amend.kind.VocabularyDecl": "词表",
+    "amend.kind.AliasDecl": "别名",
+    "amend.kind.ModuleDecl": "模块",
+    "amend.kind.AppliesDecl": "适用范围",
+    "amend.kind.other": "这一条款",
+    "amend.changes": "修订 {earlier}：改动 {count} 项",
 }
 
 

@@ -22,6 +22,7 @@ import attrs
 from . import ast as A
 from ._program import Header
 from .admit import admit
+from .amend import Amendment, amend, amends_decl
 from .build import build_ast
 from .check import check
 from .diagnostics import CompilerBug, Diagnostic, diag, has_errors, sort_key, word
@@ -44,6 +45,8 @@ class CompileResult:
     sources: dict[str, str]  # file → text, for rendering
     header: Optional[Header] = None  # the regulation's header, when resolve ran (for version checks)
     file: Optional[Path] = None  # the file on disk, when compiled from one (case files sit beside it)
+    amendment: Optional[Amendment] = None  # when the file is a 修订 of an earlier version
+    earlier: Optional["CompileResult"] = None  # … that earlier version, compiled (its IR is what the amendment changes)
 
 
 def default_root() -> Path:
@@ -55,9 +58,10 @@ def compile_path(path: Union[str, Path], *, root: Optional[Path] = None) -> Comp
     return _Session(root).compile_file(Path(path))
 
 
-def compile_text(text: str, file: str = "<text>", root: Optional[Path] = None) -> CompileResult:
-    """Compile rule text that is not in a file (tests, editors)."""
-    return _Session(root).compile_source(text, file)
+def compile_text(text: str, file: str = "<text>", root: Optional[Path] = None,
+                 directory: Optional[Path] = None) -> CompileResult:
+    """Compile rule text that is not in a file (tests, editors); ``directory`` is where a ``修订`` looks first."""
+    return _Session(root).compile_source(text, file, directory)
 
 
 def compile_all(root: Optional[Path] = None) -> list[CompileResult]:
@@ -102,6 +106,15 @@ def discover_regulations(root: Optional[Path] = None) -> list[Path]:
     """Every city regulation under ``root``: the ``*.yb`` files that do not declare a ``模块``."""
     base = Path(root) if root is not None else default_root()
     return sorted(p for p in base.rglob("*.yb") if not _is_module_text(_peek(p)))
+
+
+_TITLE_LINE = re.compile(r'^[ \t\u3000]*(?:标题|title)[ \t\u3000]+(?:"((?:[^"\\\n]|\\.)*)"|“([^”\n]*)”|「([^」\n]*)」)',
+                         re.MULTILINE)
+
+
+def _titles(text: str) -> list[str]:
+    """The 标题 lines of a rule file, read without parsing it (to find the version a 修订 names)."""
+    return [next(g for g in m.groups() if g is not None) for m in _TITLE_LINE.finditer(text)]
 
 
 def _peek(path: Path) -> str:
@@ -163,20 +176,80 @@ class _Session:
         except UnicodeDecodeError as exc:
             return CompileResult(path=name, ir=None, diagnostics=[_not_utf8(name, data, exc)],
                                  sources={name: data.decode("utf-8", errors="replace")}, file=path.resolve())
-        return attrs.evolve(self.compile_source(text, name), file=path.resolve())
+        return attrs.evolve(self.compile_source(text, name, path.resolve().parent), file=path.resolve())
 
-    def compile_source(self, text: str, name: str) -> CompileResult:
+    def compile_source(self, text: str, name: str, directory: Optional[Path] = None) -> CompileResult:
+        return self._compile_text(text, name, directory, ())[0]
+
+    def _compile_text(self, text: str, name: str, directory: Optional[Path],
+                      amending: tuple[str, ...]) -> tuple[CompileResult, Optional[A.RuleFile]]:
+        """The result and the AST that was compiled (an amendment's: the amended version written out whole)."""
         front = self._front(text, name)
         if front.ast is None or has_errors(front.diagnostics):
-            return _result(name, None, front.diagnostics, {name: text})
-        return self._compile_ast(front)
+            return _result(name, None, front.diagnostics, {name: text}), None
+        decl = amends_decl(front.ast)
+        if decl is None:
+            return self._compile_ast(front), front.ast
+        return self._compile_amendment(front, decl, directory, amending)
 
-    def _compile_ast(self, front: _Front) -> CompileResult:
+    # ── amendments (修订) ──
+
+    def _compile_amendment(self, front: _Front, decl: A.AmendsDecl, directory: Optional[Path],
+                           amending: tuple[str, ...]) -> tuple[CompileResult, Optional[A.RuleFile]]:
+        path = self._find_earlier(decl.target, directory, front.file)
+        name = self._earlier_name(path, directory, front.file) if path is not None else None
+        if path is None or name in amending or name == front.file:  # missing, or a ring of amendments
+            _, _, found = amend(front.ast, None, "", self._amendable(directory, front.file))
+            return _result(front.file, None, [*front.diagnostics, *found], {front.file: front.text}), None
+        earlier, earlier_ast = self._compile_text(_peek(path), name, path.resolve().parent, (*amending, front.file))
+        earlier = attrs.evolve(earlier, file=path.resolve())
+        if earlier_ast is None or earlier.ir is None:  # the earlier's own errors come first
+            sources = {front.file: front.text, **earlier.sources}
+            return attrs.evolve(_result(front.file, None, [*front.diagnostics, *earlier.diagnostics], sources),
+                                earlier=earlier), None
+        merged, info, found = amend(front.ast, earlier_ast, name, earlier_amendment=earlier.amendment)
+        whole = _Front(file=front.file, text=front.text, ast=merged, diagnostics=(*front.diagnostics, *found))
+        result = self._compile_ast(whole, amendment=info, extra_sources=earlier.sources)
+        return attrs.evolve(result, amendment=info, earlier=earlier), merged
+
+    def _earlier_name(self, path: Path, directory: Optional[Path], own: str) -> str:
+        """The earlier file's name in spans and the IR: relative to the root, or beside the amendment's own name
+        when both lie outside it (a fixture compiled from its folder)."""
+        name = self.display(path)
+        if Path(name).is_absolute() and directory is not None and path.resolve().parent == directory.resolve():
+            return (Path(own).parent / path.name).as_posix()
+        return name
+
+    def _find_earlier(self, target: str, directory: Optional[Path], own: str) -> Optional[Path]:
+        """``修订 "x.yb"``: that file beside the amendment (else under the root); ``修订 "标题"``: the rule file with
+        that 标题, beside the amendment first, then anywhere under the root."""
+        if target.endswith(".yb"):
+            for base in (directory, self.root):
+                if base is not None and (base / target).is_file():
+                    return base / target
+            return None
+        for path in self._candidates(directory):
+            if self.display(path) != own and target in _titles(_peek(path)):
+                return path
+        return None
+
+    def _candidates(self, directory: Optional[Path]) -> list[Path]:
+        near = discover_regulations(directory) if directory is not None and directory.is_dir() else []
+        return list(dict.fromkeys([*near, *discover_regulations(self.root)]))
+
+    def _amendable(self, directory: Optional[Path], own: str) -> list[str]:
+        """What a 修订 could name, for YB610: the files beside the amendment and their titles."""
+        near = discover_regulations(directory) if directory is not None and directory.is_dir() else []
+        return [name for p in near if self.display(p) != own for name in (p.name, *_titles(_peek(p)))]
+
+    def _compile_ast(self, front: _Front, amendment: Optional[Amendment] = None,
+                     extra_sources: Optional[dict] = None) -> CompileResult:
         modules = {n: m for n, m in self.modules().items() if m.file != front.file}
         program, found = _run("resolve", front.file, resolve, front.ast, {n: m.ast for n, m in modules.items()})
         used = [m for m in modules.values() if m.file in program.files]
         diagnostics = [*front.diagnostics, *found, *self._module_diagnostics(used, found)]
-        sources = {front.file: front.text, **{m.file: m.text for m in used}, **self._unreadable_sources(found)}
+        sources = {front.file: front.text, **{m.file: m.text for m in used}, **self._unreadable_sources(found),
+                   **(extra_sources or {})}
         if any(has_errors(m.diagnostics) for m in used):
             return _result(front.file, None, diagnostics, sources, program.header)
         # Check runs even after resolve errors (an unbound name is simply unknown to it), so one run
@@ -185,7 +258,7 @@ class _Session:
         diagnostics += found
         if has_errors(diagnostics):
             return _result(front.file, None, diagnostics, sources, program.header)
-        ir = with_sha256(_run("lower", front.file, lower, checked, _same_name))
+        ir = with_sha256(_run("lower", front.file, lower, checked, _same_name, amendment))
         refused = _run("admit", front.file, admit, ir, front.file)  # check passes only what the runtime runs
         diagnostics += refused
         return _result(front.file, None if has_errors(refused) else ir, diagnostics, sources, program.header)
@@ -267,10 +340,16 @@ def _check_versions(results: list[CompileResult]) -> list[CompileResult]:
     extra: dict[int, list[Diagnostic]] = {i: [] for i in range(len(results))}
     dated = [(i, r.header) for i, r in enumerate(results) if _dated(r.header)]
     for (i, a), (j, b) in itertools.combinations(dated, 2):
+        if _amends(results[i], results[j]) or _amends(results[j], results[i]):
+            continue  # an amendment and the version it changes: YB613 already says where they overlap
         if a.region_code == b.region_code and _overlap(a, b):
             extra[i].append(_overlap_diagnostic(a, b))
             extra[j].append(_overlap_diagnostic(b, a))
     return [_with_extra(r, extra[i]) for i, r in enumerate(results)]
+
+
+def _amends(later: CompileResult, earlier: CompileResult) -> bool:
+    return later.amendment is not None and later.amendment.earlier == earlier.path
 
 
 def _dated(h: Optional[Header]) -> bool:

@@ -15,7 +15,9 @@ from typing import Callable, Optional
 from . import ast as A
 from ._contribution import split_contribution
 from ._lower_expr import ExprLowerer, decimal_text, ir_name, line_label, type_json
+from ._graph import definition_exprs, refs, root_exprs
 from ._program import ArticleSym, CounterSym, DefinitionSym, DefKind, ExampleSym
+from .amend import Amendment
 from ._tables import TableCell
 from .check import CheckedProgram
 from .diagnostics import word
@@ -26,10 +28,11 @@ FORMAT = "yibao-ir/1"
 __all__ = ["lower", "canonical_json", "with_sha256", "FORMAT"]
 
 
-def lower(checked: CheckedProgram, root_relative: Callable[[str], str]) -> dict:
+def lower(checked: CheckedProgram, root_relative: Callable[[str], str], amendment: Optional[Amendment] = None) -> dict:
     """The IR document (without ``sha256``; see ``with_sha256``). ``root_relative`` maps a span's
-    file name to the name the IR shows (relative to the regulations root)."""
-    return split_contribution(_Lowerer(checked, root_relative).document())
+    file name to the name the IR shows (relative to the regulations root). An amended version (``amendment``,
+    from the amend pass) is lowered whole, as any version, with ``regulation.amends`` saying what it changed."""
+    return split_contribution(_Lowerer(checked, root_relative, amendment).document())
 
 
 def _dumps(ir: dict) -> bytes:
@@ -53,7 +56,9 @@ _INIT = {"money": {"money": 0}, "count": {"count": 0}, "bool": {"bool": False}, 
 
 
 class _Lowerer:
-    def __init__(self, checked: CheckedProgram, root_relative: Callable[[str], str]) -> None:
+    def __init__(self, checked: CheckedProgram, root_relative: Callable[[str], str],
+                 amendment: Optional[Amendment] = None) -> None:
+        self.amendment = amendment
         self.checked = checked
         self.program = checked.program
         self.root_relative = root_relative
@@ -126,6 +131,9 @@ class _Lowerer:
             reg["applies_to"] = {"vocabulary": vocabulary.name, "field": vocabulary.field,
                                  "members": [m for m in vocabulary.member_names if m in h.applies.members],
                                  "article": h.applies_article}
+        if self.amendment is not None:
+            a = self.amendment
+            reg["amends"] = {"source": self.root_relative(a.earlier), "title": a.earlier_title, "changes": list(a.changed)}
         return reg
 
     def _vocabulary(self, v) -> dict:
@@ -263,7 +271,46 @@ class _Lowerer:
                 encounters.append(self._encounter(line))
             else:
                 self._expect(encounters[-1]["expect"], line)
-        return {"title": ex.node.title, "article": ex.article, "at": self.at(ex.node.span), "person": person, "encounters": encounters}
+        lowered = {"title": ex.node.title, "article": ex.article, "at": self.at(ex.node.span), "person": person,
+                   "encounters": encounters}
+        if ex.node.inherited is not None and self.amendment is not None:
+            lowered["inherited"] = self.root_relative(ex.node.inherited)
+            lowered["date"] = _iso(self._inherited_date(ex.node))
+        return lowered
+
+    def _inherited_date(self, example: A.Example):
+        """Where an example the amendment keeps is checked (docs/language.md section 20). It held for the version it
+        was written in, from that version's start; it holds for each later version in the chain that changes no
+        value it reads, so it is dated at the start of the last such version, where the version in force settles
+        it. An example that reads a value this amendment changed stays with the earlier text it states."""
+        versions = self.amendment.versions
+        first = next((i for i, v in enumerate(versions) if v.file == example.inherited), 0)
+        reads = self._reads(example)
+        date = versions[first].start
+        for later in versions[first + 1:]:
+            if reads & set(later.changed):
+                break
+            date = later.start
+        return date
+
+    def _reads(self, example: A.Example) -> set[str]:
+        """Every name the example's expectations depend on: definitions through what they read, and a counter
+        through its update (an expectation in a later encounter reads the counter an earlier one updated)."""
+        expectations = [e for line in example.lines if isinstance(line, A.ExpectLine) for e in line.expectations]
+        pending = [e.name for e in expectations if isinstance(e, A.ValueExpectation)]
+        if any(not isinstance(e, A.ValueExpectation) for e in expectations):  # 不予支付 / 错误: what settles at all
+            pending += [n for _, n in refs(self.program, root_exprs(self.program))]
+        updates = {c.name: c.update.node.expr for c in self.program.counters if c.update is not None}
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            sym = self.program.definition(name)
+            exprs = definition_exprs(self.program, sym) if sym is not None else [updates[name]] if name in updates else []
+            pending += [n for _, n in refs(self.program, exprs)]
+        return seen
 
     def _assignments(self, line) -> dict:
         return {ir_name(self.program, a.name): self.x.literal(a.value) if a.value is not None else {"bool": True}

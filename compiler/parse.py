@@ -38,6 +38,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "_ABOVE": ("以上", "above"),
     "_BY_YEAR": ("按年度", "by_year"),
     "_BASIS": ("依据", "basis"),
+    "_AMENDS": ("修订", "amends"),
     "_MODULE": ("模块", "module"),
     "_USE": ("采用", "use"),
     "_VOCABULARY": ("词表", "vocabulary"),
@@ -179,7 +180,7 @@ _GROUPS: tuple[tuple[frozenset, frozenset, str], ...] = (
     ),
     (
         frozenset({"_DEFINE", "_INPUT", "_PARAM"}),
-        frozenset({"_REGION", "_TITLE_KW", "_DOCNO", "_EFFECTIVE", "_BASIS", "_MODULE", "_USE", "_VOCABULARY",
+        frozenset({"_REGION", "_TITLE_KW", "_DOCNO", "_EFFECTIVE", "_BASIS", "_AMENDS", "_MODULE", "_USE", "_VOCABULARY",
                    "_INPUT", "_PARAM", "_DEFINE", "_EXCEPTION", "_COUNTER", "_UPDATE", "_EXCLUDE", "_OUTPUT",
                    "_INTERPRETATION", "_EXAMPLE", "NAME", "ARTICLE", "_SECTION", "_NOT_APPLICABLE", "_CONTRACT"}),
         "条款（定义、输入、参数、表、例外……）",

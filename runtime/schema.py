@@ -67,11 +67,13 @@ EXPECT = _record({}, {"values": ("map", EXPR), "excluded": ("nullable", BOOL), "
                       "error_subject": OPT_STR})
 ENCOUNTER = _record({"inputs": ("map", EXPR)}, {"expect": EXPECT, "at": OPT_STR})
 EXAMPLE = _record({"encounters": ("list", ENCOUNTER)},
-                  {"title": OPT_STR, "article": OPT_STR, "at": OPT_STR, "person": ("map", EXPR)})
+                  {"title": OPT_STR, "article": OPT_STR, "at": OPT_STR, "person": ("map", EXPR),
+                   "inherited": OPT_STR, "date": ("nullable", DATE)})
 ARTICLE = _record({"label": STR}, {"title": OPT_STR, "at": OPT_STR, "not_applicable": OPT_STR})
 REGULATION = _record(
     {"region_code": STR, "region_name": STR, "title": OPT_STR, "effective": ("pair", DATE, ("nullable", DATE))},
     {"doc_number": OPT_STR, "basis": OPT_STR, "effective_article": OPT_STR, "source": OPT_STR,
+     "amends": _record({"source": STR, "changes": ("list", STR)}, {"title": OPT_STR}),
      "applies_to": ("nullable", _record({"vocabulary": STR, "field": STR, "members": ("list", STR)},
                                         {"article": OPT_STR}))})
 BAND = _record({"low": INT, "high": ("nullable", INT), "rate": STR})

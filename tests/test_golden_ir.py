@@ -46,10 +46,10 @@ LANGUAGE = sorted((Path(__file__).parent / "fixtures" / "language").glob("*.yb")
 
 @pytest.mark.parametrize("path", LANGUAGE, ids=lambda p: p.stem)
 def test_the_language_reference_fixtures_compile_to_their_golden_ir(path, update_golden):
-    # dates, article references, bands and values by year, as docs/language.md sections 14–16 show them
+    # dates, article references, bands, values by year and amendments, as docs/language.md sections 14–17 show them
     from yibao.compiler.driver import compile_text
 
-    result = compile_text(path.read_text(encoding="utf-8"), file=f"language/{path.name}")
+    result = compile_text(path.read_text(encoding="utf-8"), file=f"language/{path.name}", directory=path.parent)
     assert result.ir is not None, result.diagnostics
     data = canonical_json(result.ir)
     golden = GOLDEN / f"language-{path.stem}.ir.json"

@@ -33,8 +33,17 @@ def test_the_fixture_examples_run_alike_with_and_without_generated_code(path: Pa
     from yibao.runtime import Regulation
     from yibao.testing import run_examples
 
-    ir = compile_path(path).ir
+    result = compile_path(path)
+    ir = result.ir
+    earlier, step = [], result.earlier
+    while step is not None:  # the versions an amendment changes
+        earlier.append(step.ir)
+        step = step.earlier
     fast, reference = Regulation.from_ir(ir), Regulation.from_ir(ir, fast=False)
-    outcomes = [[(r.title, r.passed, r.describe_failures()) for r in run_examples(reg)] for reg in (fast, reference)]
+    # an amendment's examples run with the versions it amends loaded too, as `yibao test` runs them (section 20)
+    versions = {True: tuple(Regulation.from_ir(e) for e in earlier),
+                False: tuple(Regulation.from_ir(e, fast=False) for e in earlier)}
+    outcomes = [[(r.title, r.passed, r.describe_failures()) for r in run_examples(reg, versions[reg is fast])]
+                for reg in (fast, reference)]
     assert outcomes[0] == outcomes[1] and all(passed for _, passed, _ in outcomes[0])
     assert fast.program.fast is not None and fast.program.fallbacks == 0  # the generated code ran every example

@@ -110,7 +110,9 @@ def _section(section: dict, prefix: str) -> Iterator[Element]:
     for output in section.get("outputs", ()):
         yield (prefix + "输出", output["field"], output["field"]), (output.get("article"), output["expr"])
     for example in section.get("examples", ()):
-        body = {k: v for k, v in example.items() if k not in ("title", "article")}
+        # an example an amendment kept is the same example: where it came from and the date it is checked on
+        # (docs/language.md section 20) are not a change of the rules
+        body = {k: v for k, v in example.items() if k not in ("title", "article", "inherited", "date")}
         yield (prefix + "例", example.get("title") or "", "例"), (example.get("article"), body)
 
 

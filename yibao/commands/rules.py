@@ -185,6 +185,7 @@ def _report_check(result, shown: set) -> tuple[bool, int]:
     reg = result.ir["regulation"]
     start, end = reg["effective"]
     click.echo(f"✓ {reg['region_name']}（{reg['region_code']}）{reg['title']}  施行 {start} 至 {end or '—'}  [{reg['source']}]")
+    _report_amendment(result)
     opens = result.ir["open_values"]
     click.echo(f"  待定值 {len(opens)} 项：")
     for item in opens:
@@ -205,6 +206,20 @@ def _report_check(result, shown: set) -> tuple[bool, int]:
     for line in lines:
         click.echo("    " + line)
     return bool(errors), len(report.missing)
+
+
+def _report_amendment(result) -> None:
+    """What a 修订 changes in the version it amends, element by element, by the comparison ``yibao diff`` makes.
+    Examples are left out: the amended version keeps the earlier's (dated anew) and ``yibao test`` runs them."""
+    from yibao.change.semantic import semantic_changes, show_value
+    from yibao.compiler.diagnostics import word
+
+    if result.amendment is None or result.earlier is None or result.earlier.ir is None:
+        return
+    changes = [c for c in semantic_changes(result.earlier.ir, result.ir) if not c.kind.endswith("例")]  # 例, 缴费·例
+    click.echo("  " + word("amend.changes", earlier=result.amendment.earlier, count=len(changes)))
+    for c in changes:
+        click.echo(f"    {c.article or '—'}  {c.kind} {c.name} {c.action}：{show_value(c.old) or '—'} → {show_value(c.new) or '—'}")
 
 
 def _report_module(module, err: bool = False) -> int:

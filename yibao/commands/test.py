@@ -30,34 +30,58 @@ def test_command(path: Optional[str], rules: Optional[str], verbose: bool) -> No
     else:
         results = compile_all(Path(path) if path else rules_root(rules))
     broken = [r for r in results if r.ir is None or has_errors(r.diagnostics)]
-    if broken:
-        raise fail("\n".join(render_all(r) for r in broken))
+    for result in broken:  # reported, and the other cities are still tested
+        click.echo(render_all(result), err=True)
     matrix = _TestMatrix()
-    for result in results:
-        _run_city(result, matrix, verbose)
+    unusable = 0
+    for group in _regions([r for r in results if r not in broken]):
+        unusable += not _run_region(group, matrix, verbose)
     click.echo(matrix.render())
     click.echo(f"{matrix.passed} passed, {matrix.failed} failed")
-    raise click.exceptions.Exit(1 if matrix.failed else 0)
+    if broken or unusable:
+        click.echo(f"{len(broken) + unusable} 个规则文件未能测试（见上）", err=True)
+    raise click.exceptions.Exit(2 if broken or unusable else 1 if matrix.failed else 0)
 
 
-def _run_city(result, matrix: "_TestMatrix", verbose: bool) -> None:
+def _regions(results) -> list[list]:
+    """The compiled versions by region, in the order first seen; an amendment brings the version it changes,
+    so that every version of the region is loaded together."""
+    groups: dict[str, list] = {}
+    seen: set[str] = set()
+    for result in results:
+        chain = [result]
+        while chain[-1].earlier is not None and chain[-1].earlier.ir is not None:
+            chain.append(chain[-1].earlier)
+        for version in reversed(chain):
+            if version.path not in seen:
+                seen.add(version.path)
+                groups.setdefault(version.ir["regulation"]["region_code"], []).append(version)
+    return list(groups.values())
+
+
+def _run_region(group: list, matrix: "_TestMatrix", verbose: bool) -> bool:
+    """Every version's worked examples, then the region's case files against all its versions at once (each
+    encounter settled by the version in force on its date). False when the versions cannot be loaded together."""
     from yibao.conformance import CaseFileError, case_files_beside, load_case_file, run_case
     from yibao.runtime import Engine, IRError
     from yibao.testing import run_examples
 
-    (regulation,) = loaded([result.ir])
-    city = result.ir["regulation"]["region_name"]
-    for outcome in run_examples(regulation):
-        matrix.add(city, "条文示例", outcome.passed)
-        if verbose or not outcome.passed:
-            _print_outcome(outcome.passed, f"{outcome.article or ''} {outcome.title}", outcome.at, outcome.describe_failures())
-    case_files = case_files_beside(result.file) if result.file else ()
+    regulations = loaded([r.ir for r in group])
+    city = group[0].ir["regulation"]["region_name"]
+    for regulation in regulations:
+        others = tuple(r for r in regulations if r is not regulation)
+        for outcome in run_examples(regulation, others):
+            matrix.add(city, "条文示例", outcome.passed)
+            if verbose or not outcome.passed:
+                _print_outcome(outcome.passed, f"{outcome.article or ''} {outcome.title}", outcome.at, outcome.describe_failures())
+    case_files = list(dict.fromkeys(f for r in group if r.file for f in case_files_beside(r.file)))
     if not case_files:
-        return  # a rule file with worked examples only (a fixture) need not settle whole claims
+        return True  # a rule file with worked examples only (a fixture) need not settle whole claims
     try:
-        engine = Engine([regulation])
+        engine = Engine(regulations)
     except IRError as exc:
-        raise fail(str(exc))
+        click.echo(f"{city}: {exc}", err=True)
+        return False
     for case_file in case_files:
         try:
             _, cases = load_case_file(case_file)
@@ -68,6 +92,7 @@ def _run_city(result, matrix: "_TestMatrix", verbose: bool) -> None:
             matrix.add(city, case.feature, outcome.passed)
             if verbose or not outcome.passed:
                 _print_outcome(outcome.passed, f"{case.article or ''} {case.name}", case_file.name, outcome.problems)
+    return True
 
 
 def _print_outcome(passed: bool, title: str, where: str, problems) -> None:

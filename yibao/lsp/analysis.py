@@ -188,7 +188,7 @@ class Rules:
     def diagnostics(self, text: str, path: Path) -> tuple[list[Diagnostic], Optional[dict]]:
         """What ``yibao check FILE`` reports for this text at ``path``: the compiler's diagnostics and
         coverage's (YB701), and the IR when it compiles."""
-        result = self.session().compile_source(text, self.name_of(path))
+        result = self.session().compile_source(text, self.name_of(path), Path(path).resolve().parent)  # 修订 looks beside it
         report = coverage_beside(result.ir, path)
         return [*result.diagnostics, *(report.diagnostics if report else ())], result.ir
 

@@ -18,6 +18,7 @@ __all__ = ["run_examples", "run_example", "run_settlement_examples", "run_contri
            "Mismatch"]
 
 
-def run_examples(regulation) -> list[ExampleResult]:
-    """Every worked example: settlement ones, then those of the contribution section (if any)."""
-    return run_settlement_examples(regulation) + run_contribution_examples(regulation)
+def run_examples(regulation, versions: tuple = ()) -> list[ExampleResult]:
+    """Every worked example: settlement ones, then those of the contribution section (if any). ``versions``: the
+    region's other versions, which settle (or compute) the encounters and months dated in their periods."""
+    return run_settlement_examples(regulation, versions) + run_contribution_examples(regulation, versions)

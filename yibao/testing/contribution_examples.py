@@ -24,31 +24,38 @@ __all__ = ["run_contribution_examples"]
 _SENTINEL_CODES = {"open": "YR01", "na": "YR02", "missing": "YR03", "divzero": "YR06"}
 
 
-def run_contribution_examples(regulation: Any) -> list[ExampleResult]:
+def run_contribution_examples(regulation: Any, versions: tuple = ()) -> list[ExampleResult]:
+    """``versions``: the region's other versions; a month dated in one's period is computed by it (as a case is)."""
     program = contribution_program(regulation)
     if program is None:
         return []
-    return [_run(program, example, i) for i, example in enumerate(program.examples)]
+    others = [p for p in (contribution_program(v) for v in versions) if p is not None]
+    return [_run(program, example, i, others) for i, example in enumerate(program.examples)]
 
 
-def _run(cp: ContributionProgram, example: dict, index: int) -> ExampleResult:
+def _run(cp: ContributionProgram, example: dict, index: int, others: list) -> ExampleResult:
     where = f"contribution.examples[{index}]"
     person = example.get("person") or {}
     mismatches: list[Mismatch] = []
     months = example.get("encounters") or []
+    # an example an amendment kept carries the date its undated months are computed on (docs/language.md §20)
+    default = literal_value({"date": example["date"]}, cp.program, where) if example.get("date") else None
     for number, month in enumerate(months, start=1):
         given = {**person, **(month.get("inputs") or {})}
-        mismatches += _month(cp, given, month, number, f"{where}.encounters[{number - 1}]")
+        mismatches += _month(cp, given, month, number, f"{where}.encounters[{number - 1}]", default, others)
     return ExampleResult(example.get("title", ""), example.get("article"), example.get("at"), mismatches, len(months))
 
 
-def _month(cp: ContributionProgram, given: dict, month: dict, number: int, where: str) -> list[Mismatch]:
-    program, reg = cp.program, cp.regulation
+def _month(cp: ContributionProgram, given: dict, month: dict, number: int, where: str,
+           default: Optional[_dt.date] = None, others: list = ()) -> list[Mismatch]:
     at = month.get("at")
     expect = month.get("expect") or {}
+    date = _date(cp, given, where, default)
+    if not cp.regulation.covers(date):
+        cp = next((o for o in others if o.regulation.covers(date)), cp)
+        date = _date(cp, given, where, default)
+    program, reg = cp.program, cp.regulation
     inputs = [_input(spec, given, program, where) for spec in program.inputs]
-    date = next((v for s, v in zip(program.inputs, inputs) if s.field == "contribution.date" and isinstance(v, _dt.date)),
-                reg.effective[0])
     if not reg.covers(date):
         return _error_only("YR04", expect, number, at)
     env = cp.evaluate(inputs)
@@ -57,6 +64,12 @@ def _month(cp: ContributionProgram, given: dict, month: dict, number: int, where
     for name, node in (expect.get("values") or {}).items():
         found += compare_value(program, env, name, node, number, at)
     return found
+
+
+def _date(cp: ContributionProgram, given: dict, where: str, default: Optional[_dt.date]) -> _dt.date:
+    """The month's 缴费日期 if the example gives it, else the example's date, else the regulation's start."""
+    inputs = [(s, _input(s, given, cp.program, where)) for s in cp.program.inputs if s.field == "contribution.date"]
+    return next((v for _, v in inputs if isinstance(v, _dt.date)), default or cp.regulation.effective[0])
 
 
 def _input(spec: Any, given: dict, program: Any, where: str) -> Any:

@@ -20,27 +20,39 @@ from yibao.runtime.values import Sentinel
 from .results import ExampleResult, Mismatch, compare_value
 
 
-def run_settlement_examples(regulation: Regulation) -> list[ExampleResult]:
-    """The settlement section's worked examples."""
-    return [run_example(regulation, ex, i) for i, ex in enumerate(regulation.ir["examples"])]
+def run_settlement_examples(regulation: Regulation, versions: tuple = ()) -> list[ExampleResult]:
+    """The settlement section's worked examples; ``versions``, the region's other versions, settle the
+    encounters dated when one of them is in force (as a case's would be)."""
+    return [run_example(regulation, ex, i, versions) for i, ex in enumerate(regulation.ir["examples"])]
 
 
-def run_example(regulation: Regulation, example: dict, index: int = 0) -> ExampleResult:
+def run_example(regulation: Regulation, example: dict, index: int = 0, versions: tuple = ()) -> ExampleResult:
     program = regulation.program
     where = f"examples[{index}]"
     person = example.get("person") or {}
     inputs_given = {k: v for k, v in person.items() if k in program.input_of}
     starts = {k: literal_value(v, program, f"{where}.person.{k}") for k, v in person.items() if k in program.counter_of}
     encounters = example.get("encounters") or []
-    dates = [_date_of(enc.get("inputs") or {}, program, regulation.effective[0], where) for enc in encounters]
-    book = CounterBook({}, starts, dates[0] if dates else regulation.effective[0])
+    # An example an amendment kept carries the date its undated encounters are checked on (docs/language.md §20).
+    default = literal_value({"date": example["date"]}, program, where) if example.get("date") else regulation.effective[0]
+    dates = [_date_of(enc.get("inputs") or {}, program, default, where) for enc in encounters]
+    book = CounterBook({}, starts, dates[0] if dates else default)
     mismatches: list[Mismatch] = []
     for i, (enc, date) in enumerate(zip(encounters, dates)):
         given = dict(inputs_given)
         given.update(enc.get("inputs") or {})
-        inputs = [_input_value(spec, given, date, program, f"{where}.encounters[{i}]") for spec in program.inputs]
-        mismatches += _check_encounter(regulation, inputs, date, enc, book, i + 1)
+        version = _in_force(regulation, versions, date)
+        inputs = [_input_value(spec, given, date, version.program, f"{where}.encounters[{i}]")
+                  for spec in version.program.inputs]
+        mismatches += _check_encounter(version, inputs, date, enc, book, i + 1, (regulation, *versions))
     return ExampleResult(example.get("title", ""), example.get("article"), example.get("at"), mismatches, len(encounters))
+
+
+def _in_force(regulation: Regulation, versions: tuple, date: _dt.date) -> Regulation:
+    """The version that settles an encounter on ``date``: this one, else another of the region in force then."""
+    if regulation.covers(date):
+        return regulation
+    return next((v for v in versions if v.covers(date)), regulation)
 
 
 def _date_of(given: dict, program: Program, default: _dt.date, where: str) -> _dt.date:
@@ -66,12 +78,12 @@ def _input_value(spec: Any, given: dict, date: _dt.date, program: Program, where
 
 
 def _check_encounter(regulation: Regulation, inputs: list, date: _dt.date, enc: dict, book: CounterBook,
-                     number: int) -> list[Mismatch]:
+                     number: int, loaded: tuple = ()) -> list[Mismatch]:
     program = regulation.program
     at = enc.get("at")
     expect = enc.get("expect") or {}
     if not regulation.covers(date):  # as a case would: no regulation in force on that date
-        error = M.no_regulation(date, regulation.region_name, [regulation])
+        error = M.no_regulation(date, regulation.region_name, list(loaded or (regulation,)))
         return _compare(program, None, error, expect, expect.get("values") or {}, number, at)
     outside = _out_of_scope(regulation, inputs)
     if outside is not None:  # as a case would: the 适用 clause leaves this person out
