@@ -27,11 +27,11 @@ Running a regulation's worked examples is the rule author's tooling: ``yibao.tes
 from .case import CaseError, load_case_text
 from .contribute import ContributionEngine, ContributionResult, contribution_program
 from .explain import explain
-from .ir import IRError
+from .ir import CannotSettle, IRError
 from .jsonout import dumps_output
 from .messages import CODES as ERROR_CODES
 from .settle import Engine, Regulation, SettleResult, load
 
-__all__ = ["load", "Engine", "Regulation", "SettleResult", "CaseError", "IRError", "dumps_output", "load_case_text",
+__all__ = ["load", "Engine", "Regulation", "SettleResult", "CaseError", "IRError", "CannotSettle", "dumps_output", "load_case_text",
            "explain", "ERROR_CODES",
            "ContributionEngine", "ContributionResult", "contribution_program"]

@@ -28,6 +28,11 @@ class IRError(ValueError):
     """The IR document cannot be used: wrong format, wrong hash, or a malformed element."""
 
 
+class CannotSettle(IRError):
+    """A sound IR whose rules cannot settle claims: they declare no settlement contract (a rule file without
+    the settlement model), or leave out an output the settlement needs. Not a compiler defect."""
+
+
 def _refuse_floating_point(text: str) -> Any:
     raise IRError(M.text('ir.float_in_text', text=text))
 

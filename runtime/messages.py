@@ -50,7 +50,7 @@ def _where(at: Optional[str]) -> str:
 def from_sentinel(s: Sentinel, at: Optional[str]) -> dict:
     """The encounter error for a sentinel that reached a result."""
     if s.kind == "open":
-        reason = f"：{s.reason}" if s.reason else "：规定未给出这个值"
+        reason = f"：{s.reason.rstrip('。')}" if s.reason else "：规定未给出这个值"  # the sentence goes on after it
         return named(error("YR01", f"「{s.name}」待定{_cite(s.article)}{reason}。本次结算需要它{_where(at)}，无法结算", s.article),
                      s.name)
     if s.kind == "na":

@@ -23,7 +23,7 @@ from .casegen import make_case_reader
 from .case import FEE_FIELDS, CaseError, CaseText, Problems, check_keys, load_case_text, parse_cuminfo, parse_encounters, parse_person
 from .evaluate import Program
 from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_inputs
-from .ir import IRError, load_ir
+from .ir import CannotSettle, IRError, load_ir
 from .jsonout import dumps_output
 from .outputgen import make_output_builder
 from .regions import RegionIndex
@@ -167,7 +167,7 @@ class Engine:
         for reg in regulations:
             problem = reg.settlement_problem()
             if problem:
-                raise IRError(problem)
+                raise CannotSettle(problem)
         self._index = RegionIndex(regulations, _itself, _program, "规定", "结算日期")
         self._by_region = self._index.by_region
         self._schemas = self._index.schemas

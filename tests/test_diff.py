@@ -271,3 +271,29 @@ def test_a_revision_outside_a_git_repository_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     result = run("HEAD:regulations", str(DONGYING))
     assert result.exit_code == 2 and "OLD（HEAD:regulations）" in result.stderr and "git 仓库" in result.stderr
+
+
+def test_an_amendment_in_force_later_is_compared_on_the_same_claims_as_the_edit_it_makes(tmp_path, raised_diff):
+    """A 修订 of 东营 that raises 第三十条's 三级 deductible from a later date (a made-up revision, in a copy):
+    the synth claims carry the old version's dates, so the amendment settles them as if in force then, and the
+    impact is exactly that of editing 第三十条 in place."""
+    root = copy_regulations(tmp_path / "regs")
+    amendment = root / "dongying" / "dongying-2027.yb"
+    amendment.write_text('标题 "东营市社会医疗保险办法（示例修订）"\n修订 "dongying-2018.yb"\n施行 2027-01-01\n\n'
+                         f"第三十条【住院起付标准】\n    {RAISED}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(DONGYING), str(amendment), "--persons", str(PERSONS), "--json"])
+    assert result.exit_code == 0, result.output
+    amended = json.loads(result.stdout)
+    assert amended["claims"]["redated"] == ["东营市社会医疗保险办法（示例修订）"]
+    totals, edited = amended["impact"]["totals"], raised_diff["impact"]["totals"]
+    assert totals["errors_changed"] == 0
+    assert (totals["changed"], totals["fund_change"], totals["patient_change"]) == \
+        (edited["changed"], edited["fund_change"], edited["patient_change"])
+    assert [a["article"] for a in amended["impact"]["by_article"]] == ["第三十条"]
+
+
+def test_rules_without_the_settlement_model_are_named_not_called_a_compiler_bug(tmp_path):
+    fixtures = Path(__file__).parent / "fixtures" / "language"
+    result = run(str(fixtures / "amendment-2020.yb"), str(fixtures / "amendment-2021.yb"))
+    assert result.exit_code == 2
+    assert "没有声明结算接口" in result.output and "编译器缺陷" not in result.output

@@ -63,6 +63,8 @@ def _impact(impact: dict, claims: dict) -> list[str]:
     lines = ["", "### 对案例的影响", "",
              f"案例：{source}，{t['encounters']} 次就诊，其中 **{t['changed']}** 次结果改变"
              + (f"（{t['errors_changed']} 次错误状态改变）" if t["errors_changed"] else "") + "。", "",
+             *([f"新版本的施行期与原版本不同：{'、'.join(claims['redated'])} 按在这些案例的日期施行来结算，与原版本比较。", ""]
+               if claims.get("redated") else []),
              "| | 原版本 | 新版本 | 变化 |", "|---|---|---|---|",
              f"| 基金支付合计 | {money_text(t['old_fund'], True)} | {money_text(t['new_fund'], True)} | {signed_yuan(t['fund_change'])} |",
              f"| 个人负担合计 | {money_text(t['old_patient'], True)} | {money_text(t['new_patient'], True)} | {signed_yuan(t['patient_change'])} |"]

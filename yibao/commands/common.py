@@ -17,6 +17,16 @@ from typing import Optional
 import click
 
 
+def refused_ir(exc: Exception) -> str:
+    """What to say when the runtime refuses IR the compiler produced: rules that cannot settle are the
+    rules' matter; anything else the admit pass should have caught, so it is named a compiler defect."""
+    from yibao.runtime import CannotSettle
+
+    if isinstance(exc, CannotSettle):
+        return str(exc)  # it says what the rules lack
+    return f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}"
+
+
 def fail(message: str) -> "click.exceptions.Exit":
     click.echo(message, err=True)
     return click.exceptions.Exit(2)
@@ -144,7 +154,7 @@ class RegionRules:
                 regulation = Regulation.from_ir(result.ir)
                 problem = self._problem(regulation)
             except IRError as exc:  # the admit pass should have said so: a compiler bug, named as one
-                regulation, problem = None, f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}"
+                regulation, problem = None, refused_ir(exc)
             if problem:
                 self._mark(result.ir["regulation"]["region_code"], f"{result.path}: {problem}")
             else:
@@ -188,7 +198,7 @@ def loaded(irs, build=list):
     try:
         return build([Regulation.from_ir(ir) for ir in irs])
     except IRError as exc:
-        raise fail(f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}")
+        raise fail(refused_ir(exc))
 
 
 def regulations(rules: Optional[str], ir_files: tuple = (), wanted=lambda: None, *, kind: str = "settle",
@@ -260,7 +270,7 @@ def build_engine(kind, regs: list, precompiled: bool):
     except IRError as exc:
         if precompiled:
             raise fail(f"--ir：这些 IR 不能一起使用：{exc}")
-        raise fail(f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}")
+        raise fail(refused_ir(exc))
 
 
 def region_of(text: str, name: str, region: Optional[str]):

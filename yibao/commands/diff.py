@@ -10,7 +10,7 @@ from typing import Optional
 
 import click
 
-from .common import emit, fail, read_case, rules_root
+from .common import emit, fail, read_case, refused_ir, rules_root
 
 
 class FundLimit(click.ParamType):
@@ -80,7 +80,7 @@ def run_diff(old: str, new: str, claims_file: Optional[str], persons: Optional[i
     except (SideError, DiffError) as exc:
         raise fail(str(exc))
     except IRError as exc:
-        raise fail(f"内部错误（编译器缺陷 compiler bug）：运行时拒绝了编译出的 IR：{exc}")
+        raise fail(refused_ir(exc))
 
 
 def policy_failures(result: dict, fail_on_change: bool, limit: Optional[tuple], fail_on_new_open: bool) -> list[str]:
