@@ -25,7 +25,7 @@ from .evaluate import Program
 from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_inputs
 from .ir import CannotSettle, IRError, load_ir
 from .jsonout import dumps_output
-from .outputgen import make_output_builder
+from .outputgen import make_output_builders
 from .regions import RegionIndex
 from .limits import RULE_FAULTS
 from .trace import build_trace
@@ -56,7 +56,9 @@ class Regulation:
         self.contribution = None  # its ContributionProgram, compiled on first use (contribute.py)
         # setlinfo and setldetail of a settled encounter (runtime/outputgen.py); None: the general path only,
         # which is also the one that refuses an IR whose contract cannot settle (settlement_problem)
-        self.build_output = make_output_builder(self.program) if fast and self.settlement_problem() is None else None
+        # (by field name; by position, as the generated evaluator answers, for Engine's plain lane)
+        self.build_output, self.build_output_values = (make_output_builders(self.program)
+                                                       if fast and self.settlement_problem() is None else (None, None))
 
     def out_of_scope(self, person: Any, enc: Any) -> Optional[dict]:
         """The YR05 error when the regulation's 适用 clause leaves this person or encounter out, else None."""
@@ -260,15 +262,14 @@ class Engine:
         the generated builder's plain shape. Anything else answers None at once, before any side effect,
         and ``settle`` then takes the general path (prepare, _plan, settle_encounter), which is the
         definition and the one that words every error; tests/test_runtime_settle_plain.py compares the two."""
-        read = self._quick_reader(case, region)
-        if read is None:
+        if case.__class__ is not CaseText and case.__class__ is not dict or not case.keys() <= _TOP_FIELD_SET:
             return None
-        parts = read(case)
+        code = region if region is not None else case.get("region")
+        lanes = self._lanes.get(code) if code.__class__ is str else None
+        if lanes is None:  # not a loaded code as given (or a region without lanes): the general path
+            return None
+        parts = self._case_readers[code](case)
         if parts is None:
-            return None
-        code = region if region is not None else case["region"]
-        lanes = self._lanes.get(code)
-        if lanes is None:
             return None
         person, encounters, cuminfo = parts
         insutype = person.insutype
@@ -281,9 +282,8 @@ class Engine:
                     break
             else:
                 return None  # no version in force: the general path words the YR04 error
-            reg = lane.reg
             try:
-                if reg.scope is not None and reg.out_of_scope(person, enc) is not None:
+                if lane.scoped and lane.reg.out_of_scope(person, enc) is not None:
                     return None
                 inputs = lane.read_inputs(person, enc)
                 if book is None:  # the person's only encounter: counters at init, or as cuminfo carries them in
@@ -293,10 +293,13 @@ class Engine:
                 kind, _, outs, after, _, _, _ = lane.function(inputs, counters, False, False)
                 if kind != 0:
                     return None  # an exclusion or an error: the general path reports it
-                built = lane.build_output(dict(zip(lane.output_fields, outs)), insutype)
-                if built is None or normalise_counters(lane.program, after) is not None:
+                built = lane.build_output(outs, insutype)
+                if built is None:
                     return None
-            except Exception:  # an input the rules cannot take, a malformed value: the general path decides
+                for i in lane.money_counters:  # whole fen as an int, else normalise_counters on the general path
+                    if after[i].__class__ is not int:
+                        return None
+            except Exception:  # an input absent or not covered, a malformed value: the general path decides
                 return None
             if book is not None:
                 book.commit(lane.program, date, after)
@@ -352,20 +355,22 @@ class Engine:
 class _Lane:
     """What ``Engine._settle_plain`` needs of one fast regulation, bound once at load."""
 
-    __slots__ = ("reg", "program", "start", "end", "read_inputs", "function", "output_fields", "build_output",
-                 "block_parts", "inits", "cums")
+    __slots__ = ("reg", "program", "start", "end", "scoped", "read_inputs", "function", "build_output",
+                 "block_parts", "inits", "cums", "money_counters")
 
     def __init__(self, reg: Regulation) -> None:
         program = reg.program
         self.reg, self.program = reg, program
         self.start, self.end = reg.effective
-        self.read_inputs = reg.read_inputs
+        self.scoped = reg.scope is not None
+        # the generated reader without its fallback: an absent or uncovered input raises, and the lane declines
+        self.read_inputs = getattr(reg.read_inputs, "inline", reg.read_inputs)
         self.function = program.fast.function  # (inputs, counters, need_env, check) -> the generated answer
-        self.output_fields = tuple(o.field for o in program.outputs)
-        self.build_output = reg.build_output
+        self.build_output = reg.build_output_values  # the outputs as ``function`` answers them
         self.block_parts = reg.block_parts
         self.inits = program.counter_inits
         self.cums = tuple((cum, init) for _, _, init, cum in program.counter_specs)
+        self.money_counters = tuple(i for i, _ in program.money_counters)
 
     def counters_from(self, cuminfo: dict) -> list:
         """A fresh CounterBook's ``before`` for the person's first encounter: cuminfo replaces ``init``."""
