@@ -94,8 +94,7 @@ def _person(out: _Source, schema: Any) -> None:
     out.emit("else:")
     out.emit("    pr = pr or PR('')")
     out.emit("    person.chronic = PCH(x, SCH, pr)")
-    for key, field in schema.person_extensions:
-        _extension(out, "p", "v", key, field, schema)
+    _extensions(out, "p", "v", schema.person_extensions, schema)
 
 
 def _names(out: _Source, field: str, known: list) -> None:
@@ -105,6 +104,17 @@ def _names(out: _Source, field: str, known: list) -> None:
     out.emit("else:")
     out.emit("    fl = FS(x)")
     out.emit(f"    if not fl <= {out.const(frozenset(known))}: return None")
+
+
+def _extensions(out: _Source, raw: str, values: str, extensions: list, schema: Any) -> None:
+    """The region's extension fields, looked at only when the object gives one of them (most give none)."""
+    if not extensions:
+        return
+    out.emit(f"if not {raw}.keys().isdisjoint({out.const(frozenset(key for key, _ in extensions))}):")
+    out.depth += 1
+    for key, field in extensions:
+        _extension(out, raw, values, key, field, schema)
+    out.depth -= 1
 
 
 def _extension(out: _Source, raw: str, values: str, key: str, field: str, schema: Any) -> None:
@@ -166,8 +176,7 @@ def _encounters(out: _Source, schema: Any) -> None:
     _names(out, "encounter.flags", schema.flags["encounter.flags"])
     out.emit("e.flags = fl")
     out.depth -= 1
-    for key, field in schema.encounter_extensions:
-        _extension(out, "r", "ev", key, field, schema)
+    _extensions(out, "r", "ev", schema.encounter_extensions, schema)
     out.emit("encounters.append(e)")
     out.depth -= 1
 
