@@ -100,3 +100,27 @@ def test_damaged_and_unusual_cases_agree(change):
     assert _settled(engine, text) == _general(engine, text)
     if change == ("", ""):
         assert engine._settle_plain(load_case_text(text, "case.json"), None) is not None
+
+
+def test_two_versions_of_a_region_each_settle_their_dates_as_on_the_general_path():
+    """One region with two loaded versions (东营's rules, split at 2019-07-01 for the test): each encounter on
+    the lane takes the version in force on its date, counters carrying across, as the general path does."""
+    import copy
+
+    ir = compile_path(default_root() / "dongying" / "dongying-2018.yb").ir
+    earlier, later = copy.deepcopy(ir), copy.deepcopy(ir)
+    earlier["regulation"]["effective"] = ["2018-09-01", "2019-06-30"]
+    later["regulation"]["effective"] = ["2019-07-01", None]
+    later["regulation"]["title"] += "（测试用后一版本）"
+    later["sha256"] = "0" * 64
+    engine = Engine([Regulation.from_ir(earlier, verify=False), Regulation.from_ir(later, verify=False)])
+    text = DONGYING.replace('"flags": []}]}', '"flags": []}, {"mdtrt_id": "E2", "med_type": "21", '
+                            '"setl_time": "2019-08-01", "dedc_hosp_lv": "3", "fees": {"01": 5000}, "flags": []}]}')
+    plain = engine._settle_plain(load_case_text(text, "case.json"), None)
+    assert plain is not None
+    assert (dumps_output(plain.output), plain.status) == _general(engine, text)
+    titles = [e["regulation"]["title"] for e in plain.output["encounters"]]
+    assert titles == [ir["regulation"]["title"], later["regulation"]["title"]]
+    before = text.replace('"2019-03-10"', '"2018-03-10"')  # before either version: YR04 on the general path
+    assert engine._settle_plain(load_case_text(before, "case.json"), None) is None
+    assert _settled(engine, before) == _general(engine, before)
