@@ -15,8 +15,9 @@ several short batches), and every ratio is against a baseline measured in the sa
   trace off and on;
 - ``dumps_output`` alone on the settled output, trace off and on, against the writer as first written
   (tests/runtime_fixtures/json_oracle.py: one ``json.dumps`` per key and string; target 5× faster);
-- where ``Engine.settle(trace=False)`` spends its time: each step on its own (reading the case, counters,
-  evaluation, output building, result), so that a miss can be traced to its step;
+- where ``Engine.settle(trace=False)`` spends its time: each step of its plain lane on its own (reading the
+  case and the inputs, counters, evaluation, output building), the lane whole (what is left is glue), and
+  the general path the lane stands in for, so that a miss can be traced to its step;
 - the CLI: ``yibao settle examples/dongying-case.json`` with a warm IR cache, against
   ``python -c "import yibao.runtime"`` (best of ``--cli-runs`` wall times each).
 """
@@ -126,28 +127,24 @@ def cli_seconds(runs: int) -> tuple[float, float]:
 
 
 def settle_steps(engine: Engine, reg: Regulation, case: dict, n: int) -> list:
-    """Each step of ``Engine.settle`` timed alone, as settle.py runs it (benchmark only: reaches past the API)."""
-    from yibao.runtime import contract as C
-    from yibao.runtime.settle import CounterBook, normalise_counters
-
-    prepared = engine.prepare(case)
-    enc, _, inputs = prepared.plans[0]
-    program = reg.program
-    counters = CounterBook(prepared.cuminfo, {}, enc.date).before(program, enc.date)
-    ev = program.evaluate(inputs, counters, program.contract.kept, need_env=False, trusted=True)
-    rows = [engine._run(plan, prepared.person, CounterBook(prepared.cuminfo, {}, enc.date), False)
-            for plan in prepared.plans]
+    """Each step of ``Engine.settle(trace=False)``'s plain lane timed alone, as settle.py runs it, and the
+    general path it stands in for (benchmark only: reaches past the API)."""
+    code = case["region"]
+    (lane,) = engine._lanes[code]
+    read_case = engine._case_readers[code]
+    person, encounters, _ = read_case(case)
+    enc = encounters[0]
+    inputs = lane.read_inputs(person, enc)
+    counters = list(lane.inits)
+    outs = lane.function(inputs, counters, False, False)[2]
     return [
-        ("prepare: case reader, regulation, inputs", per_call_ns(lambda: engine.prepare(case), n)),
-        ("  of which the generated case reader", per_call_ns(lambda: engine._case_readers[prepared.code](case), n)),
-        ("  of which reading the inputs", per_call_ns(lambda: reg.read_inputs(prepared.person, enc), n)),
-        ("counters before (CounterBook)", per_call_ns(
-            lambda: CounterBook(prepared.cuminfo, {}, enc.date).before(program, enc.date), n)),
-        ("evaluation (generated)", per_call_ns(
-            lambda: program.evaluate(inputs, counters, program.contract.kept, need_env=False, trusted=True), n)),
-        ("output builder (setlinfo, setldetail)", per_call_ns(lambda: reg.build_output(ev.outputs, prepared.person.insutype), n)),
-        ("counters after (normalise)", per_call_ns(lambda: normalise_counters(program, list(ev.counters_after)), n)),
-        ("result (ContractOutput, status)", per_call_ns(lambda: engine.result(prepared, rows), n)),
+        ("generated case reader", per_call_ns(lambda: read_case(case), n)),
+        ("generated input reader", per_call_ns(lambda: lane.read_inputs(person, enc), n)),
+        ("counters before (at init)", per_call_ns(lambda: list(lane.inits), n)),
+        ("generated evaluation", per_call_ns(lambda: lane.function(inputs, list(counters), False, False), n)),
+        ("generated output builder (by position)", per_call_ns(lambda: lane.build_output(outs, person.insutype), n)),
+        ("the plain lane, whole (_settle_plain)", per_call_ns(lambda: engine._settle_plain(case, None), n)),
+        ("the general path it stands in for", per_call_ns(lambda: engine._settle_general(case, None, False, None), n)),
     ]
 
 
@@ -194,6 +191,8 @@ def main() -> None:
     print("Engine.settle(trace=False), step by step (each on its own; together they run colder than alone):")
     for label, ns in steps:
         print(f"  {label:42s} {ns / 1000:9.2f} µs")
+    glue = steps[-2][1] - sum(ns for _, ns in steps[:-2])
+    print(f"  {'  the lane less its steps (glue)':42s} {glue / 1000:9.2f} µs")
     print(f"CLI (warm IR cache, best of {args.cli_runs}):")
     bare_label = 'python -c "import yibao.runtime"'
     print(f"  {bare_label:42s} {bare * 1000:9.1f} ms")

@@ -76,14 +76,17 @@ def _person(out: _Source, schema: Any) -> None:
     out.emit("v = person.values")
     out.emit("x = p.get('psn_no', N0)")
     out.emit("if x is not N0 and x.__class__ is not S: return None")
-    out.emit("if 'insutype' not in p: return None")
     for key, field in PERSON_CODES:
         table = out.const(C.CODE_FIELDS[field][1])
+        if key == "insutype":  # required: its absence is the general reader's to word
+            out.emit(f"x = p.get({key!r}, N0)")
+            out.emit(f"if x.__class__ is not S or x not in {table}: return None")
+            out.emit(f"v[{field!r}] = person.insutype = x")
+            continue
         out.emit(f"x = p.get({key!r}, N0)")
         out.emit("if x is not N0:")
         out.emit(f"    if x.__class__ is not S or x not in {table}: return None")
         out.emit(f"    v[{field!r}] = x")
-    out.emit("person.insutype = v.get('person.insutype')")
     out.emit("x = p.get('brdy', N0)")
     out.emit("if x is not N0: v['person.brdy'] = FI(x) if x.__class__ is S and DRE(x) else PD(x)")
     out.emit("x = p.get('flags')")
@@ -94,17 +97,27 @@ def _person(out: _Source, schema: Any) -> None:
     out.emit("else:")
     out.emit("    pr = pr or PR('')")
     out.emit("    person.chronic = PCH(x, SCH, pr)")
-    for key, field in schema.person_extensions:
-        _extension(out, "p", "v", key, field, schema)
+    _extensions(out, "p", "v", schema.person_extensions, schema)
 
 
 def _names(out: _Source, field: str, known: list) -> None:
     """parse_names for a list of known names: ``fl`` from ``x``."""
-    out.emit("if x is None or x == []: fl = NO")
+    out.emit("if x is None or x.__class__ is L and not x: fl = NO")  # an empty list; any other kind: the general reader
     out.emit("elif x.__class__ is not L: return None")
     out.emit("else:")
     out.emit("    fl = FS(x)")
     out.emit(f"    if not fl <= {out.const(frozenset(known))}: return None")
+
+
+def _extensions(out: _Source, raw: str, values: str, extensions: list, schema: Any) -> None:
+    """The region's extension fields, looked at only when the object gives one of them (most give none)."""
+    if not extensions:
+        return
+    out.emit(f"if not {raw}.keys().isdisjoint({out.const(frozenset(key for key, _ in extensions))}):")
+    out.depth += 1
+    for key, field in extensions:
+        _extension(out, raw, values, key, field, schema)
+    out.depth -= 1
 
 
 def _extension(out: _Source, raw: str, values: str, key: str, field: str, schema: Any) -> None:
@@ -161,13 +174,12 @@ def _encounters(out: _Source, schema: Any) -> None:
         _amount(out, f"f.get({key!r}, 0)", f"ev[{field!r}]")
     _amount(out, "r.get('overlmt_selfpay', 0)", "ev['encounter.overlmt_selfpay']")
     out.emit("x = r.get('flags')")
-    out.emit("if x is not None and x != []:")
+    out.emit("if x is not None and (x.__class__ is not L or x):")
     out.depth += 1
     _names(out, "encounter.flags", schema.flags["encounter.flags"])
     out.emit("e.flags = fl")
     out.depth -= 1
-    for key, field in schema.encounter_extensions:
-        _extension(out, "r", "ev", key, field, schema)
+    _extensions(out, "r", "ev", schema.encounter_extensions, schema)
     out.emit("encounters.append(e)")
     out.depth -= 1
 

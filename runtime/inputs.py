@@ -128,6 +128,7 @@ def make_input_reader(program: Any, readers: list[Reader]) -> Callable[[Any, Any
             return fast(person, enc)
         except KeyError:  # something absent or not covered: the closures say what
             return [read(person, enc) for read in readers]
+    read_all.inline = fast  # without the fallback, for a caller that has its own (Engine's plain lane)
     return read_all
 
 

@@ -26,13 +26,21 @@ from . import messages as M
 from .values import _BASIS_POINT, _CENT, _EXACT_LIMIT, _MULTIPLY, _ZERO, as_whole_fen, format_percent, money_decimal
 
 FUNCTION = "build_output"
+BY_POSITION = "build_output_values"
 
 
 def make_output_builder(program: Any) -> Callable[[dict, Optional[str]], Optional[tuple]]:
     """``build(outputs, insutype) -> (setlinfo, setldetail) or None`` for ``program``'s settled encounters."""
+    return make_output_builders(program)[0]
+
+
+def make_output_builders(program: Any) -> tuple:
+    """(``build(outputs, insutype)``, ``build_values(values, insutype)``): the builder, taking the outputs by
+    field name, and the same builder taking them as the generated evaluator gives them, one value per
+    ``program.outputs`` in order (the per-claim lane: no dict of outputs is built)."""
     source, namespace = generate_source(program)
     exec(compile(source, f"<yibao output builder: {len(program.outputs)} outputs>", "exec"), namespace)
-    return namespace[FUNCTION]
+    return namespace[FUNCTION], namespace[BY_POSITION]
 
 
 def crt_limit(value: Any) -> Any:
@@ -48,7 +56,7 @@ class _Source:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.namespace: dict = {"F": Fraction, "I": int, "_m": _MULTIPLY, "_c": _CENT, "_bp": _BASIS_POINT, "_z": _ZERO,
-                                "_pc": format_percent, "_lim": crt_limit, "__builtins__": {}}
+                                "_pc": format_percent, "_lim": crt_limit, "S": str, "__builtins__": {}}
 
     def emit(self, line: str) -> None:
         self.lines.append("    " + line)
@@ -67,8 +75,9 @@ def generate_source(program: Any) -> tuple[str, dict]:
     decimal = {field: f"d{k}" for k, field in enumerate(shape.setlinfo)}
     money = [f for f in shape.setlinfo if f not in shape.ratios]
     present = [f for f in shape.setlinfo if f in given]
+    position = {o.field: k for k, o in enumerate(program.outputs)}
     for field in shape.setlinfo:  # a fund the IR leaves out pays 0 (docs/contract.md)
-        out.emit(f"{local[field]} = o[{field!r}]" if field in given else f"{local[field]} = 0")
+        out.emit(f"{local[field]} = o[{position[field]}]" if field in given else f"{local[field]} = 0")
     checked = [f for f in money if f in present]
     limit = out.const(_EXACT_LIMIT)
     if checked:  # anything but an int of fen in range goes to the general path
@@ -95,12 +104,14 @@ def generate_source(program: Any) -> tuple[str, dict]:
             out.emit(f"{d} = _z")
     out.emit("s = {" + ", ".join(f"{field!r}: {decimal[field]}" for field in shape.setlinfo) + "}")
     if shape.limit in given:  # crt_limit's Decimal, inline for an int of fen in range
-        out.emit(f"L = o[{shape.limit!r}]")
+        out.emit(f"L = o[{position[shape.limit]}]")
         out.emit(f"L = _m(L, _c) if L.__class__ is I and 0 <= L < {limit} else _lim(L)")
     else:
         out.emit("L = None")
     out.emit(f"b = {out.const(C.BASIC_FUND)}.get(t) or {out.const(C.basic_fund(''))}")
-    cited = [(f"_pc({local[f]})" if f in shape.ratios else decimal[f]) for f in shape.basic_account]
+    # an amount cited as its str: the text str.format would give (a Decimal of whole fen prints the same
+    # either way), without Decimal.__format__, which costs three times as much
+    cited = [(_percent(local[f]) if f in shape.ratios else f"S({decimal[f]})") for f in shape.basic_account]
     account = out.const(M.template("detail.basic_fund").format)
     scope, paid = decimal[shape.scope], decimal[shape.basic_pay]
     info = f"{account}({', '.join(cited)})"
@@ -109,10 +120,19 @@ def generate_source(program: Any) -> tuple[str, dict]:
     for field, (code, name) in shape.other_funds.items():
         if field in present:
             k_code, k_name = out.const(code), out.const(name)
-            info = f"{other}({k_name}, {decimal[field]})"
+            info = f"{other}({k_name}, S({decimal[field]}))"
             out.emit(f"if {local[field]}: r.append({_row(k_code, k_name, decimal[field], scope, 'None', info)})")
     out.emit("return s, r")
-    return f"def {FUNCTION}(o, t):\n" + "\n".join(out.lines) + "\n", out.namespace
+    read = set(shape.setlinfo) | {shape.limit}  # by name: the fields the builder reads, None for the others
+    values = ", ".join(f"o[{o.field!r}]" if o.field in read else "None" for o in program.outputs)
+    return (f"def {BY_POSITION}(o, t):\n" + "\n".join(out.lines) + "\n\n"
+            f"def {FUNCTION}(o, t):\n    return {BY_POSITION}(({values}{',' if len(program.outputs) == 1 else ''}), t)\n",
+            out.namespace)
+
+
+def _percent(v: str) -> str:
+    """format_percent of a ratio that is not negative, with its whole-percent case inline (the commonest)."""
+    return f"(S(n{v} * 100 // q{v}) + '%' if n{v} * 100 % q{v} == 0 else _pc({v}))"
 
 
 def _row(code: str, name: str, amount: str, scope: str, limit: str, info: str) -> str:

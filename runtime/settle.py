@@ -25,7 +25,7 @@ from .evaluate import Program
 from .inputs import Absent, NotCovered, make_input_reader, make_readers, read_inputs
 from .ir import CannotSettle, IRError, load_ir
 from .jsonout import dumps_output
-from .outputgen import make_output_builder
+from .outputgen import make_output_builders
 from .regions import RegionIndex
 from .limits import RULE_FAULTS
 from .trace import build_trace
@@ -56,7 +56,9 @@ class Regulation:
         self.contribution = None  # its ContributionProgram, compiled on first use (contribute.py)
         # setlinfo and setldetail of a settled encounter (runtime/outputgen.py); None: the general path only,
         # which is also the one that refuses an IR whose contract cannot settle (settlement_problem)
-        self.build_output = make_output_builder(self.program) if fast and self.settlement_problem() is None else None
+        # (by field name; by position, as the generated evaluator answers, for Engine's plain lane)
+        self.build_output, self.build_output_values = (make_output_builders(self.program)
+                                                       if fast and self.settlement_problem() is None else (None, None))
 
     def out_of_scope(self, person: Any, enc: Any) -> Optional[dict]:
         """The YR05 error when the regulation's 适用 clause leaves this person or encounter out, else None."""
@@ -177,6 +179,10 @@ class Engine:
                               if all(reg.fast for reg in self._by_region[code])}
         # what every output remembers (for explain), built once rather than per case
         self._produced_by = {code: {reg.sha256: reg for reg in group} for code, group in self._by_region.items()}
+        # per region whose every version runs generated code end to end, its plain lanes (``_settle_plain``)
+        self._lanes = {code: tuple(_Lane(reg) for reg in self._by_region[code]) for code in self._case_readers
+                       if all(reg.program.fast is not None and reg.build_output is not None
+                              for reg in self._by_region[code])}
 
     @property
     def regions(self) -> RegionIndex:
@@ -198,6 +204,14 @@ class Engine:
     def settle(self, case: dict, *, region: Optional[str] = None, trace: bool = True,
                name: Optional[str] = None) -> SettleResult:
         """Settle one person's encounters. Raises CaseError when the case cannot be used at all."""
+        if not trace:
+            plain = self._settle_plain(case, region)
+            if plain is not None:
+                return plain
+        return self._settle_general(case, region, trace, name)
+
+    def _settle_general(self, case: Any, region: Optional[str], trace: bool, name: Optional[str]) -> SettleResult:
+        """``settle`` by its definition: prepare, each encounter planned and settled, the result."""
         prepared = self.prepare(case, region=region, name=name)
         book = CounterBook(prepared.cuminfo, {}, prepared.encounters[0].date)
         rows = [self._run(plan, prepared.person, book, trace) for plan in prepared.plans]
@@ -241,6 +255,61 @@ class Engine:
             return None
         return self._case_readers.get(given)
 
+    def _settle_plain(self, case: Any, region: Optional[str]) -> Optional[SettleResult]:
+        """``settle(case, trace=False)`` for the common case, in one straight run over the region's generated
+        functions: a plain valid case (the generated case reader), each encounter in force under one loaded
+        version and in its scope, every input present and covered, no exclusion, no error, the outputs in
+        the generated builder's plain shape. Anything else answers None at once, before any side effect,
+        and ``settle`` then takes the general path (prepare, _plan, settle_encounter), which is the
+        definition and the one that words every error; tests/test_runtime_settle_plain.py compares the two."""
+        if case.__class__ is not CaseText and case.__class__ is not dict or not case.keys() <= _TOP_FIELD_SET:
+            return None
+        code = region if region is not None else case.get("region")
+        lanes = self._lanes.get(code) if code.__class__ is str else None
+        if lanes is None:  # not a loaded code as given (or a region without lanes): the general path
+            return None
+        parts = self._case_readers[code](case)
+        if parts is None:
+            return None
+        person, encounters, cuminfo = parts
+        insutype = person.insutype
+        book = None if len(encounters) == 1 else CounterBook(cuminfo, {}, encounters[0].date)
+        rows = []
+        for enc in encounters:
+            date = enc.date
+            for lane in lanes:
+                if lane.start <= date and (lane.end is None or date <= lane.end):
+                    break
+            else:
+                return None  # no version in force: the general path words the YR04 error
+            try:
+                if lane.scoped and lane.reg.out_of_scope(person, enc) is not None:
+                    return None
+                inputs = lane.read_inputs(person, enc)
+                if book is None:  # the person's only encounter: counters at init, or as cuminfo carries them in
+                    counters = lane.counters_from(cuminfo) if cuminfo else list(lane.inits)
+                else:
+                    counters = book.before(lane.program, date)
+                kind, _, outs, after, _, _, _ = lane.function(inputs, counters, False, False)
+                if kind != 0:
+                    return None  # an exclusion or an error: the general path reports it
+                built = lane.build_output(outs, insutype)
+                if built is None:
+                    return None
+                for i in lane.money_counters:  # whole fen as an int, else normalise_counters on the general path
+                    if after[i].__class__ is not int:
+                        return None
+            except Exception:  # an input absent or not covered, a malformed value: the general path decides
+                return None
+            if book is not None:
+                book.commit(lane.program, date, after)
+            title, start, end, sha256 = lane.block_parts
+            rows.append({"mdtrt_id": enc.mdtrt_id, "regulation": {"title": title, "effective": [start, end],
+                         "ir_sha256": sha256}, "setlinfo": built[0], "setldetail": built[1]})
+        output = ContractOutput(region=code, encounters=rows)
+        output.regulations = self._produced_by[code]
+        return SettleResult(output, 0, encounters=encounters)
+
     def result(self, prepared: "PreparedCase", rows: list) -> SettleResult:
         """The contract output of a prepared case's encounter rows."""
         status = 0
@@ -281,6 +350,31 @@ class Engine:
             return settle_encounter(reg, person, enc, inputs, book, trace)
         except RULE_FAULTS as exc:  # a bug, or an IR whose units the compiler never checked, must not sink the batch
             return {"mdtrt_id": enc.mdtrt_id, "error": M.internal(f"{type(exc).__name__}: {exc}")}
+
+
+class _Lane:
+    """What ``Engine._settle_plain`` needs of one fast regulation, bound once at load."""
+
+    __slots__ = ("reg", "program", "start", "end", "scoped", "read_inputs", "function", "build_output",
+                 "block_parts", "inits", "cums", "money_counters")
+
+    def __init__(self, reg: Regulation) -> None:
+        program = reg.program
+        self.reg, self.program = reg, program
+        self.start, self.end = reg.effective
+        self.scoped = reg.scope is not None
+        # the generated reader without its fallback: an absent or uncovered input raises, and the lane declines
+        self.read_inputs = getattr(reg.read_inputs, "inline", reg.read_inputs)
+        self.function = program.fast.function  # (inputs, counters, need_env, check) -> the generated answer
+        self.build_output = reg.build_output_values  # the outputs as ``function`` answers them
+        self.block_parts = reg.block_parts
+        self.inits = program.counter_inits
+        self.cums = tuple((cum, init) for _, _, init, cum in program.counter_specs)
+        self.money_counters = tuple(i for i, _ in program.money_counters)
+
+    def counters_from(self, cuminfo: dict) -> list:
+        """A fresh CounterBook's ``before`` for the person's first encounter: cuminfo replaces ``init``."""
+        return [cuminfo[cum] if cum and cum in cuminfo else init for cum, init in self.cums]
 
 
 def _scope(doc: dict) -> Optional[tuple]:
