@@ -30,7 +30,7 @@ def engines():
 
 
 def general(engine, case):
-    schema = engine._schemas["370500"]
+    schema = engine.regions.schemas["370500"]
     problems = Problems("case.json")
     read = (parse_person(case.get("person"), schema, problems), parse_encounters(case.get("encounters"), schema, problems),
             parse_cuminfo(case.get("cuminfo"), schema, problems))
@@ -107,7 +107,7 @@ def test_the_generated_source_holds_only_repr_literals_of_the_schema(engines):
     import io
     import tokenize
 
-    schema = copy.deepcopy(engines[0]._schemas["370500"])
+    schema = copy.deepcopy(engines[0].regions.schemas["370500"])
     hostile = "person.x'); import os; ('"
     schema.extensions[hostile] = "money"
     schema._derive()

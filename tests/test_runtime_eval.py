@@ -200,7 +200,7 @@ def test_a_third_evaluator_plugs_in_through_the_seam_and_declined_rows_go_to_the
 
     regulation = Regulation.from_ir(dongying_ir())
     program = regulation.program
-    schema = Engine([regulation])._schemas["370500"]
+    schema = Engine([regulation]).regions.schemas["370500"]
     raw = json.loads(json.dumps(case(*[stay(f"E{i}", level, a=fee) for i, (level, fee) in
                                        enumerate([("1", "1000"), ("2", "3000"), ("3", "10000"), ("3", "500")])])))
     problems = Problems("c.json")

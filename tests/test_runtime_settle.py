@@ -358,7 +358,7 @@ def test_chronic_diseases_and_age_are_read_by_name():
         eng.settle(as_text_case(case(stay("E1", "3", "1000"), chronic=["高血压"])))
     assert "person.chronic[0]" in str(info.value) and "糖尿病" in str(info.value)
     (reg,) = eng.regulations("370500")
-    schema = eng._schemas["370500"]
+    schema = eng.regions.schemas["370500"]
     problems = Problems("x")
     person = parse_person({"insutype": "310", "brdy": "1975-06-02", "chronic": ["糖尿病"]}, schema, problems)
     (enc,) = parse_encounters([stay("E1", "3", "1000", date="2019-06-01")], schema, problems)
