@@ -19,7 +19,7 @@ runs without builtins. The field list comes from ``contract.output_shape``, the 
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Callable, Optional
+from typing import Any
 
 from . import contract as C
 from . import messages as M
@@ -27,11 +27,6 @@ from .values import _BASIS_POINT, _CENT, _EXACT_LIMIT, _MULTIPLY, _ZERO, as_whol
 
 FUNCTION = "build_output"
 BY_POSITION = "build_output_values"
-
-
-def make_output_builder(program: Any) -> Callable[[dict, Optional[str]], Optional[tuple]]:
-    """``build(outputs, insutype) -> (setlinfo, setldetail) or None`` for ``program``'s settled encounters."""
-    return make_output_builders(program)[0]
 
 
 def make_output_builders(program: Any) -> tuple:

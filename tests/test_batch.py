@@ -369,3 +369,17 @@ def test_arrow_date_columns_take_the_column_path_and_settle_as_text_dates_do(eng
     done = settle_plain(chunk, engine, None, {}, batch.ChunkResult(chunk.table.num_rows, *batch.setlinfo_columns(engine)), lambda *a: None)
     assert done.all()
     assert sum(r["error_code"] is None for r in pq.read_table(fast).to_pylist()) > 100
+
+
+@pytest.mark.parametrize("fee", [10**13, "1000000000000.00", "999999999999.99"])
+def test_amounts_beyond_the_documented_range_are_refused_as_per_claim(engine, tmp_path, fee):
+    """docs/limits.md: an amount is at most 999999999999.99 元. The column fast path read up to 15 digits, so an
+    integer or text fee of 10^12 元 and more settled in batch while ``yibao settle`` refused it."""
+    row = dict(_good_row(random.Random(7), 1, 0, "310", []), fee_01=fee)
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist([row]), source)
+    (out,) = settle_file(engine, source, tmp_path / "out.parquet")
+    if fee == "999999999999.99":  # the largest amount there is still settles
+        assert out["error_code"] is None, out["error"]
+    else:
+        assert out["error_code"] == "YR10" and out["error"] == "fee_01: 甲类费用：金额超出范围（最大 999999999999.99 元）"

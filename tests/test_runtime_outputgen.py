@@ -27,10 +27,13 @@ CASE = """{"region": "370500", "person": {"psn_no": "P1", "insutype": "310", "ps
  "dedc_hosp_lv": "3", "fees": {"01": 10000.00, "02": 0, "03": 0}, "overlmt_selfpay": 0, "flags": []}]}"""
 
 
+# 东营 compiled once: the strategies below need its contract at import, the fixture its encounter
+DONGYING_REG = Regulation.from_ir(compile_path(str(DONGYING)).ir)
+
+
 @pytest.fixture(scope="module")
 def settled():
-    result = compile_path(str(DONGYING))
-    reg = Regulation.from_ir(result.ir)
+    reg = DONGYING_REG
     engine = Engine([reg])
     prepared = engine.prepare(load_case_text(CASE, "case.json"))
     enc, _, inputs = prepared.plans[0]
@@ -69,7 +72,7 @@ money_or_odd = st.one_of(fen, fen.map(lambda f: Fraction(f)), fen.map(lambda f: 
 
 
 # the contract the bundled settlement model declares (its 接口 lines), as the builder reads it
-SHAPE = C.output_shape(Regulation.from_ir(compile_path(str(DONGYING)).ir).program)
+SHAPE = C.output_shape(DONGYING_REG.program)
 AMOUNTS = [f for f in SHAPE.setlinfo if f not in SHAPE.ratios]
 
 

@@ -18,16 +18,7 @@ from yibao.compiler.driver import compile_path, default_root, discover_regulatio
 from yibao.conformance import case_files_beside, load_case_file
 from yibao.runtime import CaseError, Engine, Regulation, dumps_output, load_case_text
 
-_ENGINES: dict = {}
-
-
-def _engine(rule_file: Path) -> Engine:
-    if rule_file not in _ENGINES:
-        result = compile_path(rule_file)
-        assert result.ir is not None, result.diagnostics
-        _ENGINES[rule_file] = Engine([Regulation.from_ir(result.ir)])
-    return _ENGINES[rule_file]
-
+from test_conformance import _engine  # one compiled engine per city file, shared with the conformance tests
 
 def _cases():
     for rule_file in discover_regulations(None):

@@ -16,12 +16,16 @@ import sys
 from typing import Any, Optional
 
 from yibao.runtime import contract as C
+from yibao.runtime import limits
 from yibao.runtime.columnar import Col, CounterState, numpy, run_wave
 from yibao.runtime.values import Sentinel
 
 _EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal(): Arrow's date32 counts days from it
-_AMOUNT = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
-_COUNT = r"^[0-9]{1,15}$"
+# what the fast path reads itself; anything longer, or over the runtime's limits (docs/limits.md), goes to the
+# per-row path, which refuses it with the per-claim error
+_AMOUNT = rf"^[0-9]{{1,{limits.MAX_AMOUNT_YUAN_DIGITS}}}(\.[0-9]{{1,2}})?$"
+_COUNT = rf"^[0-9]{{1,{len(str(limits.MAX_COUNT))}}}$"
+_MAX_WHOLE_YUAN = limits.MAX_AMOUNT_FEN // 100
 _DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
 _SETL_TIME = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}( ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])?$"
 
@@ -192,7 +196,7 @@ class Columns:
         t = col.type
         if pa.types.is_integer(t):
             v = np.asarray(col.fill_null(0).to_numpy(zero_copy_only=False), np.int64)
-            ok = (v >= 0) & (v < 10**15)
+            ok = (v >= 0) & (v <= _MAX_WHOLE_YUAN)
             self.plain &= ok
             return np.where(ok, v, 0) * 100
         if not self.is_text(name):
@@ -218,13 +222,14 @@ class Columns:
         present = self.present(name)
         if pa.types.is_integer(col.type):
             v = np.asarray(col.fill_null(0).to_numpy(zero_copy_only=False), np.int64)
-            self.plain &= v >= 0
-            return v
-        ok = self.matches(name, _COUNT)
-        self.plain &= ok | ~present
-        pc = _pc()
-        return np.asarray(pc.cast(pc.if_else(pa.array(ok), col, pa.scalar("0")), pa.int64()).to_numpy(
-            zero_copy_only=False), np.int64)
+        else:
+            ok = self.matches(name, _COUNT)
+            self.plain &= ok | ~present
+            pc = _pc()
+            v = np.asarray(pc.cast(pc.if_else(pa.array(ok), col, pa.scalar("0")), pa.int64()).to_numpy(
+                zero_copy_only=False), np.int64)
+        self.plain &= (v >= 0) & (v <= limits.MAX_COUNT)  # the per-claim reader's range (values.parse_count)
+        return v
 
     def date(self, name: str, pattern: str, required: bool):
         """Ordinals per row (0 where absent) and the present mask; a date that does not exist is not plain.
